@@ -1,0 +1,137 @@
+"""Reverse-mode differentiation: the chain rule applied over a graph in reverse topological order.
+
+For a node ``v = op(a, b, ...)`` and an incoming gradient ``g = ∂y/∂v``, the derivative rule of
+``op`` returns ``g · ∂v/∂a, g · ∂v/∂b, ...``; each is added to the gradient of that operand.
+Visiting nodes children-first guarantees that a node's gradient is complete (summed over every
+path to ``y``) before it is passed on.
+
+The same walk runs on floats (``backward``, ``grad``) or on Values (``grad(create_graph=True)``),
+because every rule is written with arithmetic that works on both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from autograd_lite.graph import topological_order
+from autograd_lite.modes import SWITCHES
+from autograd_lite.rules import RULES
+from autograd_lite.value import DomainError, Value, _real
+
+
+def backward(root: Value, grad: Any = 1.0) -> None:
+    """Add ∂root/∂v · ``grad`` to ``v.grad`` for every Value ``v`` in ``root``'s graph."""
+    if not isinstance(root, Value):
+        raise TypeError(f"backward: expected a Value, got {type(root).__name__}")
+    for node, g in _gradients(root, _real(grad, "backward(grad)"), create_graph=False).items():
+        node.grad += g
+
+
+def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
+    """∂output/∂x for each x in ``inputs``, leaving every ``.grad`` untouched.
+
+    An input ``output`` does not depend on gets 0. With ``create_graph=True`` each derivative is
+    a Value whose graph records how it was computed, so it can be differentiated again (second
+    and higher derivatives, mixed partials); otherwise the derivatives are floats.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    if isinstance(inputs, Value):
+        inputs = [inputs]
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    seed: Any = Value(1.0) if create_graph else 1.0
+    grads = _gradients(output, seed, create_graph=create_graph)
+    zero = Value(0.0) if create_graph else 0.0
+    return [grads.get(x, zero) for x in inputs]
+
+
+def _gradients(root: Value, seed: Any, *, create_graph: bool) -> dict[Value, Any]:
+    """∂root/∂v · seed for every v in root's graph, as floats or (create_graph) as Values."""
+    if create_graph or SWITCHES.checking:
+        return _general_gradients(root, seed, create_graph=create_graph)
+    return _float_gradients(root, seed)
+
+
+def _float_gradients(root: Value, seed: float) -> dict[Value, float]:
+    """The first-order pass on floats, the hot path of training.
+
+    Rules see plain floats: a Value operand's data, a constant operand as it is. Binary and
+    unary ops (nearly every node of a network) are unpacked by hand; other arities take the
+    general path. Errors are caught once, around the loop, so the loop pays nothing for them.
+    """
+    grads: dict[Value, float] = {root: seed}
+    node = root
+    try:
+        for node in reversed(topological_order(root)):
+            args = node.args
+            if len(args) == 2:
+                a, b = args
+                a_is_value = isinstance(a, Value)
+                b_is_value = isinstance(b, Value)
+                da, db = RULES[node.op](
+                    grads[node], node.data, a.data if a_is_value else a, b.data if b_is_value else b
+                )
+                if a_is_value:
+                    grads[a] = grads[a] + da if a in grads else da
+                if b_is_value:
+                    grads[b] = grads[b] + db if b in grads else db
+            elif len(args) == 1 and isinstance(args[0], Value):
+                (a,) = args
+                (da,) = RULES[node.op](grads[node], node.data, a.data)
+                grads[a] = grads[a] + da if a in grads else da
+            elif args:
+                data = [a.data if isinstance(a, Value) else a for a in args]
+                partials = RULES[node.op](grads[node], node.data, *data)
+                for arg, partial in zip(args, partials):
+                    if isinstance(arg, Value):
+                        grads[arg] = grads[arg] + partial if arg in grads else partial
+    except (ZeroDivisionError, OverflowError) as error:
+        raise _not_finite(node, error) from None
+    return grads
+
+
+def _general_gradients(root: Value, seed: Any, *, create_graph: bool) -> dict[Value, Any]:
+    """The same pass, rule by rule with checks; on Values when ``create_graph`` is set."""
+    grads: dict[Value, Any] = {root: seed}
+    for node in reversed(topological_order(root)):
+        args = node.args
+        if not args:
+            continue
+        if create_graph:
+            partials = _apply_rule(node, grads[node], node, args)
+        else:
+            data = [a.data if isinstance(a, Value) else a for a in args]
+            partials = _apply_rule(node, grads[node], node.data, data)
+        for arg, partial in zip(args, partials):
+            if isinstance(arg, Value):
+                grads[arg] = grads[arg] + partial if arg in grads else partial
+    return grads
+
+
+def _apply_rule(node: Value, g: Any, out: Any, args: Sequence[Any]) -> tuple[Any, ...]:
+    """The derivative rule of ``node.op`` at these operands, with errors that name the op."""
+    try:
+        partials = RULES[node.op](g, out, *args)
+    except (ZeroDivisionError, OverflowError) as error:
+        raise _not_finite(node, error) from None
+    if SWITCHES.checking:
+        for partial in partials:
+            if not math.isfinite(float(partial)):
+                raise FloatingPointError(
+                    f"backward through {node.op} at {_show(node.args)} produced {float(partial)!r}"
+                )
+    return tuple(partials)
+
+
+def _not_finite(node: Value, error: ArithmeticError) -> DomainError:
+    return DomainError(
+        f"backward: the derivative of {node.op} at {_show(node.args)} is not finite ({error})"
+    )
+
+
+def _show(args: Sequence[Any]) -> str:
+    return "(" + ", ".join(repr(float(a)) for a in args) + ")"

@@ -1,0 +1,54 @@
+"""Process-wide switches that change how ops record: ``no_grad`` and ``detect_anomaly``.
+
+The switches are plain attributes of one small object, read by every op, so reading them costs
+one attribute lookup. They are process-wide, not per thread (like the rest of a scalar engine
+that is not meant to be shared between threads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _Switches:
+    __slots__ = ("recording", "checking")
+
+    def __init__(self) -> None:
+        self.recording = True  # ops record their operands (off inside no_grad)
+        self.checking = False  # ops check their results are finite (on inside detect_anomaly)
+
+
+SWITCHES = _Switches()
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block ops compute their values but record no operands.
+
+    Results made here are leaves (``op == ""``, ``parents == ()``): nothing flows back through
+    them. Use it for evaluation and for updating parameters in place. Nests; restores the
+    previous state on exit, also when an exception leaves the block.
+    """
+    previous = SWITCHES.recording
+    SWITCHES.recording = False
+    try:
+        yield
+    finally:
+        SWITCHES.recording = previous
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Inside this block an op whose result is NaN or ±inf raises ``FloatingPointError``.
+
+    The check covers the forward pass (each op's result) and the backward pass (each partial a
+    derivative rule returns); the message names the op and its inputs. Outside the block the
+    engine follows IEEE float arithmetic and pays nothing for the check.
+    """
+    previous = SWITCHES.checking
+    SWITCHES.checking = True
+    try:
+        yield
+    finally:
+        SWITCHES.checking = previous

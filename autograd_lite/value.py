@@ -1,0 +1,405 @@
+"""The engine: a ``Value`` wraps one float and records the op and operands that produced it.
+
+Each op below computes its result from plain floats and, right above it, registers its
+derivative rule (see :mod:`autograd_lite.rules` for the rule's signature). The graph is walked
+by :mod:`autograd_lite.backward`; nothing here walks it.
+
+Two design choices keep the engine fast and its memory small:
+
+* A node holds no closure. Its op is a name and its operands a tuple, so a graph contains no
+  reference cycle and is freed by reference counting as soon as its output is dropped, without
+  waiting for the cyclic garbage collector.
+* A number operand (the ``2`` of ``x * 2``) is kept in ``args`` as a plain float, not wrapped in
+  a Value of its own. ``parents`` lists only the Values.
+
+Conventions (from the course notes and PyTorch's autograd notes): at a kink the derivative is
+the minimum-norm subgradient, ReLU′(0) = 0 and \\|x\\|′(0) = 0. Domain errors raise
+:class:`DomainError` in the forward pass; nothing returns a complex number or a silent NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, SupportsFloat, TypeAlias
+
+from autograd_lite.modes import SWITCHES
+from autograd_lite.rules import derivative
+
+
+class DomainError(ValueError):
+    """An op was applied outside its domain: ``log(0)``, ``sqrt(-1)``, ``1 / 0``, ``exp(1000)``."""
+
+
+#: What the operators accept beside a Value: a real number (int, float, NumPy scalar).
+Number: TypeAlias = int | float | SupportsFloat
+Operand: TypeAlias = "Value | int | float"
+
+
+def _real(x: object, where: str) -> float:
+    """``x`` as a float if it is a real number (bool excepted), else a ``TypeError`` naming it."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"{where}: expected a real number or a Value, got {type(x).__name__}: {x!r}")
+
+
+# --- The forward formulas on floats, with their domain checks --------------------------------
+# The Value methods and the module-level functions (which also accept plain numbers) share them.
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise DomainError(f"div: division by zero ({a!r} / {b!r})")
+    return a / b
+
+
+def _pow(a: float, b: float) -> float:
+    if a == 0.0 and b < 0.0:
+        raise DomainError(f"pow: 0 ** {b!r} (zero to a negative power) is undefined")
+    if a < 0.0 and not b.is_integer():
+        raise DomainError(
+            f"pow: {a!r} ** {b!r} (negative base, non-integer exponent) is not a real number"
+        )
+    try:
+        return float(a**b)
+    except OverflowError:
+        raise DomainError(f"pow: {a!r} ** {b!r} overflows a float") from None
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise DomainError(f"exp: exp({x!r}) overflows a float (x must be ≤ 709.78)") from None
+
+
+def _log(x: float) -> float:
+    if not x > 0.0:
+        raise DomainError(f"log: log({x!r}) is undefined (x must be > 0)")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if not x >= 0.0:
+        raise DomainError(f"sqrt: sqrt({x!r}) is undefined (x must be ≥ 0)")
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never sees a large positive argument: no overflow for any x.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _sin(x: float) -> float:
+    if math.isinf(x):
+        raise DomainError(f"sin: sin({x!r}) is undefined")
+    return math.sin(x)
+
+
+def _cos(x: float) -> float:
+    if math.isinf(x):
+        raise DomainError(f"cos: cos({x!r}) is undefined")
+    return math.cos(x)
+
+
+def _step(x: Any) -> float:
+    """H(x) = 1 if x > 0 else 0: ReLU′ with ReLU′(0) = 0. Accepts a float or a Value."""
+    return 1.0 if float(x) > 0.0 else 0.0
+
+
+def _sign(x: Any) -> float:
+    """sign(x) with sign(0) = 0: \\|x\\|′ with \\|x\\|′(0) = 0. Accepts a float or a Value."""
+    x = float(x)
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+def _pow_exponent_partial(g: Any, out: Any, a: Any) -> Any:
+    """g · ∂(aᵇ)/∂b = g · aᵇ · ln a.
+
+    Where a ≤ 0 the power is not a differentiable function of a real exponent (0ᵇ is constant
+    for b > 0; (−2)ᵇ is real only at integers), and we take this partial as 0.
+    """
+    return g * out * log(a) if float(a) > 0.0 else g * 0.0
+
+
+def _pow_base_partial(g: Any, a: Any, b: Any) -> Any:
+    """g · ∂(aᵇ)/∂a = g · b · aᵇ⁻¹ (0 when b = 0, where aᵇ is the constant 1)."""
+    return g * b * a ** (b - 1.0) if float(b) != 0.0 else g * 0.0
+
+
+def _result(data: float, op: str, args: tuple[Any, ...]) -> Value:
+    """A new node computed by ``op`` from ``args``, as the switches of :mod:`modes` say."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if SWITCHES.checking:
+        _check_finite(data, op, args)
+    if SWITCHES.recording:
+        node.op = op
+        node.args = args
+    else:
+        node.op = ""
+        node.args = ()
+    return node
+
+
+def _check_finite(data: float, op: str, args: tuple[Any, ...]) -> None:
+    if not math.isfinite(data):
+        inputs = ", ".join(repr(float(a)) for a in args)
+        raise FloatingPointError(f"{op} produced {data!r} from inputs ({inputs})")
+
+
+class Value:
+    """A scalar that remembers how it was computed.
+
+    Attributes:
+        data: the value, a Python float.
+        grad: the accumulated gradient ∂y/∂self of every ``y.backward()`` since it was zeroed.
+        label: a name for pictures and messages (``""`` by default).
+        op: the name of the op that made this Value, ``""`` for a leaf.
+        args: the operands of ``op`` in argument order: Values, and plain floats for number
+            operands (``(x * 2).args == (x, 2.0)``).
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "args", "__weakref__")
+
+    # NumPy scalars on the left (np.float64(2) * v) defer to Value's reflected operators
+    # instead of turning the Value into an object array.
+    __array_ufunc__ = None
+
+    data: float
+    grad: float
+    label: str
+    op: str
+    args: tuple[Any, ...]
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError(
+                "Value(data): data must be a real number, got a Value (use it directly)"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"Value(label=...): label must be a str, got {type(label).__name__}")
+        self.data = _real(data, "Value(data)")
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.args = ()
+
+    @classmethod
+    def from_op(cls, data: Number, op: str, args: tuple[Any, ...]) -> Value:
+        """The result of a user-defined op; register its rule first with ``defvjp(op, vjp)``.
+
+        ``args`` are the operands in the order the rule receives them: Values, or numbers.
+        The built-in ops create their results the same way (without the checks).
+        """
+        from autograd_lite.rules import RULES
+
+        if op not in RULES:
+            raise ValueError(f"Value.from_op: op {op!r} has no derivative rule; call defvjp first")
+        if not isinstance(args, tuple):
+            raise TypeError(f"Value.from_op: args must be a tuple, got {type(args).__name__}")
+        operands = tuple(a if isinstance(a, Value) else _real(a, f"{op} operand") for a in args)
+        return _result(_real(data, f"{op} result"), op, operands)
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in argument order, repeats kept."""
+        return tuple(a for a in self.args if isinstance(a, Value))
+
+    # --- Arithmetic: each op with its derivative rule -----------------------------------------
+
+    @derivative("add", lambda g, out, a, b: (g, g))
+    def __add__(self, other: Operand) -> Value:
+        """a + b.   ∂/∂a = 1,  ∂/∂b = 1."""
+        if isinstance(other, Value):
+            return _result(self.data + other.data, "add", (self, other))
+        other = _real(other, "+")
+        return _result(self.data + other, "add", (self, other))
+
+    def __radd__(self, other: Operand) -> Value:
+        other = _real(other, "+")
+        return _result(other + self.data, "add", (other, self))
+
+    @derivative("sub", lambda g, out, a, b: (g, -g))
+    def __sub__(self, other: Operand) -> Value:
+        """a − b.   ∂/∂a = 1,  ∂/∂b = −1."""
+        if isinstance(other, Value):
+            return _result(self.data - other.data, "sub", (self, other))
+        other = _real(other, "-")
+        return _result(self.data - other, "sub", (self, other))
+
+    def __rsub__(self, other: Operand) -> Value:
+        other = _real(other, "-")
+        return _result(other - self.data, "sub", (other, self))
+
+    @derivative("mul", lambda g, out, a, b: (g * b, g * a))
+    def __mul__(self, other: Operand) -> Value:
+        """a · b.   ∂/∂a = b,  ∂/∂b = a."""
+        if isinstance(other, Value):
+            return _result(self.data * other.data, "mul", (self, other))
+        other = _real(other, "*")
+        return _result(self.data * other, "mul", (self, other))
+
+    def __rmul__(self, other: Operand) -> Value:
+        other = _real(other, "*")
+        return _result(other * self.data, "mul", (other, self))
+
+    @derivative("div", lambda g, out, a, b: (g / b, -g * out / b))
+    def __truediv__(self, other: Operand) -> Value:
+        """a / b.   ∂/∂a = 1/b,  ∂/∂b = −a/b² = −(a/b)/b."""
+        if isinstance(other, Value):
+            return _result(_div(self.data, other.data), "div", (self, other))
+        other = _real(other, "/")
+        return _result(_div(self.data, other), "div", (self, other))
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        other = _real(other, "/")
+        return _result(_div(other, self.data), "div", (other, self))
+
+    @derivative(
+        "pow",
+        lambda g, out, a, b: (_pow_base_partial(g, a, b), _pow_exponent_partial(g, out, a)),
+    )
+    def __pow__(self, other: Operand) -> Value:
+        """aᵇ.   ∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a (taken as 0 where a ≤ 0)."""
+        if isinstance(other, Value):
+            return _result(_pow(self.data, other.data), "pow", (self, other))
+        other = _real(other, "**")
+        return _result(_pow(self.data, other), "pow", (self, other))
+
+    def __rpow__(self, other: Operand) -> Value:
+        other = _real(other, "**")
+        return _result(_pow(other, self.data), "pow", (other, self))
+
+    @derivative("neg", lambda g, out, a: (-g,))
+    def __neg__(self) -> Value:
+        """−a.   d/da = −1."""
+        return _result(-self.data, "neg", (self,))
+
+    def __pos__(self) -> Value:
+        """+a is a itself: no op is recorded."""
+        return self
+
+    @derivative("abs", lambda g, out, a: (g * _sign(a),))
+    def __abs__(self) -> Value:
+        """\\|a\\|.   d/da = sign(a), with \\|a\\|′(0) = 0."""
+        return _result(abs(self.data), "abs", (self,))
+
+    # --- Functions ------------------------------------------------------------------------
+
+    @derivative("exp", lambda g, out, a: (g * out,))
+    def exp(self) -> Value:
+        """eˣ.   d/dx eˣ = eˣ.   Raises DomainError where eˣ overflows (x > 709.78)."""
+        return _result(_exp(self.data), "exp", (self,))
+
+    @derivative("log", lambda g, out, a: (g / a,))
+    def log(self) -> Value:
+        """ln x for x > 0.   d/dx ln x = 1/x."""
+        return _result(_log(self.data), "log", (self,))
+
+    @derivative("sqrt", lambda g, out, a: (g / (2.0 * out),))
+    def sqrt(self) -> Value:
+        """√x for x ≥ 0.   d/dx √x = 1/(2√x), infinite at 0 (backward then raises)."""
+        return _result(_sqrt(self.data), "sqrt", (self,))
+
+    @derivative("tanh", lambda g, out, a: (g * (1.0 - out * out),))
+    def tanh(self) -> Value:
+        """tanh x.   d/dx tanh x = 1 − tanh²x.   tanh(±1000) = ±1 exactly, gradient 0."""
+        return _result(math.tanh(self.data), "tanh", (self,))
+
+    @derivative("sigmoid", lambda g, out, a: (g * out * (1.0 - out),))
+    def sigmoid(self) -> Value:
+        """σ(x) = 1/(1 + e⁻ˣ).   σ′(x) = σ(x)(1 − σ(x)).   Never overflows: σ(−1000) = 0."""
+        return _result(_sigmoid(self.data), "sigmoid", (self,))
+
+    @derivative("relu", lambda g, out, a: (g * _step(a),))
+    def relu(self) -> Value:
+        """max(0, x).   ReLU′(x) = 1 if x > 0 else 0 (so ReLU′(0) = 0)."""
+        data = self.data
+        return _result(data if data > 0.0 else 0.0, "relu", (self,))
+
+    @derivative("sin", lambda g, out, a: (g * cos(a),))
+    def sin(self) -> Value:
+        """sin x.   d/dx sin x = cos x."""
+        return _result(_sin(self.data), "sin", (self,))
+
+    @derivative("cos", lambda g, out, a: (-g * sin(a),))
+    def cos(self) -> Value:
+        """cos x.   d/dx cos x = −sin x."""
+        return _result(_cos(self.data), "cos", (self,))
+
+    # --- Gradients ------------------------------------------------------------------------
+
+    def backward(self, grad: Number = 1.0) -> None:
+        """Add ∂self/∂v · ``grad`` to ``v.grad`` for every Value v in this Value's graph.
+
+        Gradients accumulate: two calls add twice the gradient, never more. A Value reached by
+        several paths receives the sum over the paths. The walk is iterative.
+        """
+        from autograd_lite.backward import backward
+
+        backward(self, grad)
+
+    # --- Conversions ----------------------------------------------------------------------
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+
+_new = object.__new__
+
+
+# --- The same functions for a Value or a plain number --------------------------------------
+# On a Value they record an op; on a number they return a float. Derivative rules use them so
+# that one rule serves the float backward pass and the Value one (create_graph=True).
+
+
+def exp(x: Operand) -> Any:
+    """eˣ of a Value (recorded) or of a number (a float)."""
+    return x.exp() if isinstance(x, Value) else _exp(_real(x, "exp"))
+
+
+def log(x: Operand) -> Any:
+    """ln x of a Value (recorded) or of a number (a float)."""
+    return x.log() if isinstance(x, Value) else _log(_real(x, "log"))
+
+
+def sqrt(x: Operand) -> Any:
+    """√x of a Value (recorded) or of a number (a float)."""
+    return x.sqrt() if isinstance(x, Value) else _sqrt(_real(x, "sqrt"))
+
+
+def tanh(x: Operand) -> Any:
+    """tanh x of a Value (recorded) or of a number (a float)."""
+    return x.tanh() if isinstance(x, Value) else math.tanh(_real(x, "tanh"))
+
+
+def sigmoid(x: Operand) -> Any:
+    """σ(x) of a Value (recorded) or of a number (a float)."""
+    return x.sigmoid() if isinstance(x, Value) else _sigmoid(_real(x, "sigmoid"))
+
+
+def relu(x: Operand) -> Any:
+    """max(0, x) of a Value (recorded) or of a number (a float)."""
+    return x.relu() if isinstance(x, Value) else max(0.0, _real(x, "relu"))
+
+
+def sin(x: Operand) -> Any:
+    """sin x of a Value (recorded) or of a number (a float)."""
+    return x.sin() if isinstance(x, Value) else _sin(_real(x, "sin"))
+
+
+def cos(x: Operand) -> Any:
+    """cos x of a Value (recorded) or of a number (a float)."""
+    return x.cos() if isinstance(x, Value) else _cos(_real(x, "cos"))
