@@ -1,0 +1,195 @@
+"""The Value type: construction, attributes, operators and their derivatives, conventions."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_lite import Value, cos, exp, grad, log, relu, sigmoid, sin, sqrt, tanh
+
+
+def test_attributes_of_a_leaf() -> None:
+    v = Value(3, label="x")
+    assert type(v.data) is float and v.data == 3.0
+    assert v.grad == 0.0 and v.label == "x" and v.op == "" and v.parents == () and v.args == ()
+    assert float(v) == 3.0
+    assert repr(v) == "Value(data=3.0, grad=0.0, label='x')"
+    assert repr(Value(1.5)) == "Value(data=1.5, grad=0.0)"
+
+
+@pytest.mark.parametrize("number", [np.float64(2.5), np.float32(2.5), np.int64(2), 7, -0.0])
+def test_numpy_scalars_and_ints_become_floats(number: object) -> None:
+    v = Value(number)  # type: ignore[arg-type]
+    assert type(v.data) is float and v.data == float(number)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "name"),
+    [
+        ("3", "str"),
+        (None, "NoneType"),
+        (1 + 2j, "complex"),
+        ([1.0], "list"),
+        (np.array([1.0]), "ndarray"),
+        (np.array(1.0), "ndarray"),
+        (True, "bool"),
+    ],
+)
+def test_value_rejects_non_real_data(bad: object, name: str) -> None:
+    with pytest.raises(TypeError, match=name):
+        Value(bad)  # type: ignore[arg-type]
+
+
+def test_value_rejects_a_value_and_a_bad_label() -> None:
+    with pytest.raises(TypeError, match="Value"):
+        Value(Value(1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["a", None, [1], 1j, np.array([1.0, 2.0])])
+@pytest.mark.parametrize("symbol", ["+", "-", "*", "/", "**"])
+def test_operators_reject_non_numbers_on_either_side(bad: object, symbol: str) -> None:
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=r"expected a real number"):
+        eval(f"x {symbol} bad", {"x": x, "bad": bad})
+    if not isinstance(bad, np.ndarray):  # an array on the left broadcasts before asking us
+        with pytest.raises(TypeError):
+            eval(f"bad {symbol} x", {"x": x, "bad": bad})
+
+
+def test_parents_keep_order_and_repeats_and_skip_constants() -> None:
+    x, y = Value(2.0), Value(3.0)
+    assert (x * x).parents == (x, x)
+    assert (y - x).parents == (y, x)
+    product = x * 2
+    assert product.parents == (x,) and product.args == (x, 2.0) and product.op == "mul"
+    assert (2 - x).args == (2.0, x)
+
+
+def test_values_hash_by_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and len({a, b}) == 2 and a == a
+
+
+def test_numpy_scalar_on_the_left_gives_a_value() -> None:
+    x = Value(2.0)
+    for result in (np.float64(3.0) * x, np.float64(3.0) + x, np.int64(3) - x):
+        assert isinstance(result, Value)
+
+
+def _d(f, at: float) -> float:  # type: ignore[no-untyped-def]
+    x = Value(at)
+    f(x).backward()
+    return x.grad
+
+
+@pytest.mark.parametrize(
+    ("f", "at", "value", "derivative"),
+    [
+        (lambda x: x + 3, 2.0, 5.0, 1.0),
+        (lambda x: 3 + x, 2.0, 5.0, 1.0),
+        (lambda x: x - 3, 2.0, -1.0, 1.0),
+        (lambda x: 3 - x, 2.0, 1.0, -1.0),
+        (lambda x: x * 3, 2.0, 6.0, 3.0),
+        (lambda x: 3 * x, 2.0, 6.0, 3.0),
+        (lambda x: x / 4, 2.0, 0.5, 0.25),
+        (lambda x: 4 / x, 2.0, 2.0, -1.0),
+        (lambda x: x**3, 2.0, 8.0, 12.0),
+        (lambda x: 2**x, 3.0, 8.0, 8.0 * math.log(2.0)),
+        (lambda x: x**x, 2.0, 4.0, 4.0 * (1.0 + math.log(2.0))),
+        (lambda x: -x, 2.0, -2.0, -1.0),
+        (lambda x: +x, 2.0, 2.0, 1.0),
+        (lambda x: abs(x), -2.0, 2.0, -1.0),
+        (lambda x: x.exp(), 1.0, math.e, math.e),
+        (lambda x: x.log(), 2.0, math.log(2.0), 0.5),
+        (lambda x: x.sqrt(), 4.0, 2.0, 0.25),
+        (lambda x: x.tanh(), 0.5, math.tanh(0.5), 1 - math.tanh(0.5) ** 2),
+        (lambda x: x.sigmoid(), 0.0, 0.5, 0.25),
+        (lambda x: x.relu(), 2.0, 2.0, 1.0),
+        (lambda x: x.relu(), -2.0, 0.0, 0.0),
+        (lambda x: x.sin(), 1.0, math.sin(1.0), math.cos(1.0)),
+        (lambda x: x.cos(), 1.0, math.cos(1.0), -math.sin(1.0)),
+        (lambda x: (-8.0) ** (x * 0 + 3), 1.0, -512.0, 0.0),
+    ],
+)
+def test_each_op_value_and_derivative(f, at: float, value: float, derivative: float) -> None:  # type: ignore[no-untyped-def]
+    assert f(Value(at)).data == pytest.approx(value, rel=1e-15)
+    assert _d(f, at) == pytest.approx(derivative, rel=1e-15, abs=1e-300)
+
+
+def test_negative_base_integer_power_is_real() -> None:
+    assert (Value(-8.0) ** 3).data == -512.0
+    assert _d(lambda x: x**3, -2.0) == 12.0
+
+
+def test_sum_of_values() -> None:
+    xs = [Value(float(i)) for i in range(5)]
+    total = sum(xs)
+    assert isinstance(total, Value) and total.data == 10.0
+    total.backward()
+    assert [x.grad for x in xs] == [1.0] * 5
+
+
+def test_kink_conventions_relu_and_abs_at_zero() -> None:
+    """ReLU′(0) = 0 and |x|′(0) = 0: the minimum-norm subgradient of the course notes."""
+    assert _d(lambda x: x.relu(), 0.0) == 0.0
+    assert _d(lambda x: abs(x), 0.0) == 0.0
+    assert _d(lambda x: abs(x), 3.0) == 1.0
+
+
+def test_pow_exponent_partial_is_zero_for_non_positive_base() -> None:
+    base, exponent = Value(0.0), Value(2.0)
+    (base**exponent).backward()
+    assert exponent.grad == 0.0 and base.grad == 0.0
+
+
+def test_power_zero_has_zero_derivative_even_at_zero() -> None:
+    assert _d(lambda x: x**0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("big", [1000.0, 1e300, -1000.0, -1e300])
+def test_tanh_and_sigmoid_are_stable_for_every_finite_input(big: float) -> None:
+    for method, limit in (("tanh", math.copysign(1.0, big)), ("sigmoid", big > 0)):
+        x = Value(big)
+        y = getattr(x, method)()
+        y.backward()
+        assert y.data == float(limit)
+        assert x.grad == 0.0
+
+
+def test_sigmoid_of_large_negative_is_zero_not_error() -> None:
+    assert Value(-1000.0).sigmoid().data == 0.0
+    assert Value(1000.0).tanh().data == 1.0
+
+
+def test_functions_accept_values_and_numbers() -> None:
+    x = Value(0.5)
+    for f, reference in (
+        (exp, math.exp),
+        (log, math.log),
+        (sqrt, math.sqrt),
+        (tanh, math.tanh),
+        (sin, math.sin),
+        (cos, math.cos),
+    ):
+        assert f(0.5) == reference(0.5)
+        assert isinstance(f(x), Value) and f(x).data == reference(0.5)
+    assert sigmoid(0.0) == 0.5 and relu(-1.0) == 0.0 and relu(x).data == 0.5
+    with pytest.raises(TypeError, match="str"):
+        exp("1")  # type: ignore[arg-type]
+
+
+def test_grad_of_every_op_matches_closed_form_through_function_api() -> None:
+    x = Value(0.7)
+    y = sin(x) * cos(x) + exp(x) / sqrt(x) - log(x) * tanh(x) + sigmoid(x) + relu(x)
+    (analytic,) = grad(y, [x])
+    v = 0.7
+    expected = (
+        math.cos(2 * v)
+        + math.exp(v) * (v**-0.5 - 0.5 * v**-1.5)
+        - (math.tanh(v) / v + math.log(v) * (1 - math.tanh(v) ** 2))
+        + (1 / (1 + math.exp(-v))) * (1 - 1 / (1 + math.exp(-v)))
+        + 1.0
+    )
+    assert analytic == pytest.approx(expected, rel=1e-13)
