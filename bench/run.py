@@ -1,0 +1,307 @@
+"""Benchmark autograd-lite against micrograd, PyTorch (scalar tensors) and NumPy, side by side.
+
+    python bench/run.py            # the full run (a few minutes); writes bench/RESULTS.md
+    python bench/run.py --quick    # tiny sizes, seconds: checks that the benchmark still runs
+
+Engines run interleaved, round by round, in one process, so a noisy neighbour slows them all
+alike. Every engine starts from the same parameters, and results must agree to 1e-9 before
+anything is timed.
+
+Garbage collection is part of the cost a training loop pays, so each sample ends with
+``gc.collect()``, and the collections Python starts by itself during a sample count too. The
+objects that exist before timing starts (the interpreter's, NumPy's, PyTorch's modules) are
+frozen with ``gc.freeze()``, so that collecting scans what the engines made rather than the
+165,000 objects importing PyTorch leaves behind, a cost that depends on what else happens to be
+imported. Without the freeze every engine pays about 40 ms more per collection here.
+
+micrograd's ``backward`` sorts the graph recursively; the recursion limit is raised for it, and
+its chain is timed only up to the sizes where it still runs in reasonable time and memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import workloads
+
+from autograd_lite import Value, topological_order
+
+TOLERANCE = 1e-9
+
+
+@dataclass
+class Row:
+    workload: str
+    engine: str
+    nodes: int  # nodes in the graph of one sample (links for the chain)
+    seconds: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def sample(run: Callable[[], Any]) -> float:
+    """One timed run, including the collection of the garbage it leaves."""
+    start = time.perf_counter()
+    run()
+    gc.collect()
+    return time.perf_counter() - start
+
+
+def interleave(rows: list[tuple[Row, Callable[[], Any]]], rounds: int) -> None:
+    for _ in range(rounds):
+        for row, run in rows:
+            row.seconds.append(sample(run))
+
+
+def optional(name: str) -> Any:
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
+
+
+def check_agreement(results: dict[str, tuple[float, list[float]]]) -> None:
+    """Every engine's loss and gradients equal the first one's to TOLERANCE, or exit."""
+    (reference_name, (loss, grads)), *others = results.items()
+    for name, (other_loss, other_grads) in others:
+        worst = max([abs(loss - other_loss)] + [abs(a - b) for a, b in zip(grads, other_grads)])
+        if len(grads) != len(other_grads) or worst > TOLERANCE:
+            sys.exit(f"bench: {name} disagrees with {reference_name} by {worst:.3g} (> 1e-9)")
+
+
+def moons(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
+    problem = workloads.make_moons_problem(args.points)
+    nodes = len(
+        topological_order(
+            workloads.scalar_loss(workloads.scalar_parameters(problem, Value), problem, Value)
+        )
+    )
+    steps: dict[str, Callable[[], Any]] = {}
+    if micrograd:
+        steps["micrograd"] = workloads.moons_step_scalar(micrograd.engine.Value, problem)
+    steps["autograd-lite (micrograd's graph)"] = workloads.moons_step_scalar(Value, problem)
+    if hasattr(optional("nn"), "MLP") and hasattr(optional("optim"), "SGD"):
+        steps["autograd-lite (nn.MLP)"] = workloads.moons_step_nn(problem)
+    if torch:
+        steps["PyTorch, 0-d float64 tensors"] = workloads.moons_step_torch(problem)
+    steps["NumPy, hand-written matrices"] = workloads.moons_step_numpy(problem)
+    # The first step from the common start must agree everywhere; later steps continue from it.
+    check_agreement({name: step() for name, step in steps.items()})
+    rows = [(Row("moons step", name, nodes), step) for name, step in steps.items()]
+    gc.collect()
+    gc.freeze()
+    interleave(rows, args.rounds)
+    gc.unfreeze()
+    return [row for row, _ in rows]
+
+
+def chain(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
+    rows: list[Row] = []
+    for n in args.chain:
+        runs: dict[str, Callable[[], float]] = {"autograd-lite": workloads.chain_scalar(Value, n)}
+        if micrograd and n <= args.micrograd_max_chain:
+            runs["micrograd"] = workloads.chain_scalar(micrograd.engine.Value, n)
+        if torch and n <= args.torch_max_chain:
+            runs["PyTorch, 0-d float64 tensors"] = workloads.chain_torch(n)
+        expected = 1.0001**n
+        for name, run in runs.items():
+            if abs(run() - expected) > TOLERANCE * expected:
+                sys.exit(f"bench: {name}'s chain gradient is wrong at N={n}")
+        timed = [(Row(f"chain N={n:,}", name, n), run) for name, run in runs.items()]
+        gc.collect()
+        gc.freeze()
+        interleave(timed, max(1, args.rounds if n <= 10_000 else args.rounds // 2))
+        gc.unfreeze()
+        rows += [row for row, _ in timed]
+    return rows
+
+
+def memory(n: int) -> tuple[float, bool]:
+    """Bytes per link of autograd-lite's chain graph, and whether dropping it frees every node.
+
+    Freed is judged by weak references, not by traced bytes: CPython keeps a few thousand
+    freed tuples and floats on its free lists, which tracemalloc still counts as allocated.
+    """
+    gc.collect()
+    gc.disable()  # freeing must come from reference counting alone
+    try:
+        tracemalloc.start()
+        baseline = tracemalloc.get_traced_memory()[0]
+        y = x = Value(0.5)
+        for i in range(n):
+            y = y * 1.0001 + 0.0001
+            if i == n // 2:
+                middle = weakref.ref(y)
+        held = tracemalloc.get_traced_memory()[0] - baseline
+        tracemalloc.stop()
+        first, last = weakref.ref(x), weakref.ref(y)
+        del x, y
+        freed = first() is None and middle() is None and last() is None
+    finally:
+        gc.enable()
+    return held / n, freed
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.read_text().splitlines()
+            if line.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    return (
+        f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}\n"
+        f"- Python {platform.python_version()} ({platform.python_implementation()}); "
+        f"numpy {version('numpy')}, micrograd {version('micrograd')}, torch {version('torch')}"
+    )
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| workload | engine | median | min .. max | µs per node | vs micrograd |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        micrograd = next(
+            (r for r in rows if r.workload == row.workload and r.engine == "micrograd"), None
+        )
+        ratio = f"{micrograd.median / row.median:.1f}× faster" if micrograd else "—"
+        if micrograd is row:
+            ratio = "1"
+        lines.append(
+            f"| {row.workload} | {row.engine} | {fmt(row.median)} | "
+            f"{fmt(min(row.seconds))} .. {fmt(max(row.seconds))} | "
+            f"{row.median / row.nodes * 1e6:.3f} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def targets(rows: list[Row], bytes_per_link: float, freed: bool) -> str:
+    def median(workload: str, engine: str) -> float | None:
+        found = [r.median for r in rows if r.workload == workload and r.engine == engine]
+        return found[0] if found else None
+
+    def per_link(n: int) -> float | None:
+        found = [r for r in rows if r.workload == f"chain N={n:,}" and r.engine == "autograd-lite"]
+        return found[0].median / n * 1e6 if found else None
+
+    ours = median("moons step", "autograd-lite (micrograd's graph)")
+    ours_nn = median("moons step", "autograd-lite (nn.MLP)")
+    micrograd = median("moons step", "micrograd")
+    torch = median("moons step", "PyTorch, 0-d float64 tensors")
+    checks: list[tuple[str, bool | None]] = []
+    if ours and micrograd:
+        checks.append(
+            (
+                f"moons, micrograd's graph: 1/{micrograd / ours:.1f} of micrograd (target ≤ 1/15)",
+                micrograd / ours >= 15,
+            )
+        )
+    if ours and torch:
+        checks.append(
+            (
+                f"moons, micrograd's graph: 1/{torch / ours:.1f} of PyTorch scalar (target ≤ 1/6)",
+                torch / ours >= 6,
+            )
+        )
+    if ours_nn and micrograd:
+        checks.append(
+            (
+                f"moons through nn.MLP: 1/{micrograd / ours_nn:.1f} of micrograd (target ≤ 1/10)",
+                micrograd / ours_nn >= 10,
+            )
+        )
+    small, large = per_link(10_000), per_link(1_000_000)
+    if small:
+        checks.append((f"chain at N=10⁴: {small:.2f} µs per link (target ≤ 2.5)", small <= 2.5))
+    if small and large:
+        checks.append(
+            (
+                f"chain at N=10⁶: {large / small:.2f}× the cost per link at 10⁴ (target ≤ 1.5)",
+                large / small <= 1.5,
+            )
+        )
+    checks.append(
+        (
+            f"memory: {bytes_per_link:.0f} bytes per link of the chain graph (target ≤ 400)",
+            bytes_per_link <= 400,
+        )
+    )
+    checks.append(("the chain graph is freed by reference counting when dropped", freed))
+    return "\n".join(f"- {'met' if ok else 'MISSED'}: {text}" for text, ok in checks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
+    parser.add_argument("--rounds", type=int, default=5, help="samples per engine (default 5)")
+    parser.add_argument("--points", type=int, default=100, help="moons points (default 100)")
+    parser.add_argument("--chain", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--micrograd-max-chain", type=int, default=10_000)
+    parser.add_argument("--torch-max-chain", type=int, default=100_000)
+    parser.add_argument("--no-micrograd", action="store_true")
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.points, args.chain = 1, 8, [100, 1_000]
+
+    micrograd = None if args.no_micrograd else optional("micrograd.engine")
+    torch = None if args.no_torch else optional("torch")
+    if micrograd:  # optional("micrograd.engine") returns the package, engine loaded
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * args.micrograd_max_chain))
+    if torch:
+        torch.set_num_threads(1)
+
+    rows = moons(args, micrograd, torch) + chain(args, micrograd, torch)
+    bytes_per_link, freed = memory(10_000 if not args.quick else 1_000)
+    report = (
+        "# Benchmark results\n\n"
+        f"`python bench/run.py{' --quick' if args.quick else ''}`, {args.rounds} interleaved "
+        f"rounds; times include collecting each sample's garbage.\n\n{machine()}\n\n"
+        f"{table(rows)}\n\n## Targets\n\n{targets(rows, bytes_per_link, freed)}\n"
+    )
+    if args.quick:
+        report += "\nA --quick run: sizes too small for the targets to mean anything.\n"
+    if not micrograd:
+        report += "\nmicrograd is not installed (`pip install micrograd==0.1.0`): no ratios.\n"
+    print(report)
+    args.out.write_text(report, encoding="utf-8")
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""The benchmark's workloads, each written once per engine from the same starting numbers.
+
+* moons step: micrograd's demo. 100 two-moons points, an MLP 2-16-16-1 (ReLU hidden, linear
+  out), max-margin loss + 1e-4·Σp² over all parameters, one full-batch forward + backward + SGD
+  update. ``moons_step_scalar`` builds the graph exactly as micrograd's ``nn.py`` does and runs
+  on any scalar Value class (autograd-lite's, micrograd's, or 0-d PyTorch tensors);
+  ``moons_step_nn`` is the same step written with ``nn.MLP`` as a user would;
+  ``moons_step_numpy`` is hand-written matrix backprop, the floor.
+* chain: y = x, then N times y = y·1.0001 + 0.0001, then backward.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+ALPHA = 1e-4  # the weight of the L2 term 1e-4·Σp² in micrograd's demo
+LEARNING_RATE = 0.1
+
+
+@dataclass
+class MoonsProblem:
+    """Inputs, ±1 labels and the initial parameters every engine starts from."""
+
+    X: list[list[float]]
+    y: list[float]
+    weights: list[np.ndarray]  # W⁽ʰ⁾, shaped (n_out, n_in)
+    biases: list[np.ndarray]
+
+
+def make_moons_problem(n_points: int = 100, sizes: tuple[int, ...] = (2, 16, 16, 1), seed: int = 0):
+    """Two interleaved half circles with noise, and micrograd-style weights U(−1, 1), biases 0."""
+    rng = np.random.default_rng(seed)
+    n_upper = n_points // 2
+    angles_upper = np.linspace(0.0, np.pi, n_upper)
+    angles_lower = np.linspace(0.0, np.pi, n_points - n_upper)
+    upper = np.column_stack([np.cos(angles_upper), np.sin(angles_upper)])
+    lower = np.column_stack([1.0 - np.cos(angles_lower), 0.5 - np.sin(angles_lower)])
+    X = np.vstack([upper, lower]) + rng.normal(scale=0.1, size=(n_points, 2))
+    y = np.concatenate([np.ones(n_upper), -np.ones(n_points - n_upper)])
+    weights = [
+        rng.uniform(-1.0, 1.0, size=(n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)
+    ]
+    biases = [np.zeros(n_out) for n_out in sizes[1:]]
+    return MoonsProblem(X.tolist(), y.tolist(), weights, biases)
+
+
+# --- micrograd's graph, on any scalar Value class --------------------------------------------
+
+
+def scalar_parameters(problem: MoonsProblem, make: Callable[[float], Any]) -> list[list[tuple]]:
+    """Layers of neurons, each neuron a (weights, bias) pair of scalars made by ``make``."""
+    return [
+        [([make(w) for w in row], make(b)) for row, b in zip(W, bias)]
+        for W, bias in zip(problem.weights, problem.biases)
+    ]
+
+
+def flat(layers: list[list[tuple]]) -> list[Any]:
+    return [p for layer in layers for weights, bias in layer for p in [*weights, bias]]
+
+
+def scalar_loss(layers: list[list[tuple]], problem: MoonsProblem, make_input: Callable) -> Any:
+    """The total loss, built node by node as micrograd's Neuron, Layer and MLP build it."""
+    inputs = [list(map(make_input, row)) for row in problem.X]
+    scores = []
+    for x in inputs:
+        for depth, layer in enumerate(layers):
+            last = depth == len(layers) - 1
+            x = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
+            x = x if last else [act.relu() for act in x]
+        scores.append(x[0])
+    losses = [(1 + -yi * si).relu() for yi, si in zip(problem.y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in flat(layers))
+    return data_loss + reg_loss
+
+
+def moons_step_scalar(value_class: type, problem: MoonsProblem) -> Callable[[], tuple]:
+    """A step with autograd-lite's or micrograd's Value: zero grads, forward, backward, update."""
+    layers = scalar_parameters(problem, value_class)
+    params = flat(layers)
+
+    def step() -> tuple[float, list[float]]:
+        total = scalar_loss(layers, problem, value_class)
+        for p in params:
+            p.grad = 0.0
+        total.backward()
+        grads = [p.grad for p in params]
+        for p in params:
+            p.data -= LEARNING_RATE * p.grad
+        return total.data, grads
+
+    return step
+
+
+def moons_step_torch(problem: MoonsProblem) -> Callable[[], tuple]:
+    """The same graph with one 0-d float64 tensor per scalar."""
+    import torch
+
+    def parameter(x: float) -> Any:
+        return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+    def constant(x: float) -> Any:
+        return torch.tensor(x, dtype=torch.float64)
+
+    layers = scalar_parameters(problem, parameter)
+    params = flat(layers)
+
+    def step() -> tuple[float, list[float]]:
+        total = scalar_loss(layers, problem, constant)
+        for p in params:
+            p.grad = None
+        total.backward()
+        grads = [p.grad.item() for p in params]
+        with torch.no_grad():
+            for p in params:
+                p -= LEARNING_RATE * p.grad
+        return total.item(), grads
+
+    return step
+
+
+def moons_step_nn(problem: MoonsProblem) -> Callable[[], tuple]:
+    """The step as a user writes it with ``nn`` and ``optim``."""
+    import nn
+    import optim
+
+    sizes = [problem.weights[0].shape[1]] + [W.shape[0] for W in problem.weights]
+    model = nn.MLP(sizes[0], sizes[1:], activation="relu", output_activation="linear", seed=0)
+    for layer, W, bias in zip(model.layers, problem.weights, problem.biases):
+        for neuron, row, b in zip(layer.neurons, W, bias):
+            for w, value in zip(neuron.w, row):
+                w.data = float(value)
+            neuron.b.data = float(b)
+    params = model.parameters()
+    optimizer = optim.SGD(params, lr=LEARNING_RATE)
+
+    def step() -> tuple[float, list[float]]:
+        losses = [nn.hinge_loss(model(x)[0], y) for x, y in zip(problem.X, problem.y)]
+        total = sum(losses) / len(losses) + ALPHA * sum(p * p for p in params)
+        optimizer.zero_grad()
+        total.backward()
+        grads = [p.grad for p in params]
+        optimizer.step()
+        return total.data, grads
+
+    return step
+
+
+def moons_step_numpy(problem: MoonsProblem) -> Callable[[], tuple]:
+    """Hand-written matrix backprop, the floor.
+
+    a⁽ʰ⁾ = W⁽ʰ⁾z⁽ʰ⁻¹⁾ + b⁽ʰ⁾,  δ⁽ʰ⁻¹⁾ = ReLU′(a⁽ʰ⁻¹⁾) ∘ (W⁽ʰ⁾)ᵀδ⁽ʰ⁾,
+    ∂/∂W⁽ʰ⁾ = δ⁽ʰ⁾z⁽ʰ⁻¹⁾ᵀ + 2αW⁽ʰ⁾.
+    """
+    weights = [W.copy() for W in problem.weights]
+    biases = [b.copy() for b in problem.biases]
+    X = np.asarray(problem.X)
+    y = np.asarray(problem.y)
+    n = len(y)
+
+    def step() -> tuple[float, list[float]]:
+        zs, pre = [X], []
+        for depth, (W, b) in enumerate(zip(weights, biases)):
+            a = zs[-1] @ W.T + b
+            pre.append(a)
+            zs.append(a if depth == len(weights) - 1 else np.maximum(a, 0.0))
+        margins = 1.0 - y * zs[-1][:, 0]
+        data_loss = np.maximum(margins, 0.0).sum() / n
+        reg_loss = ALPHA * sum((W * W).sum() + (b * b).sum() for W, b in zip(weights, biases))
+        delta = (-(y * (margins > 0.0)) / n)[:, None]  # ∂loss/∂score per sample
+        grads_W, grads_b = [], []
+        for depth in range(len(weights) - 1, -1, -1):
+            grads_W.append(delta.T @ zs[depth] + 2 * ALPHA * weights[depth])
+            grads_b.append(delta.sum(axis=0) + 2 * ALPHA * biases[depth])
+            if depth:
+                delta = (delta @ weights[depth]) * (pre[depth - 1] > 0.0)
+        grads_W.reverse()
+        grads_b.reverse()
+        grads = []
+        for gW, gb in zip(grads_W, grads_b):  # micrograd's parameter order: w row, then b
+            for row, b in zip(gW, gb):
+                grads.extend(row.tolist())
+                grads.append(float(b))
+        for W, b, gW, gb in zip(weights, biases, grads_W, grads_b):
+            W -= LEARNING_RATE * gW
+            b -= LEARNING_RATE * gb
+        return float(data_loss + reg_loss), grads
+
+    return step
+
+
+# --- chain ------------------------------------------------------------------------------------
+
+
+def chain_scalar(value_class: type, n: int) -> Callable[[], float]:
+    def run() -> float:
+        x = value_class(0.5)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        y.backward()
+        return x.grad
+
+    return run
+
+
+def chain_torch(n: int) -> Callable[[], float]:
+    import torch
+
+    def run() -> float:
+        x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        y.backward()
+        return x.grad.item()
+
+    return run

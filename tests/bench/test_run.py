@@ -1,0 +1,24 @@
+"""Smoke test: the benchmark runs end to end with tiny sizes. It asserts no timing."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    report = out.read_text(encoding="utf-8")
+    assert "| moons step | autograd-lite (micrograd's graph) |" in report
+    assert "| moons step | NumPy, hand-written matrices |" in report
+    assert "| chain N=1,000 | autograd-lite |" in report
+    assert "bytes per link" in report
+    assert "met: the chain graph is freed by reference counting" in report
