@@ -1,0 +1,94 @@
+"""The softmax family, built from Value ops so that gradients flow through them.
+
+Each function subtracts the largest input m first (a constant: the results do not depend on it,
+so neither do their gradients), which keeps every exponent ≤ 0 and every result finite for inputs
+as large as ±10⁴ and beyond:
+
+    logsumexp(a)   = m + log Σⱼ exp(aⱼ − m)
+    log_softmax(a)ₖ = (aₖ − m) − log Σⱼ exp(aⱼ − m)
+    softmax(a)ₖ    = exp(aₖ − m) / Σⱼ exp(aⱼ − m)
+
+∂ logsumexp/∂aₖ = softmax(a)ₖ and ∂ softmaxₖ/∂aⱼ = softmaxₖ (δₖⱼ − softmaxⱼ), as the graph shows.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from autograd_lite import Value
+
+#: What the functions accept: Values, real numbers (made constants) or a 1-D NumPy array.
+Scalars = Sequence[Value | float] | np.ndarray
+
+
+def as_values(values: object, where: str) -> list[Value]:
+    """``values`` as a non-empty list of Values; numbers become new leaf Values.
+
+    Raises ``TypeError`` naming the item that is neither a Value nor a real number, and
+    ``ValueError`` for an empty sequence, a non-finite number or an array that is not 1-D.
+    """
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise ValueError(f"{where}: expected a 1-D array, got shape {values.shape}")
+        values = values.tolist()
+    if isinstance(values, Value) or not isinstance(values, Sequence) or isinstance(values, str):
+        raise TypeError(
+            f"{where}: expected a sequence of Values or numbers, got {type(values).__name__}"
+        )
+    if not values:
+        raise ValueError(f"{where}: expected at least one value, got an empty sequence")
+    out: list[Value] = []
+    for i, item in enumerate(values):
+        if isinstance(item, Value):
+            out.append(item)
+        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
+            number = float(item)
+            if not math.isfinite(number):
+                raise ValueError(f"{where}: item {i} is {number!r}, not a finite number")
+            out.append(Value(number))
+        else:
+            raise TypeError(
+                f"{where}: item {i} must be a Value or a real number, got {type(item).__name__}"
+            )
+    return out
+
+
+def _shifted_exps(values: list[Value]) -> tuple[list[Value], list[Value], Value]:
+    """aⱼ − m, exp(aⱼ − m) and their sum Σⱼ exp(aⱼ − m), with m = maxⱼ aⱼ."""
+    m = max(v.data for v in values)
+    shifted = [v - m for v in values]
+    exps = [s.exp() for s in shifted]
+    total = exps[0]
+    for e in exps[1:]:
+        total = total + e
+    return shifted, exps, total
+
+
+def logsumexp(values: Scalars) -> Value:
+    """log Σⱼ exp(aⱼ), computed as m + log Σⱼ exp(aⱼ − m): finite for any finite inputs."""
+    a = as_values(values, "logsumexp")
+    m = max(v.data for v in a)
+    _, _, total = _shifted_exps(a)
+    return total.log() + m
+
+
+def log_softmax(values: Scalars) -> list[Value]:
+    """log softmax(a)ₖ = (aₖ − m) − log Σⱼ exp(aⱼ − m); exact at logits of ±1000 (0 and −2000)."""
+    shifted, _, total = _shifted_exps(as_values(values, "log_softmax"))
+    log_total = total.log()
+    return [s - log_total for s in shifted]
+
+
+def softmax(values: Scalars) -> list[Value]:
+    """softmax(a)ₖ = exp(aₖ − m) / Σⱼ exp(aⱼ − m); the outputs are in [0, 1] and sum to 1."""
+    return softmax_of(as_values(values, "softmax"))
+
+
+def softmax_of(values: list[Value]) -> list[Value]:
+    """:func:`softmax` of a list already known to hold Values, without checking it (hot path)."""
+    _, exps, total = _shifted_exps(values)
+    return [e / total for e in exps]

@@ -1,0 +1,167 @@
+"""Losses of one example, and the L2 penalty, built from Value ops.
+
+With the notes' two pairings the gradient of the loss with respect to the output layer's
+pre-activation a⁽ᴰ⁾ is the same, δ⁽ᴰ⁾ = f(x) − ỹ:
+
+* regression: identity output and ½ Σₖ (fₖ − yₖ)² (:func:`squared_error`);
+* classification: softmax output and −Σₖ ỹₖ log fₖ, i.e. −log softmax(a)_y for the class index y
+  (:func:`cross_entropy`, which takes the logits a, not the probabilities).
+
+A training objective is the mean loss over the examples plus :func:`l2_penalty`, whose
+gradient is the notes' λ[w; 0]: g(w, b) = (1/n) Σᵢ ∇ℓ(f(Xᵢ), Yᵢ) + λ[w; 0].
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from autograd_lite import Value
+from nn.functional import Scalars, as_values, log_softmax
+from nn.module import Module
+
+
+def squared_error(pred: Value | Sequence[Value], target: object) -> Value:
+    """ℓ₂(f, y) = ½ Σₖ (fₖ − yₖ)²: the notes' regression loss; ∂ℓ₂/∂fₖ = fₖ − yₖ.
+
+    ``pred`` is a Value or a list of Values; ``target`` a number or Value, or a list of them, of
+    the same length.
+    """
+    f, y = _paired(pred, target, "squared_error")
+    return _sum_of_squares(f, y) * 0.5
+
+
+def mse_loss(preds: Value | Sequence[Value], targets: object) -> Value:
+    """The mean squared error (1/n) Σᵢ (fᵢ − yᵢ)² over n predictions (no ½ here)."""
+    f, y = _paired(preds, targets, "mse_loss")
+    return _sum_of_squares(f, y) * (1.0 / len(f))
+
+
+def cross_entropy(logits: Scalars, target: int) -> Value:
+    """−log softmax(a)_y for logits a and class index y, computed through :func:`log_softmax`.
+
+    ∂/∂aₖ = softmax(a)ₖ − [k = y]: the notes' δ⁽ᴰ⁾ = f − ỹ with ỹ one-hot. Exact and finite for
+    logits of any size (at logits (1000, −1000) the loss is 0 or 2000).
+    """
+    a = as_values(logits, "cross_entropy(logits)")
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(
+            f"cross_entropy(target): expected a class index (int), got {type(target).__name__}"
+        )
+    if not 0 <= target < len(a):
+        raise ValueError(
+            f"cross_entropy(target): class index {target} out of range for {len(a)} logits"
+        )
+    return -log_softmax(a)[int(target)]
+
+
+def binary_cross_entropy(logit: Value | float, target: float) -> Value:
+    """−[y log σ(z) + (1 − y) log(1 − σ(z))] from the logit z, for a label y ∈ {0, 1}.
+
+    Equal to softplus(−z) for y = 1 and softplus(z) for y = 0, with softplus(u) = log(1 + eᵘ)
+    evaluated so that no exponent is positive: log(1 + eᵘ) for u ≤ 0, u + log(1 + e⁻ᵘ) for u > 0.
+    Finite for any finite logit; ∂/∂z = σ(z) − y. (The engine has no log1p, so a loss below
+    about 1e-16 carries an absolute error of that size; its gradient stays exact.)
+    """
+    z = _value(logit, "binary_cross_entropy(logit)")
+    y = _label_in(target, (0.0, 1.0), "binary_cross_entropy(target)", "0 or 1")
+    return _softplus(-z if y == 1.0 else z)
+
+
+def hinge_loss(score: Value | float, target: float) -> Value:
+    """The max-margin loss max(0, 1 − y·s) for a score s and a label y ∈ {−1, +1}.
+
+    ∂/∂s = −y where y·s < 1, else 0 (also at the margin y·s = 1, as ReLU′(0) = 0).
+    """
+    s = _value(score, "hinge_loss(score)")
+    y = _label_in(target, (-1.0, 1.0), "hinge_loss(target)", "-1 or +1")
+    return (1.0 - s * y).relu()
+
+
+def l2_penalty(module: Module, lam: float) -> Value:
+    """λ/2 Σ w² over the module's weights (:meth:`Module.weights`): biases are not regularised.
+
+    Its gradient is λw for each weight and 0 for each bias: the notes' λ[w; 0].
+    """
+    if not isinstance(module, Module):
+        raise TypeError(f"l2_penalty(module): expected an nn.Module, got {type(module).__name__}")
+    if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
+        raise TypeError(f"l2_penalty(lam): expected a real number, got {type(lam).__name__}")
+    lam = float(lam)
+    if not (math.isfinite(lam) and lam >= 0.0):
+        raise ValueError(f"l2_penalty(lam): expected a finite λ ≥ 0, got {lam!r}")
+    weights = module.weights()
+    if not weights:
+        return Value(0.0)
+    total = weights[0] * weights[0]
+    for w in weights[1:]:
+        total = total + w * w
+    return total * (0.5 * lam)
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _sum_of_squares(f: list[Value], y: list[Value | float]) -> Value:
+    d = f[0] - y[0]
+    total = d * d
+    for fk, yk in zip(f[1:], y[1:]):
+        d = fk - yk
+        total = total + d * d
+    return total
+
+
+def _paired(pred: object, target: object, where: str) -> tuple[list[Value], list[Value | float]]:
+    """Predictions and targets as two lists of equal length (a single item is a list of one)."""
+    f = as_values([pred] if isinstance(pred, Value) else pred, f"{where}(pred)")
+    if isinstance(target, Value | numbers.Real):
+        target = [target]
+    elif isinstance(target, np.ndarray):
+        if target.ndim != 1:
+            raise ValueError(f"{where}(target): expected a 1-D array, got shape {target.shape}")
+        target = target.tolist()
+    if isinstance(target, str) or not isinstance(target, Sequence):
+        raise TypeError(
+            f"{where}(target): expected a number, a Value or a sequence of them, "
+            f"got {type(target).__name__}"
+        )
+    y: list[Value | float] = []
+    for k, item in enumerate(target):
+        if isinstance(item, Value):
+            y.append(item)
+        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
+            number = float(item)
+            if not math.isfinite(number):
+                raise ValueError(f"{where}(target): item {k} is {number!r}, not a finite number")
+            y.append(number)
+        else:
+            raise TypeError(
+                f"{where}(target): item {k} must be a number or a Value, got {type(item).__name__}"
+            )
+    if len(f) != len(y):
+        raise ValueError(f"{where}: {len(f)} predictions but {len(y)} targets")
+    return f, y
+
+
+def _value(x: object, where: str) -> Value:
+    if isinstance(x, Value):
+        return x
+    return as_values([x], where)[0]
+
+
+def _label_in(target: object, allowed: tuple[float, ...], where: str, wanted: str) -> float:
+    if isinstance(target, bool) or not isinstance(target, numbers.Real):
+        raise TypeError(f"{where}: expected {wanted}, got {type(target).__name__}: {target!r}")
+    if float(target) not in allowed:
+        raise ValueError(f"{where}: expected {wanted}, got {target!r}")
+    return float(target)
+
+
+def _softplus(u: Value) -> Value:
+    """log(1 + eᵘ) with no positive exponent; d/du = σ(u), also at u = 0."""
+    if u.data > 0.0:
+        return u + ((-u).exp() + 1.0).log()
+    return (u.exp() + 1.0).log()
