@@ -1,0 +1,149 @@
+"""Full-batch gradient descent along −∇E, with an exact or a backtracking line search."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Literal
+
+from autograd_lite import DomainError, Value, no_grad
+from optim.line_search import armijo_step, exact_step
+from optim.optimizer import Closure, Optimizer, OptimizerState, call_closure
+from optim.schedules import Rate, Schedule, as_schedule, positive, rate_at
+
+LineSearch = Literal["exact", "backtracking"]
+
+#: The default cap on the exact line search's α.
+MAX_STEP = 1e6
+
+
+class GradientDescent(Optimizer):
+    """The course notes' gradient descent: wₖ₊₁ = wₖ − αₖ gₖ with gₖ = ∇E(wₖ).
+
+    ``line_search`` chooses αₖ:
+
+    * ``"exact"`` (the default): αₖ = argmin_{0 < α ≤ max_step} φ(α), φ(α) = E(wₖ − α gₖ),
+      by bracketing then Brent's method to a relative tolerance of √ε_machine ≈ 1.5e-8 (see
+      :func:`optim.line_search.exact_step`). On E(w) = ½wᵀAw − bᵀw this is gᵀg / gᵀAg.
+      α is capped at ``max_step`` (1e6 by default): where φ decreases all the way there (E has
+      no minimiser along the ray) the step is ``max_step``. The first trial step is ``lr`` if
+      given, else the previous αₖ₋₁ (1.0 on the first step).
+    * ``"backtracking"``: Armijo's rule, the first α = α₀ 2⁻ʲ with
+      φ(α) ≤ φ(0) − c₁ α ‖g‖², c₁ = ``c1``, α₀ = ``lr`` (1.0 by default).
+    * ``None``: a fixed step or schedule, αₖ = γₖ from ``lr`` (required).
+
+    When no trial step decreases E (the gradient is numerically zero) the step is α = 0.
+
+    A line search that sees only values of E is limited by their rounding, about ε·|E| with
+    ε = 2⁻⁵²: once the decrease a step can bring, about ‖g‖²/(2L) for curvature L, sinks below
+    it, the search can no longer tell better from worse, and ‖∇E‖ stalls near √(2εL|E|). Pick
+    a stopping tolerance above that (or shift E so that its minimum is near 0).
+
+    ``step(closure)`` calls ``closure()`` once with gradients recorded, to get E(wₖ) and gₖ,
+    then evaluates φ by setting the parameters to wₖ − α gₖ and calling ``closure()`` inside
+    ``no_grad()`` (forward passes only). After the step the parameters are exactly
+    wₖ − αₖ gₖ (the point whose φ was measured), ``.grad`` holds gₖ (the gradient the step
+    used, as after any optimiser's step), ``last_step_size`` is αₖ and ``last_loss`` is
+    φ(αₖ) = E(wₖ₊₁). It returns the loss Value of wₖ. If the closure raises (a
+    ``KeyboardInterrupt`` in the middle of the search), the parameters and gradients are
+    restored to wₖ and gₖ before the exception propagates.
+
+    Args:
+        params: the Values to update.
+        lr: see above; a number > 0 (or a schedule when ``line_search`` is None).
+        line_search: ``"exact"``, ``"backtracking"`` or None.
+        max_step: the cap on α, > 0.
+        c1: Armijo's constant, in (0, 1).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: Rate | None = None,
+        *,
+        line_search: LineSearch | None = "exact",
+        max_step: float = MAX_STEP,
+        c1: float = 1e-4,
+    ) -> None:
+        super().__init__(params)
+        if line_search not in ("exact", "backtracking", None):
+            raise ValueError(
+                "GradientDescent(line_search) must be 'exact', 'backtracking' or None, "
+                f"got {line_search!r}"
+            )
+        self.line_search = line_search
+        self.max_step = positive(max_step, "GradientDescent(max_step)")
+        self.c1 = positive(c1, "GradientDescent(c1)")
+        if self.c1 >= 1.0:
+            raise ValueError(f"GradientDescent(c1) must be in (0, 1), got {self.c1!r}")
+        self.lr: Schedule | None = None
+        self.initial_step: float | None = None
+        if line_search is None:
+            if lr is None:
+                raise ValueError("GradientDescent(lr) is required when line_search is None")
+            self.lr = as_schedule(lr, "GradientDescent(lr)")
+        elif lr is not None:
+            self.initial_step = min(positive(lr, "GradientDescent(lr)"), self.max_step)
+        self.last_loss: float | None = None
+
+    def step(self, closure: Closure | None = None) -> Value | None:
+        """One step wₖ → wₖ − αₖ gₖ; returns the loss Value at wₖ (None without a closure)."""
+        if self.lr is not None:
+            loss = super().step(closure)
+            self.last_loss = None
+            return loss
+        if closure is None:
+            raise TypeError(
+                f"GradientDescent.step: line_search={self.line_search!r} needs a closure that "
+                "zeroes the gradients, computes the loss, calls backward() and returns the loss"
+            )
+        loss = call_closure(closure, "GradientDescent")
+        phi0 = loss.data
+        if not math.isfinite(phi0):
+            raise FloatingPointError(f"GradientDescent.step: the loss is {phi0!r}")
+        params = self.params
+        start = [p.data for p in params]
+        g = [p.grad for p in params]
+        gg = math.fsum(gi * gi for gi in g)
+
+        def phi(alpha: float) -> float:
+            for p, w, gi in zip(params, start, g):
+                p.data = w - alpha * gi
+            try:
+                with no_grad():
+                    value = float(closure())
+            except (ArithmeticError, DomainError):
+                return math.inf  # E is not defined this far along the ray: too long a step
+            return value if math.isfinite(value) else math.inf
+
+        try:
+            if gg == 0.0:
+                alpha, value = 0.0, phi0
+            elif self.line_search == "exact":
+                alpha0 = self.initial_step or self.last_step_size or 1.0
+                alpha, value = exact_step(phi, phi0, alpha0, max_step=self.max_step)
+            else:
+                alpha0 = self.initial_step or 1.0
+                alpha, value = armijo_step(phi, phi0, -gg, alpha0, c1=self.c1)
+            # Back to wₖ and gₖ, so that the commit below is all-or-nothing from there.
+            for p, w, gi in zip(params, start, g):
+                p.data = w
+                p.grad = gi
+        except BaseException:
+            for p, w, gi in zip(params, start, g):
+                p.data = w
+                p.grad = gi
+            raise
+        data = [w - alpha * gi for w, gi in zip(start, g)]
+        self._commit(data, OptimizerState(self.state.steps + 1, alpha))
+        self.last_loss = value
+        return loss
+
+    def _proposal(self) -> tuple[list[float], OptimizerState]:
+        # The fixed-step form (line_search=None): wₖ₊₁ = wₖ − γₖ gₖ.
+        if self.lr is None:
+            raise RuntimeError("GradientDescent._proposal is the fixed-step form only")
+        k = self.state.steps
+        gamma = rate_at(self.lr, k, "GradientDescent(lr)")
+        data = [p.data - gamma * p.grad for p in self.params]
+        return data, OptimizerState(k + 1, gamma)

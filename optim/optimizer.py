@@ -1,0 +1,144 @@
+"""The optimiser base class: parameter checks, ``zero_grad``, and all-or-nothing steps.
+
+Every optimiser here updates ``p.data`` with plain float arithmetic (no graph is recorded) and
+is driven the same way, ``loss = optimizer.step(closure)``, where ``closure()`` zeroes the
+gradients, computes the loss, calls ``backward()`` and returns the loss Value (the
+``torch.optim.LBFGS`` convention; :func:`optim.fit` builds the closure for you). Without a
+closure, ``step()`` uses the ``.grad`` already accumulated in the parameters.
+
+A step is atomic. It first computes every new parameter value and the optimiser's new state
+(momentum buffers, moment estimates, the step count), then writes them; if anything interrupts
+the write (a ``KeyboardInterrupt``, a non-finite update), the parameters and the state are put
+back as they were. After ``step`` returns or raises, the parameters are those of the last
+completed step, never a mixture.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from autograd_lite import Value
+from optim.params import parameter_list
+
+#: ``closure()`` zeroes the gradients, computes the loss, calls ``backward()``, returns the loss.
+Closure = Callable[[], Value]
+
+
+@dataclass(frozen=True)
+class OptimizerState:
+    """What an optimiser carries from one step to the next; replaced whole by each step.
+
+    Attributes:
+        steps: the number of completed steps (the k of the next step's γₖ).
+        step_size: the step size of the last step (γₖ, or α from a line search), 0 before any.
+        buffers: per-parameter float buffers in parameter order (SGD's velocity v; Adam's
+            moment estimates m and v), empty when the optimiser keeps none.
+    """
+
+    steps: int = 0
+    step_size: float = 0.0
+    buffers: tuple[tuple[float, ...], ...] = ()
+
+
+class Optimizer:
+    """Base class: holds the parameter list and applies each step atomically.
+
+    Subclasses implement :meth:`_proposal`, which reads ``p.data`` and ``p.grad`` and returns
+    the new parameter values and the new :class:`OptimizerState` without changing anything.
+
+    Raises:
+        TypeError: ``params`` is not an iterable of Values.
+        ValueError: ``params`` is empty or holds the same Value twice.
+    """
+
+    params: list[Value]
+    state: OptimizerState
+
+    def __init__(self, params: Iterable[Value]) -> None:
+        self.params = parameter_list(params, f"{type(self).__name__}(params)")
+        self.state = OptimizerState()
+
+    @property
+    def step_count(self) -> int:
+        """The number of completed steps."""
+        return self.state.steps
+
+    @property
+    def last_step_size(self) -> float:
+        """The step size of the last completed step (γₖ or the line search's α); 0 before any."""
+        return self.state.step_size
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0 (gradients accumulate across ``backward`` calls)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self, closure: Closure | None = None) -> Value | None:
+        """One update. Calls ``closure()`` first if given and returns what it returned."""
+        loss = call_closure(closure, type(self).__name__) if closure is not None else None
+        data, state = self._proposal()
+        self._commit(data, state)
+        return loss
+
+    def _proposal(self) -> tuple[list[float], OptimizerState]:
+        raise NotImplementedError(f"{type(self).__name__} does not implement _proposal")
+
+    def _commit(
+        self,
+        data: Sequence[float],
+        state: OptimizerState,
+        grads: Sequence[float] | None = None,
+    ) -> None:
+        """Write ``data`` (and ``grads``) into the parameters and ``state`` into self, or nothing.
+
+        A non-finite new value raises ``FloatingPointError`` before anything is written.
+        """
+        params = self.params
+        for i, (p, x) in enumerate(zip(params, data)):
+            if not math.isfinite(x):
+                raise FloatingPointError(
+                    f"{type(self).__name__}.step: params[{i}] would become {x!r} "
+                    f"(data {p.data!r}, grad {p.grad!r}); no parameter was changed"
+                )
+        old_data = [p.data for p in params]
+        old_grads = [p.grad for p in params]
+        old_state = self.state
+        try:
+            for p, x in zip(params, data):
+                p.data = x
+            if grads is not None:
+                for p, g in zip(params, grads):
+                    p.grad = g
+            self.state = state
+        except BaseException:
+            for p, x, g in zip(params, old_data, old_grads):
+                p.data = x
+                p.grad = g
+            self.state = old_state
+            raise
+
+
+def call_closure(closure: object, owner: str) -> Value:
+    """``closure()``, checked to be callable and to return a Value."""
+    if not callable(closure):
+        raise TypeError(f"{owner}.step(closure): closure must be callable, got {closure!r}")
+    loss = closure()
+    if not isinstance(loss, Value):
+        raise TypeError(
+            f"{owner}.step(closure): closure() must return the loss Value, "
+            f"got {type(loss).__name__}"
+        )
+    return loss
+
+
+def fraction(x: object, where: str) -> float:
+    """``x`` as a float in [0, 1), else an exception naming ``where``."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where} must be a real number, got {type(x).__name__}")
+    value = float(x)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{where} must be in [0, 1), got {value!r}")
+    return value
