@@ -1,5 +1,7 @@
 """autograd-lite: a scalar reverse-mode autodiff engine you can read, check and look at."""
 
+from typing import TYPE_CHECKING, Any
+
 from autograd_lite.backward import grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
@@ -18,6 +20,20 @@ from autograd_lite.value import (
     tanh,
 )
 
+if TYPE_CHECKING:
+    from autograd_lite.render import draw_graph, render_graph
+
+
+def __getattr__(name: str) -> Any:
+    # The pictures need the graphviz package: it is imported on first use of draw_graph or
+    # render_graph, so `import autograd_lite` stays as light as the engine.
+    if name in ("draw_graph", "render_graph"):
+        from autograd_lite import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
+
+
 __all__ = [
     "DomainError",
     "GradcheckError",
@@ -26,12 +42,14 @@ __all__ = [
     "defvjp",
     "derivative",
     "detect_anomaly",
+    "draw_graph",
     "exp",
     "grad",
     "gradcheck",
     "log",
     "no_grad",
     "relu",
+    "render_graph",
     "sigmoid",
     "sin",
     "sqrt",

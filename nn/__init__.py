@@ -8,6 +8,7 @@
 """
 
 from nn.checkpoint import load, save
+from nn.draw import draw_network
 from nn.functional import log_softmax, logsumexp, softmax
 from nn.layers import MLP, Layer, Neuron, init_std
 from nn.losses import (
@@ -27,6 +28,7 @@ __all__ = [
     "Neuron",
     "binary_cross_entropy",
     "cross_entropy",
+    "draw_network",
     "hinge_loss",
     "init_std",
     "l2_penalty",

@@ -1,0 +1,427 @@
+"""Pictures of a computation graph: DOT source built with the ``graphviz`` package.
+
+:func:`draw_graph` turns the graph behind a Value into a :class:`graphviz.Digraph`;
+:func:`render_graph` writes it to a file. Nothing here evaluates or changes a Value.
+
+What the picture shows
+    Each Value is a record node ``label | data | grad``. Each op is a small oval between its
+    operands and its result. There is one edge per operand *occurrence*, so ``x * x`` draws two
+    edges from ``x`` to the ``×`` node, and the ``args`` order is kept; for ops where the order
+    matters (``a − b``, ``a / b``, ``a ^ b``) the edges are labelled ``a`` and ``b``.
+
+Three kinds of leaf look different
+    *parameters* (blue, bold border), *inputs* (green) and *constants* (small grey boxes: the
+    plain numbers of ``x * 2``, which are not Values and have no gradient). The engine does not
+    know which leaf Values are trained, so the caller may say: ``params=`` lists the parameters
+    (``params=mlp.parameters()``). Without it, a leaf whose label is a weight or bias name of the
+    course notes (``w``, ``b``, ``w1``, ``b_2``, ``w[0][3]``, ``weight``, ``bias``, or such a
+    name after a dot, as in nn's ``layers.0.neurons.1.w.2``) is a parameter and every other leaf
+    Value is an input.
+
+Colour by gradient
+    ``color_by="grad"`` fills each Value by log₁₀|grad| on the viridis scale (dark purple for
+    the smallest gradients, yellow for the largest), with a legend. A gradient that shrinks by a
+    factor at every layer shows up as a colour ramp along the graph: vanishing and exploding
+    gradients become visible. A zero gradient is white, a non-finite one red.
+
+Determinism
+    Node ids are positions in :func:`~autograd_lite.graph.topological_order` (``v0``, ``v1``, …;
+    ``v3_op`` for the op that made ``v3``; ``v3_c1`` for a constant in its argument 1), never
+    ``id()``: the same graph gives byte-identical DOT in every run and process.
+
+Every walk is iterative (the topological order is), so a chain of 10⁵ ops draws as soon as
+``max_nodes`` allows it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import graphviz
+from graphviz.quoting import quote
+
+from autograd_lite.graph import topological_order
+from autograd_lite.value import Value
+
+__all__ = ["FORMATS", "DotNotFoundError", "draw_graph", "render_graph"]
+
+#: File suffixes :func:`render_graph` writes, and the Graphviz output format of each.
+FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+_RANKDIRS = ("LR", "TB", "RL", "BT")
+_FONT = "Helvetica,Arial,sans-serif"
+
+# How each op appears in its oval. Binary ops whose operands do not commute get their edges
+# labelled a and b; every other op with several operands gets its edges numbered from 0.
+_OP_SYMBOLS = {
+    "add": "+",
+    "sub": "a − b",
+    "mul": "×",
+    "div": "a / b",
+    "pow": "a ^ b",
+    "neg": "−",
+    "abs": "|·|",
+}
+_COMMUTATIVE = frozenset({"add", "mul"})
+_ORDERED = frozenset({"sub", "div", "pow"})
+
+# A label the course notes use for a weight or a bias: w, b, w1, b_2, w[0][3], W, weight, bias;
+# also as the last named part of a dotted name, as nn labels its parameters: layers.0.neurons.1.w.2
+_PARAMETER_LABEL = re.compile(
+    r"(?:.*\.)?(?:w|b|weight|bias)(?:[0-9_\[.].*)?", re.IGNORECASE | re.DOTALL
+)
+
+# Fill and border colour per kind of node, when the fill is not the gradient colour scale.
+_PARAMETER = {"fillcolor": "#dbeafe", "color": "#1d4ed8", "penwidth": "2"}
+_INPUT = {"fillcolor": "#dcfce7", "color": "#15803d", "penwidth": "1.2"}
+_COMPUTED = {"fillcolor": "white", "color": "#374151", "penwidth": "1"}
+_CONSTANT_STYLE = (
+    ("color", "#9ca3af"),
+    ("fillcolor", "#f3f4f6"),
+    ("fontcolor", "#4b5563"),
+    ("penwidth", "1"),
+    ("shape", "box"),
+    ("style", "filled,rounded"),
+)
+_OP_STYLE = (
+    ("color", "#a16207"),
+    ("fillcolor", "#fef9c3"),
+    ("fontsize", "12"),
+    ("height", "0.3"),
+    ("margin", "0.04,0.02"),
+    ("shape", "oval"),
+    ("style", "filled"),
+)
+
+# Eight samples of matplotlib's viridis colour map: perceptually uniform and readable in grey
+# and by colour-blind readers, so a lighter node really has a larger |grad|.
+_VIRIDIS = (
+    (0x44, 0x01, 0x54),
+    (0x46, 0x32, 0x7E),
+    (0x36, 0x5C, 0x8D),
+    (0x27, 0x7F, 0x8E),
+    (0x1F, 0xA1, 0x87),
+    (0x4A, 0xC1, 0x6D),
+    (0x9F, 0xDA, 0x3A),
+    (0xFD, 0xE7, 0x25),
+)
+_ZERO_FILL = "white"
+_NONFINITE_FILL = "#ef4444"
+
+
+class DotNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program, which lays out and renders a picture, is not installed."""
+
+
+def draw_graph(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    color_by: Literal["grad"] | None = None,
+    max_nodes: int = 1000,
+    params: Iterable[Value] | None = None,
+) -> graphviz.Digraph:
+    """The computation graph that produced ``root`` as a Graphviz Digraph.
+
+    In Jupyter the returned Digraph displays inline (graphviz renders it to SVG for the
+    notebook); elsewhere call :func:`render_graph`, or ``.source`` for the DOT text.
+
+    Args:
+        root: the Value whose graph to draw; usually a loss or an output.
+        rankdir: the direction of the flow from inputs to ``root``: ``"LR"`` (left to right),
+            ``"TB"``, ``"RL"`` or ``"BT"``.
+        show_grad: show each Value's ``.grad`` beside its ``.data``.
+        color_by: ``None``, or ``"grad"`` to fill Values by log₁₀|grad| (with a legend).
+        max_nodes: refuse (``ValueError``) a graph of more Values than this. Graphviz needs
+            minutes for tens of thousands of nodes and nobody can read the result; raise it on
+            purpose.
+        params: the leaf Values to draw as parameters. ``None`` means: the leaves labelled like
+            a weight or a bias (``w``, ``b``, ``w1``, ``b_2``, ``weight``, ``bias``, …).
+
+    Raises:
+        TypeError: ``root`` is not a Value, or ``params`` holds something else.
+        ValueError: an option is out of range, or the graph has more than ``max_nodes`` Values.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if color_by not in (None, "grad"):
+        raise ValueError(f'draw_graph: color_by must be None or "grad", got {color_by!r}')
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be a positive int, got {max_nodes!r}")
+    parameters = _parameter_set(params)
+
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"draw_graph: the graph has {len(order):,} Values, more than max_nodes={max_nodes:,}. "
+            f"Pass max_nodes={len(order)} or more to draw it anyway (Graphviz is slow on large "
+            "graphs and the picture is hard to read), or draw a smaller part, e.g. one "
+            "neuron's output; for a whole network use nn.draw_network."
+        )
+
+    scale = _GradScale(order) if color_by == "grad" else None
+    horizontal = rankdir in ("LR", "RL")
+    dot = graphviz.Digraph(
+        "computation_graph",
+        graph_attr={"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35"},
+        node_attr={"fontname": _FONT, "fontsize": "11"},
+        edge_attr={"color": "#6b7280", "arrowsize": "0.6", "fontname": _FONT},
+    )
+    # Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
+    # attribute of every node, which is most of the time on a large graph; here each distinct
+    # style is quoted once.
+    body = dot.body
+    op_style = _attribute_text(_OP_STYLE)
+    constant_style = _attribute_text(_CONSTANT_STYLE)
+    index = {node: i for i, node in enumerate(order)}
+    for i, node in enumerate(order):
+        vid = f"v{i}"
+        style = _attribute_text(_value_style(node, node is root, parameters, scale))
+        body.append(f"\t{vid} [label={quote(_record(node, show_grad, horizontal))} {style}]\n")
+        if not node.op:
+            continue
+        oid = f"{vid}_op"
+        symbol = quote(graphviz.escape(_OP_SYMBOLS.get(node.op, node.op)))
+        body.append(f"\t{oid} [label={symbol} {op_style}]\n")
+        for k, arg in enumerate(node.args):
+            edge_label = _edge_label(node.op, len(node.args), k)
+            extra = f" [label={edge_label} fontsize=9]" if edge_label else ""
+            if isinstance(arg, Value):
+                body.append(f"\tv{index[arg]} -> {oid}{extra}\n")
+            else:
+                cid = f"{vid}_c{k}"
+                body.append(f"\t{cid} [label={quote(_number(arg))} {constant_style}]\n")
+                body.append(f"\t{cid} -> {oid}{extra}\n")
+        body.append(f"\t{oid} -> {vid}\n")
+    if scale is not None:
+        dot.node("legend", label=scale.legend(), shape="plain")
+    return dot
+
+
+def render_graph(root: Value, path: str | os.PathLike[str], **draw_options: Any) -> Path:
+    """Draw ``root``'s graph with :func:`draw_graph` and write it to ``path``; return the path.
+
+    The format comes from the suffix: ``.svg``, ``.png``, ``.pdf``, or ``.dot``/``.gv`` for the
+    DOT source, which needs no Graphviz binary. The file is written to a temporary name beside
+    it and renamed into place, so a failed render never leaves a half-written file.
+
+    Raises:
+        ValueError: the suffix is not one of the formats above (and whatever draw_graph raises).
+        DotNotFoundError: an image format was asked for and Graphviz's ``dot`` is not on PATH.
+    """
+    target = Path(path)
+    fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"render_graph: cannot tell the format of {str(target)!r} from its suffix; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    if fmt != "dot" and shutil.which("dot") is None:
+        raise DotNotFoundError(dot_missing_message(target))
+    dot = draw_graph(root, **draw_options)
+    if fmt == "dot":
+        data = dot.source.encode("utf-8")
+    else:
+        try:
+            data = dot.pipe(format=fmt)
+        except graphviz.ExecutableNotFound:
+            raise DotNotFoundError(dot_missing_message(target)) from None
+        except graphviz.CalledProcessError as error:
+            raise RuntimeError(
+                f"render_graph: dot failed to render {str(target)!r}: {error}"
+            ) from None
+    write_atomically(target, data)
+    return target
+
+
+def dot_missing_message(target: Path) -> str:
+    """The error for a missing ``dot``: what failed, how to install it, what works without it."""
+    return (
+        f"writing {str(target)!r} needs Graphviz's `dot` program, which is not on PATH. "
+        "Install it with `make dot` in the project (Debian/Ubuntu: `sudo apt-get install "
+        "graphviz`; macOS: `brew install graphviz`; conda: `conda install graphviz`), or write a "
+        ".dot file instead, which needs no binary."
+    )
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it onto ``target``.
+
+    ``os.replace`` is atomic on one file system: readers see the old file or the new one, and
+    an error on the way leaves neither a partial file nor the temporary one behind.
+    """
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as error:
+        raise OSError(error.errno, f"cannot write {str(target)!r}: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process umask (mkstemp creates 0600 files; a rendered picture should be 0644)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
+    if params is None:
+        return None
+    if isinstance(params, Value):
+        params = [params]
+    chosen: set[Value] = set()
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"draw_graph: params[{i}] must be a Value, got {type(p).__name__}")
+        chosen.add(p)
+    return chosen
+
+
+def is_parameter(leaf: Value, params: set[Value] | None) -> bool:
+    """Whether a leaf Value is drawn as a parameter (see the module docstring)."""
+    if params is not None:
+        return leaf in params
+    return _PARAMETER_LABEL.fullmatch(leaf.label) is not None
+
+
+@lru_cache(maxsize=1024)
+def _attribute_text(style: tuple[tuple[str, str], ...]) -> str:
+    """``name=value`` pairs in DOT syntax, each value quoted as DOT needs."""
+    return " ".join(f"{name}={quote(value)}" for name, value in style)
+
+
+def _value_style(
+    node: Value, is_root: bool, params: set[Value] | None, scale: _GradScale | None
+) -> tuple[tuple[str, str], ...]:
+    if node.op:
+        style = dict(_COMPUTED)
+    elif is_parameter(node, params):
+        style = dict(_PARAMETER)
+    else:
+        style = dict(_INPUT)
+    if is_root:
+        style["penwidth"] = "2.5"
+    if scale is not None:
+        fill, text = scale.colours(node.grad)
+        style["fillcolor"] = fill
+        style["fontcolor"] = text
+    style["style"] = "filled,rounded" if node.op else "filled"
+    style["shape"] = "record"
+    return tuple(sorted(style.items()))
+
+
+def _record(node: Value, show_grad: bool, horizontal: bool) -> str:
+    """``label | data … | grad …`` in record syntax, fields side by side in either direction."""
+    fields = []
+    if node.label:
+        fields.append(_escape_record(node.label))
+    fields.append(f"data {_number(node.data)}")
+    if show_grad:
+        fields.append(f"grad {_number(node.grad)}")
+    body = " | ".join(fields)
+    # A record's top-level fields stack across the rank direction; braces turn them once more.
+    return f"{{ {body} }}" if horizontal else body
+
+
+def _escape_record(text: str) -> str:
+    """``text`` shown literally in a record label: its field syntax ``{ } | < >`` escaped."""
+    text = text.replace("\\", "\\\\")
+    for special in '{}|<>"':
+        text = text.replace(special, "\\" + special)
+    return text.replace("\n", " ").replace("\r", " ")
+
+
+def _edge_label(op: str, arity: int, position: int) -> str:
+    if op in _ORDERED and arity == 2:
+        return "ab"[position]
+    if arity > 1 and op not in _COMMUTATIVE:
+        return str(position)
+    return ""
+
+
+def _number(x: float) -> str:
+    """Four significant digits, short exponents: 2, -1.5, 0.7071, 6.881, 1.2e-5, 3.4e+12."""
+    if x == 0.0:
+        return "0"  # also for -0.0
+    text = f"{x:.4g}"
+    mantissa, e, exponent = text.partition("e")
+    if e:
+        return f"{mantissa}e{exponent[0]}{int(exponent[1:])}"
+    return text
+
+
+class _GradScale:
+    """Maps log₁₀|grad| onto viridis between whole decades covering the graph's gradients."""
+
+    def __init__(self, order: list[Value]) -> None:
+        grads = [node.grad for node in order]
+        logs = [math.log10(abs(g)) for g in grads if g != 0.0 and math.isfinite(g)]
+        self.has_zero = any(g == 0.0 for g in grads)
+        self.has_nonfinite = any(not math.isfinite(g) for g in grads)
+        self.low = math.floor(min(logs)) if logs else 0
+        self.high = math.ceil(max(logs)) if logs else 1
+        if self.high == self.low:
+            self.high += 1
+
+    def colours(self, grad: float) -> tuple[str, str]:
+        """The fill colour for ``grad`` and a text colour that reads on it."""
+        if grad == 0.0:
+            return _ZERO_FILL, "black"
+        if not math.isfinite(grad):
+            return _NONFINITE_FILL, "black"
+        t = (math.log10(abs(grad)) - self.low) / (self.high - self.low)
+        return _viridis(t)
+
+    def legend(self) -> str:
+        """An HTML-label table: the colour bar with its decades, and the two special fills."""
+        steps = self.high - self.low
+        stride = max(1, math.ceil(steps / 6))
+        decades = list(range(self.low, self.high + 1, stride))
+        if decades[-1] != self.high:
+            decades.append(self.high)
+        cells = []
+        for d in decades:
+            fill, text = _viridis((d - self.low) / steps)
+            cells.append(f'<TD BGCOLOR="{fill}"><FONT COLOR="{text}">1e{d}</FONT></TD>')
+        if self.has_zero:
+            cells.append(f'<TD BGCOLOR="{_ZERO_FILL}">0</TD>')
+        if self.has_nonfinite:
+            cells.append(f'<TD BGCOLOR="{_NONFINITE_FILL}">nan/inf</TD>')
+        return (
+            '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+            f'<TR><TD COLSPAN="{len(cells)}" BORDER="0"><B>fill: |grad|</B> '
+            "(log scale)</TD></TR>"
+            f"<TR>{''.join(cells)}</TR></TABLE>>"
+        )
+
+
+def _viridis(t: float) -> tuple[str, str]:
+    """Viridis at ``t`` ∈ [0, 1] (clamped) as ``#rrggbb``, and black or white text for it."""
+    t = min(1.0, max(0.0, t)) * (len(_VIRIDIS) - 1)
+    k = min(int(t), len(_VIRIDIS) - 2)
+    f = t - k
+    r, g, b = (round(a + (c - a) * f) for a, c in zip(_VIRIDIS[k], _VIRIDIS[k + 1]))
+    # Relative luminance (ITU-R BT.709 weights on the sRGB values, close enough for a choice
+    # between black and white text).
+    luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+    return f"#{r:02x}{g:02x}{b:02x}", "black" if luminance > 0.45 else "white"

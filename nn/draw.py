@@ -1,0 +1,192 @@
+"""An MLP as the layered network diagram of the course notes, not as its scalar graph.
+
+The scalar computation graph of even a small MLP has tens of thousands of nodes (one per
+multiply and add); :func:`autograd_lite.draw_graph` is the tool for a neuron, this one for the
+network. Here a unit is a circle and a weight is an edge:
+
+* one column of input units ``x1 … xn``, then one column per layer, the last being the outputs;
+* each neuron shows its activation and its bias (or the bias's gradient);
+* each edge ``i → j`` stands for the weight ``wⱼᵢ`` of neuron j on input i. Its colour is the
+  sign (blue positive, red negative: a diverging pair readable by colour-blind readers) and its
+  width and opacity grow with the magnitude, relative to the largest in the picture. With
+  ``show="grads"`` the same encoding shows ``∂loss/∂wⱼᵢ`` instead: after ``loss.backward()`` the
+  thick edges are the weights the next gradient step moves most.
+
+The exact number rides along as the edge's tooltip (hover over it in a browser's SVG view);
+edge labels are left out, since with straight edges between columns nobody can tell which
+line a label belongs to.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+from typing import TYPE_CHECKING, Literal
+
+from nn.layers import MLP
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["draw_network"]
+
+_FONT = "Helvetica,Arial,sans-serif"
+_POSITIVE = (0x21, 0x66, 0xAC)  # blue, from ColorBrewer's RdBu
+_NEGATIVE = (0xB2, 0x18, 0x2B)  # red, from the same diverging scheme
+
+
+def draw_network(
+    mlp: MLP,
+    *,
+    show: Literal["weights", "grads"] = "weights",
+    max_edges: int = 5000,
+) -> graphviz.Digraph:
+    """The layered diagram of ``mlp``, edges coloured and sized by weight or by gradient.
+
+    Args:
+        mlp: an :class:`nn.MLP`.
+        show: ``"weights"`` draws each ``w`` (and each neuron's ``b``); ``"grads"`` draws
+            their ``.grad`` — call ``loss.backward()`` first.
+        max_edges: refuse (``ValueError``) a network with more weights than this; Graphviz
+            cannot lay out a picture of 10⁵ edges that anyone could read.
+
+    Raises:
+        TypeError: ``mlp`` is not an MLP.
+        ValueError: ``show`` is neither choice, or the network has more than ``max_edges``
+            weights.
+    """
+    if not isinstance(mlp, MLP):
+        raise TypeError(f"draw_network: mlp must be an nn.MLP, got {type(mlp).__name__}")
+    if show not in ("weights", "grads"):
+        raise ValueError(f'draw_network: show must be "weights" or "grads", got {show!r}')
+    if isinstance(max_edges, bool) or not isinstance(max_edges, int) or max_edges < 1:
+        raise ValueError(f"draw_network: max_edges must be a positive int, got {max_edges!r}")
+    n_edges = sum(len(neuron.w) for layer in mlp.layers for neuron in layer.neurons)
+    if n_edges > max_edges:
+        raise ValueError(
+            f"draw_network: the network has {n_edges:,} weights, more than max_edges="
+            f"{max_edges:,}. Pass max_edges={n_edges} to draw it anyway (Graphviz is slow on "
+            "large pictures and they are hard to read), or draw a narrower network."
+        )
+
+    import graphviz  # here, not at the top: `import nn` should not pay for the pictures
+
+    def number(v: float) -> str:
+        return f"{v:.3g}"
+
+    def shown(value: float, grad: float) -> float:
+        return grad if show == "grads" else value
+
+    magnitudes = [
+        abs(shown(w.data, w.grad)) for layer in mlp.layers for n in layer.neurons for w in n.w
+    ]
+    largest = max((m for m in magnitudes if math.isfinite(m)), default=0.0)
+    symbol = "∂L/∂w" if show == "grads" else "w"
+    bias_symbol = "∂L/∂b" if show == "grads" else "b"
+
+    dot = graphviz.Digraph(
+        "network",
+        graph_attr={
+            "rankdir": "LR",
+            "splines": "line",
+            "ranksep": "1.6",
+            "nodesep": "0.2",
+            "fontname": _FONT,
+            "fontsize": "12",
+        },
+        node_attr={
+            "fontname": _FONT,
+            "fontsize": "10",
+            "shape": "circle",
+            "style": "filled",
+            "width": "0.9",
+            "fixedsize": "true",
+        },
+        edge_attr={"fontname": _FONT, "fontsize": "8", "arrowhead": "none"},
+    )
+    with dot.subgraph(name="inputs") as column:
+        _column(column, "inputs", "inputs", [f"x{i}" for i in range(mlp.n_in)])
+        for i in range(mlp.n_in):
+            column.node(f"x{i}", label=f"x{i + 1}", fillcolor="#dcfce7", color="#15803d")
+
+    previous = [f"x{i}" for i in range(mlp.n_in)]
+    for k, layer in enumerate(mlp.layers):
+        last = k == len(mlp.layers) - 1
+        title = "outputs" if last else f"hidden layer {k + 1}"
+        activation = str(getattr(layer, "activation", ""))
+        current = [f"l{k}n{j}" for j in range(len(layer.neurons))]
+        with dot.subgraph(name=f"layer{k}") as column:
+            _column(column, f"title{k}", f"{title}\\n{activation}", current)
+            for j, neuron in enumerate(layer.neurons):
+                bias = shown(neuron.b.data, neuron.b.grad)
+                unit = f"y{j + 1}" if last else f"h{j + 1}"
+                column.node(
+                    current[j],
+                    label=f"{unit}\\n{bias_symbol}\\n{number(bias)}"
+                    if show == "grads"
+                    else f"{unit}\\nb = {number(bias)}",
+                    fillcolor="#fef9c3" if last else "#dbeafe",
+                    color="#a16207" if last else "#1d4ed8",
+                    tooltip=f"{neuron.b.label or 'b'} = {bias!r}",
+                )
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                value = shown(w.data, w.grad)
+                attributes = {
+                    "color": _edge_colour(value, largest),
+                    "penwidth": _width(value, largest),
+                    "tooltip": f"{w.label or symbol} = {value!r}",
+                }
+                if not math.isfinite(value):
+                    attributes["style"] = "dashed"
+                dot.edge(previous[i], current[j], **attributes)
+        previous = current
+
+    what = "gradients ∂L/∂w" if show == "grads" else "weights w"
+    dot.attr(
+        labelloc="b",
+        label=(
+            f"<<B>edges: {what}</B>   "
+            f'<FONT COLOR="{_hex(_POSITIVE)}">━━ positive</FONT>   '
+            f'<FONT COLOR="{_hex(_NEGATIVE)}">━━ negative</FONT>   '
+            f"width and opacity ∝ |{symbol}| (largest {number(largest)})>"
+        ),
+    )
+    return dot
+
+
+def _column(column: graphviz.Digraph, title_id: str, title: str, ids: list[str]) -> None:
+    """One rank: a title above the units, all stacked in index order by invisible edges.
+
+    (Clusters would frame the columns too, but Graphviz lays out ``rank=same`` inside a cluster
+    badly; a plain subgraph with a text node keeps every column straight and in order.)
+    """
+    column.attr(rank="same")
+    column.node(
+        title_id, label=title, shape="plaintext", style="", fixedsize="false", fontsize="11"
+    )
+    for upper, lower in pairwise([title_id, *ids]):
+        column.edge(upper, lower, style="invis")
+
+
+def _width(value: float, largest: float) -> str:
+    """A pen width from 0.4 to 4 points, in proportion to |value| (4 for a non-finite one)."""
+    if not math.isfinite(value):
+        return "4"
+    return f"{0.4 + 3.6 * abs(value) / largest:.2f}" if largest else "0.4"
+
+
+def _edge_colour(value: float, largest: float) -> str:
+    """The sign's colour with an opacity from 25 % to 100 % as |value| grows to ``largest``.
+
+    A non-finite value (a diverged training run) is drawn solid black, dashed.
+    """
+    if not math.isfinite(value):
+        return "black"
+    base = _POSITIVE if value >= 0 else _NEGATIVE
+    alpha = 0.25 + 0.75 * (abs(value) / largest if largest else 0.0)
+    return _hex(base) + f"{round(255 * alpha):02x}"
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
