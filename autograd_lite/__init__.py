@@ -10,6 +10,7 @@ from autograd_lite.rules import defvjp, derivative
 from autograd_lite.value import (
     DomainError,
     Value,
+    affine,
     cos,
     exp,
     log,
@@ -38,6 +39,7 @@ __all__ = [
     "DomainError",
     "GradcheckError",
     "Value",
+    "affine",
     "cos",
     "defvjp",
     "derivative",

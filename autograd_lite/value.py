@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any, SupportsFloat, TypeAlias
 
 from autograd_lite.modes import SWITCHES
@@ -358,6 +359,39 @@ class Value:
 
 
 _new = object.__new__
+
+
+# --- A neuron's pre-activation as one node ---------------------------------------------------
+
+
+def _affine_vjp(g: Any, out: Any, bias: Any, *weights_then_inputs: Any) -> tuple[Any, ...]:
+    """For a = b + Σᵢ wᵢxᵢ:  ∂a/∂b = 1,  ∂a/∂wᵢ = xᵢ,  ∂a/∂xᵢ = wᵢ."""
+    n = len(weights_then_inputs) // 2
+    weights, inputs = weights_then_inputs[:n], weights_then_inputs[n:]
+    return (g, *[g * x for x in inputs], *[g * w for w in weights])
+
+
+@derivative("affine", _affine_vjp)
+def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
+    """b + Σᵢ wᵢ·xᵢ, a neuron's pre-activation a = wᵀz + b, recorded as a single node.
+
+    The value and the gradients are those of the chain ``b + w₀·x₀ + w₁·x₁ + ...`` (the sum is
+    accumulated in that order), but the graph holds one node instead of 2n, which makes
+    networks several times faster to differentiate and their pictures smaller. Its operands
+    are ``(b, w₀, ..., wₙ₋₁, x₀, ..., xₙ₋₁)``; any of them may be a number.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"affine: {len(weights)} weights but {len(inputs)} inputs; they must pair up"
+        )
+    args = (bias, *weights, *inputs)
+    data = [a.data if isinstance(a, Value) else _real(a, "affine operand") for a in args]
+    n = len(weights)
+    total = data[0]
+    for w, x in zip(data[1 : n + 1], data[n + 1 :]):
+        total += w * x
+    operands = tuple(a if isinstance(a, Value) else d for a, d in zip(args, data))
+    return _result(total, "affine", operands)
 
 
 # --- The same functions for a Value or a plain number --------------------------------------

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Value
+from autograd_lite import Value, affine
 from nn.functional import softmax_of
 from nn.module import Module
 
@@ -91,10 +91,8 @@ class Neuron(Module):
         return self._forward(_inputs(x, self.n_in, "Neuron"))
 
     def _forward(self, x: Sequence[Any]) -> Value:
-        # b + w₀x₀ + w₁x₁ + …: a float xᵢ stays a constant operand of its product (no Value).
-        a = self.b
-        for wi, xi in zip(self.w, x):
-            a = a + wi * xi
+        # a = b + Σᵢ wᵢxᵢ as one node of the graph; a float xᵢ stays a constant operand.
+        a = affine(self.w, x, self.b)
         sigma = self._sigma
         return a if sigma is None else sigma(a)
 

@@ -16,9 +16,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Value, grad, gradcheck
+from autograd_lite import Value, affine, grad, gradcheck
 
 KINKED = {"relu", "abs"}
+
+
+def _affine(weights: list[Any], inputs: list[Any], bias: Any) -> Any:
+    if isinstance(bias, Value):
+        return affine(weights, inputs, bias)
+    return bias + sum(w * x for w, x in zip(weights, inputs, strict=True))  # PyTorch
 
 
 def _squash(x: Any) -> Any:
@@ -47,6 +53,7 @@ OPS: dict[str, Callable[[Any, Any], Any]] = {
     "relu": lambda a, b: a.relu(),
     "sin": lambda a, b: a.sin(),
     "cos": lambda a, b: a.cos(),
+    "affine": lambda a, b: _affine([a, b, 0.5], [b, 1.5, a], a),
 }
 
 Step = tuple[str, int, int]
@@ -82,6 +89,7 @@ def test_the_expression_table_covers_every_builtin_op() -> None:
         "relu",
         "sin",
         "cos",
+        "affine",
     }
 
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd_lite import Value, cos, exp, grad, log, relu, sigmoid, sin, sqrt, tanh
+from autograd_lite import Value, affine, cos, exp, grad, log, relu, sigmoid, sin, sqrt, tanh
 
 
 def test_attributes_of_a_leaf() -> None:
@@ -193,3 +193,31 @@ def test_grad_of_every_op_matches_closed_form_through_function_api() -> None:
         + 1.0
     )
     assert analytic == pytest.approx(expected, rel=1e-13)
+
+
+def test_affine_equals_the_chain_of_adds_and_products() -> None:
+    w = [Value(0.5), Value(-1.25), Value(2.0)]
+    x = [Value(3.0), 4.0, np.float64(-0.5)]
+    b = Value(0.25)
+    fused = affine(w, x, b)
+    chain = b + w[0] * x[0] + w[1] * x[1] + w[2] * float(x[2])
+    assert fused.data == chain.data
+    assert fused.op == "affine" and fused.args == (b, *w, x[0], 4.0, -0.5)
+    assert fused.parents == (b, *w, x[0])
+    fused_grads = grad(fused, [b, *w, x[0]])
+    chain_grads = grad(chain, [b, *w, x[0]])
+    assert fused_grads == chain_grads == [1.0, 3.0, 4.0, -0.5, 0.5]
+
+
+def test_affine_second_derivatives_and_errors() -> None:
+    w, x = Value(1.5), Value(-2.0)
+    y = affine([w], [x], 1.0) ** 2  # (1 + wx)²
+    dw, dx = grad(y, [w, x], create_graph=True)
+    (dwdx,) = grad(dw, [x])  # ∂²/∂w∂x (1 + wx)² = 2(1 + wx) + 2wx
+    (dxdw,) = grad(dx, [w])
+    assert dwdx == dxdw == 2 * (1 + 1.5 * -2.0) + 2 * 1.5 * -2.0
+    assert affine([], [], 2.0).data == 2.0
+    with pytest.raises(ValueError, match="2 weights but 1 inputs"):
+        affine([w, w], [x])
+    with pytest.raises(TypeError, match="str"):
+        affine([w], ["1"])  # type: ignore[list-item]

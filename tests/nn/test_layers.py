@@ -34,9 +34,9 @@ def test_neuron_computes_sigma_of_b_plus_w_dot_x(activation: str) -> None:
 def test_linear_neuron_returns_its_pre_activation_and_floats_stay_constants() -> None:
     neuron = nn.Neuron(2, "linear", rng=rng())
     out = neuron([2.0, 3.0])
-    assert out.op == "add"  # b + w₀x₀ + w₁x₁, no identity node on top
-    product = out.args[1]
-    assert product.op == "mul" and product.args == (neuron.w[1], 3.0)
+    # b + w₀x₀ + w₁x₁ as one affine node, no identity node on top
+    assert out.op == "affine"
+    assert out.args == (neuron.b, neuron.w[0], neuron.w[1], 2.0, 3.0)
     # The only leaves are the parameters: no Value was made for an input.
     leaves = {id(v) for v in _leaves(out)}
     assert leaves == {id(p) for p in neuron.parameters()}
