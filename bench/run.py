@@ -186,7 +186,7 @@ def machine() -> str:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| workload | engine | median | min .. max | µs per node | vs micrograd |",
+        "| workload | engine | median | min .. max | µs per unit | vs micrograd |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
@@ -290,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     report = (
         "# Benchmark results\n\n"
         f"`python bench/run.py{' --quick' if args.quick else ''}`, {args.rounds} interleaved "
-        f"rounds; times include collecting each sample's garbage.\n\n{machine()}\n\n"
+        f"rounds; times include collecting each sample's garbage. A unit is a node of micrograd's "
+        f"graph of the step ({rows[0].nodes:,} nodes) for the moons step, a link for the chain."
+        f"\n\n{machine()}\n\n"
         f"{table(rows)}\n\n## Targets\n\n{targets(rows, bytes_per_link, freed)}\n"
     )
     if args.quick:
@@ -298,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     if not micrograd:
         report += "\nmicrograd is not installed (`pip install micrograd==0.1.0`): no ratios.\n"
     print(report)
-    args.out.write_text(report, encoding="utf-8")
+    partial = args.out.with_name(args.out.name + ".partial")
+    partial.write_text(report, encoding="utf-8")
+    partial.replace(args.out)  # the previous results stay whole until the new ones are
+
     print(f"written to {args.out}")
     return 0
 
