@@ -13,13 +13,12 @@ as large as ±10⁴ and beyond:
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
 from autograd_lite import Value
+from nn.checks import scalar
 
 #: What the functions accept: Values, real numbers (made constants) or a 1-D NumPy array.
 Scalars = Sequence[Value | float] | np.ndarray
@@ -41,20 +40,8 @@ def as_values(values: object, where: str) -> list[Value]:
         )
     if not values:
         raise ValueError(f"{where}: expected at least one value, got an empty sequence")
-    out: list[Value] = []
-    for i, item in enumerate(values):
-        if isinstance(item, Value):
-            out.append(item)
-        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
-            number = float(item)
-            if not math.isfinite(number):
-                raise ValueError(f"{where}: item {i} is {number!r}, not a finite number")
-            out.append(Value(number))
-        else:
-            raise TypeError(
-                f"{where}: item {i} must be a Value or a real number, got {type(item).__name__}"
-            )
-    return out
+    checked = [scalar(item, f"{where}: item {i}") for i, item in enumerate(values)]
+    return [v if isinstance(v, Value) else Value(v) for v in checked]
 
 
 def _shifted_exps(values: list[Value]) -> tuple[list[Value], list[Value], Value]:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import Value, affine
+from nn.checks import scalar
 from nn.functional import softmax_of
 from nn.module import Module
 
@@ -224,24 +225,7 @@ def _inputs(x: object, n_in: int, where: str) -> list[Any]:
         )
     if len(x) != n_in:
         raise ValueError(f"{where}: expected {n_in} inputs, received {len(x)}")
-    out: list[Any] = []
-    for i, item in enumerate(x):
-        if type(item) is float:
-            if not math.isfinite(item):
-                raise ValueError(f"{where}: input {i} is {item!r}, not a finite number")
-            out.append(item)
-        elif isinstance(item, Value):
-            out.append(item)
-        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
-            number = float(item)
-            if not math.isfinite(number):
-                raise ValueError(f"{where}: input {i} is {number!r}, not a finite number")
-            out.append(number)
-        else:
-            raise TypeError(
-                f"{where}: input {i} must be a float or a Value, got {type(item).__name__}"
-            )
-    return out
+    return [scalar(item, f"{where}: input {i}") for i, item in enumerate(x)]
 
 
 def _size(n: object, where: str) -> int:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd_lite import Value
+from nn.checks import scalar
 from nn.functional import Scalars, as_values, log_softmax
 from nn.module import Module
 
@@ -128,19 +129,7 @@ def _paired(pred: object, target: object, where: str) -> tuple[list[Value], list
             f"{where}(target): expected a number, a Value or a sequence of them, "
             f"got {type(target).__name__}"
         )
-    y: list[Value | float] = []
-    for k, item in enumerate(target):
-        if isinstance(item, Value):
-            y.append(item)
-        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
-            number = float(item)
-            if not math.isfinite(number):
-                raise ValueError(f"{where}(target): item {k} is {number!r}, not a finite number")
-            y.append(number)
-        else:
-            raise TypeError(
-                f"{where}(target): item {k} must be a number or a Value, got {type(item).__name__}"
-            )
+    y = [scalar(item, f"{where}(target): item {k}") for k, item in enumerate(target)]
     if len(f) != len(y):
         raise ValueError(f"{where}: {len(f)} predictions but {len(y)} targets")
     return f, y

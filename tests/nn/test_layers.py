@@ -147,8 +147,8 @@ def test_wrong_input_length_names_expected_and_received(
     [
         (np.zeros((1, 2)), ValueError, r"1-D input of size 2, got shape \(1, 2\)"),
         (np.array(["a", "b"]), TypeError, "dtype <U1"),
-        ([1.0, "2"], TypeError, "input 1 must be a float or a Value, got str"),
-        ([True, 1.0], TypeError, "input 0 must be a float or a Value, got bool"),
+        ([1.0, "2"], TypeError, "input 1 must be a number or a Value, got str"),
+        ([True, 1.0], TypeError, "input 0 must be a number or a Value, got bool"),
         ([1.0, math.nan], ValueError, "input 1 is nan"),
         ([np.float64(math.inf), 1.0], ValueError, "input 0 is inf"),
         (Value(1.0), TypeError, "got Value"),
