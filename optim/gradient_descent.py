@@ -125,15 +125,12 @@ class GradientDescent(Optimizer):
             else:
                 alpha0 = self.initial_step or 1.0
                 alpha, value = armijo_step(phi, phi0, -gg, alpha0, c1=self.c1)
-            # Back to wₖ and gₖ, so that the commit below is all-or-nothing from there.
+        finally:
+            # Back to wₖ and gₖ, whether the search ended or was interrupted: the commit below
+            # is then all-or-nothing.
             for p, w, gi in zip(params, start, g):
                 p.data = w
                 p.grad = gi
-        except BaseException:
-            for p, w, gi in zip(params, start, g):
-                p.data = w
-                p.grad = gi
-            raise
         data = [w - alpha * gi for w, gi in zip(start, g)]
         self._commit(data, OptimizerState(self.state.steps + 1, alpha))
         self.last_loss = value
