@@ -1,0 +1,128 @@
+"""Two moons: an MLP 2-16-16-1 with ReLU learns to separate them with the max-margin loss.
+
+The classic demo of a scalar autograd engine, on 100 points made with NumPy. The model's score
+s(x) is its single linear output and the predicted class is sign s(x). Training minimises
+
+    L(w) = (1/n) Σᵢ max(0, 1 − yᵢ s(xᵢ)) + λ/2 Σ w²      (hinge loss, L2 on the weights)
+
+by full-batch SGD, w ← w − γₖ ∇L(w), with γₖ decaying linearly from 1.0 to 0.1 over the
+epochs (``optim.linear(1.0, 0.1, epochs)``). Writes the decision boundary and the training
+curves.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from datasets import FloatArray, make_moons
+from matplotlib.figure import Figure
+from output import figure, parser, positive_int, save, training_curves
+
+import nn
+import optim
+from autograd_lite import Value, no_grad
+
+
+def scores(mlp: nn.MLP, X: FloatArray) -> FloatArray:
+    """s(x) for each row of X, without recording a graph."""
+    with no_grad():
+        return np.array([mlp(x)[0].data for x in X])
+
+
+def accuracy(mlp: nn.MLP, X: FloatArray, y: FloatArray) -> float:
+    """The fraction of points on their side: sign s(xᵢ) = yᵢ (a score of 0 counts as wrong)."""
+    return float(np.mean(np.sign(scores(mlp, X)) == y))
+
+
+def hinge(output: list[Value], target: float) -> Value:
+    """max(0, 1 − y·s): zero once a point is on its side with a margin of 1."""
+    return nn.hinge_loss(output[0], target)
+
+
+def boundary_figure(mlp: nn.MLP, X: FloatArray, y: FloatArray, grid: int, title: str) -> Figure:
+    """The plane coloured by the predicted class, the line s(x) = 0, and the points."""
+    x0 = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, grid)
+    x1 = np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5, grid)
+    g0, g1 = np.meshgrid(x0, x1)
+    s = scores(mlp, np.column_stack([g0.ravel(), g1.ravel()])).reshape(g0.shape)
+    fig = figure(6.4, 5.0)
+    ax = fig.subplots()
+    ax.contourf(g0, g1, s, levels=[-np.inf, 0.0, np.inf], colors=["#fbd5bd", "#c6dbef"])
+    ax.contour(g0, g1, s, levels=[0.0], colors="black", linewidths=1.5)
+    for label, colour, marker in ((-1.0, "#c2410c", "o"), (1.0, "#1d4ed8", "s")):
+        mine = y == label
+        ax.scatter(
+            X[mine, 0],
+            X[mine, 1],
+            c=colour,
+            marker=marker,
+            edgecolors="white",
+            linewidths=0.6,
+            s=40,
+            label=f"y = {label:+.0f}",
+        )
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", title="line: s(x) = 0", framealpha=0.9)
+    ax.set_title(title)
+    return fig
+
+
+def main(argv: Sequence[str] | None = None) -> list[Path]:
+    """Train, print the results, write the pictures; return their paths."""
+    args = arguments(argv)
+    X, y = make_moons(args.samples, noise=args.noise, seed=args.seed)
+    mlp = nn.MLP(2, [args.hidden, args.hidden, 1], "relu", seed=args.seed)
+    print(f"two moons: {len(X)} points (noise {args.noise}, seed {args.seed})")
+    print(f"model: {mlp!r}")
+    print(f"training: {args.epochs} epochs of full-batch SGD, γ from 1.0 to 0.1, λ = {args.lam}")
+
+    accuracies: list[float] = []
+    history = optim.fit(
+        mlp,
+        list(X),
+        list(y),
+        loss=hinge,
+        optimizer=optim.SGD(mlp.parameters(), lr=optim.linear(1.0, 0.1, args.epochs)),
+        epochs=args.epochs,
+        regularization=lambda model: nn.l2_penalty(model, args.lam),
+        seed=args.seed,
+        callbacks=[lambda epoch, _: accuracies.append(accuracy(mlp, X, y))],
+    )
+    final = accuracies[-1]
+    print(
+        f"training objective: {history.loss[0]:.4f} at the start, {history.loss[-1]:.4f} at the end"
+    )
+    print(f"training accuracy: {100 * final:.1f}% ({round(final * len(X))}/{len(X)})")
+
+    shape = f"2-{args.hidden}-{args.hidden}-1 ReLU MLP"
+    curves = {"training accuracy": accuracies}
+    return save(
+        args.out,
+        {
+            "moons_boundary.png": boundary_figure(
+                mlp, X, y, args.grid, f"{shape}: training accuracy {final:.0%}"
+            ),
+            "moons_loss.png": training_curves(history.loss, curves, f"{shape} on the two moons"),
+        },
+    )
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    cli = parser(__doc__)
+    cli.add_argument("--samples", type=positive_int, default=100, help="number of points")
+    cli.add_argument("--noise", type=float, default=0.1, help="std of the noise on the points")
+    cli.add_argument("--hidden", type=positive_int, default=16, help="width of both hidden layers")
+    cli.add_argument("--epochs", type=positive_int, default=100, help="full-batch SGD steps")
+    cli.add_argument("--lam", type=float, default=1e-4, help="λ of the L2 penalty λ/2 Σ w²")
+    cli.add_argument("--grid", type=positive_int, default=120, help="grid size of the boundary")
+    cli.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights")
+    return cli.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Newton's method against gradient descent on the Rosenbrock function, with exact Hessians.
+
+f(x, y) = (1 − x)² + 100 (y − x²)² has its minimum f = 0 at (1, 1), at the end of a long,
+curved, narrow valley where gradient descent zigzags. Newton's method rescales the step by the
+curvature: wₖ₊₁ = wₖ − H(wₖ)⁻¹ ∇f(wₖ). The engine gives H: ``grad(f, w, create_graph=True)``
+returns ∇f as Values, and differentiating each component again gives a row of the Hessian
+
+    H = [[2 − 400 (y − 3x²), −400x], [−400x, 200]].
+
+Both methods start at the classic (−1.2, 1) and stop when ‖∇f‖₂ < tol. Prints the iterations
+each needs; writes the paths on the contours of f and f(wₖ) against k.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from datasets import FloatArray
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from output import figure, parser, positive_int, save
+
+import optim
+from autograd_lite import Value, grad
+
+
+def rosenbrock(w: Sequence[Value]) -> Value:
+    """f(x, y) = (1 − x)² + 100 (y − x²)², as a graph of Values."""
+    x, y = w
+    return (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
+
+
+def gradient_and_hessian(point: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+    """f, ∇f and the Hessian ∇²f at ``point``, all from the engine (second derivatives by
+    differentiating the graph of the first)."""
+    w = [Value(float(point[0]), "x"), Value(float(point[1]), "y")]
+    f = rosenbrock(w)
+    g = grad(f, w, create_graph=True)  # ∂f/∂x and ∂f/∂y as Values
+    hessian = np.array([grad(g_i, w) for g_i in g], dtype=np.float64)
+    return f.data, np.array([g_i.data for g_i in g]), hessian
+
+
+def newton(start: FloatArray, tol: float, max_iter: int) -> list[FloatArray]:
+    """wₖ₊₁ = wₖ − H⁻¹∇f(wₖ) until ‖∇f‖₂ < tol; the iterates w⁰, w¹, …."""
+    path = [start]
+    for _ in range(max_iter):
+        _, g, H = gradient_and_hessian(path[-1])
+        if np.linalg.norm(g) < tol:
+            break
+        path.append(path[-1] - np.linalg.solve(H, g))
+    return path
+
+
+def gradient_descent(
+    start: FloatArray, line_search: str, tol: float, max_iter: int
+) -> list[FloatArray]:
+    """wₖ₊₁ = wₖ − αₖ∇f(wₖ) with optim's line search, until ‖∇f‖₂ < tol; the iterates."""
+    w = [Value(float(start[0]), "x"), Value(float(start[1]), "y")]
+    optimizer = optim.GradientDescent(w, line_search=line_search)  # type: ignore[arg-type]
+
+    def closure() -> Value:
+        optimizer.zero_grad()
+        f = rosenbrock(w)
+        f.backward()
+        return f
+
+    path = [start]
+    for _ in range(max_iter):
+        closure()
+        if optim.grad_norm(w) < tol:
+            break
+        optimizer.step(closure)
+        path.append(np.array([p.data for p in w]))
+    return path
+
+
+def f_of(points: FloatArray) -> FloatArray:
+    """f at each row (x, y), in NumPy."""
+    x, y = points[..., 0], points[..., 1]
+    result: FloatArray = (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
+    return result
+
+
+def paths_figure(paths: dict[str, list[FloatArray]], grid: int) -> Figure:
+    """Left: the paths on log-spaced contours of f. Right: f(wₖ) against k + 1, log-log."""
+    fig = figure(6.0, 5.0, columns=2)
+    left, right = fig.subplots(1, 2)
+    # The contours cover every iterate (Newton's second one lands far below the valley).
+    every = np.vstack([np.array(path) for path in paths.values()])
+    low = np.minimum(every.min(axis=0), [-2.0, -1.0]) - 0.25
+    high = np.maximum(every.max(axis=0), [2.0, 3.0]) + 0.25
+    X, Y = np.meshgrid(np.linspace(low[0], high[0], grid), np.linspace(low[1], high[1], grid))
+    F = f_of(np.stack([X, Y], axis=-1))
+    levels = np.logspace(-1, 4, 16)
+    lines = left.contour(
+        X,
+        Y,
+        F,
+        levels=levels,
+        norm=LogNorm(levels[0], levels[-1]),
+        cmap="viridis_r",
+        linewidths=0.8,
+    )
+    fig.colorbar(lines, ax=left, label="f(x, y) (contours, log scale)", shrink=0.85)
+    styles = (("#d95f02", "o"), ("#1b9e77", "."), ("#7570b3", "."))
+    for (name, path), (colour, marker) in zip(paths.items(), styles):
+        points = np.array(path)
+        label = f"{name}: {len(points) - 1} iterations"
+        left.plot(*points.T, color=colour, marker=marker, markersize=4, linewidth=1.2, label=label)
+        right.loglog(
+            np.arange(1, len(points) + 1), f_of(points) + 1e-300, color=colour, label=label
+        )
+    left.plot(
+        -1.2,
+        1.0,
+        marker="*",
+        color="black",
+        markersize=12,
+        linestyle="none",
+        label="start (−1.2, 1)",
+    )
+    left.plot(
+        1.0, 1.0, marker="P", color="red", markersize=10, linestyle="none", label="minimum (1, 1)"
+    )
+    left.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]))
+    left.set(xlabel="x", ylabel="y", title="Rosenbrock f(x, y) = (1 − x)² + 100 (y − x²)²")
+    left.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    right.set(
+        xlabel="iteration k + 1 (log scale)",
+        ylabel="f(wₖ) (log scale)",
+        title="f after each iteration",
+    )
+    right.set_ylim(1e-20, 10.0 * max(float(f_of(np.array(path)).max()) for path in paths.values()))
+    right.grid(True, which="major", alpha=0.3)
+    right.legend(fontsize=8)
+    return fig
+
+
+def main(argv: Sequence[str] | None = None) -> list[Path]:
+    """Run the three methods, print their iteration counts, draw; return the picture's path."""
+    args = arguments(argv)
+    start = np.array([-1.2, 1.0])
+    f0, g0, H0 = gradient_and_hessian(start)
+    x, y = start
+    formula = np.array([[2.0 - 400.0 * (y - 3.0 * x**2), -400.0 * x], [-400.0 * x, 200.0]])
+    print(f"Rosenbrock at w⁰ = (−1.2, 1): f = {f0:.4f}, ∇f = ({g0[0]:.4f}, {g0[1]:.4f})")
+    print(f"Hessian from grad(grad(f)): {H0.tolist()}")
+    print(f"Hessian from the formula:   {formula.tolist()}")
+    print(f"largest difference: {np.abs(H0 - formula).max():.1e}")
+
+    paths = {
+        "Newton": newton(start, args.tol, args.max_iter),
+        "GD, exact line search": gradient_descent(start, "exact", args.tol, args.max_iter),
+        "GD, Armijo backtracking": gradient_descent(start, "backtracking", args.tol, args.max_iter),
+    }
+    print(f"iterations to ‖∇f‖₂ < {args.tol:g} (at most {args.max_iter}):")
+    for name, path in paths.items():
+        w = path[-1]
+        print(
+            f"  {name:<24} {len(path) - 1:>6} iterations, w = ({w[0]:.8f}, {w[1]:.8f}), "
+            f"f = {f_of(w):.2e}"
+        )
+    return save(args.out, {"newton.png": paths_figure(paths, args.grid)})
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    cli = parser(__doc__)
+    cli.add_argument("--tol", type=float, default=1e-6, help="stop when ‖∇f‖₂ < tol")
+    cli.add_argument(
+        "--max-iter", type=positive_int, default=50_000, help="the most iterations of each method"
+    )
+    cli.add_argument("--grid", type=positive_int, default=300, help="grid size of the contours")
+    return cli.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main()

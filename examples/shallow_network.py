@@ -1,0 +1,121 @@
+"""The notes' shallow network (D = 2): the engine's gradients beside the matrix formulas.
+
+f(x) = σ₂(W⁽²⁾ σ(W⁽¹⁾x + b⁽¹⁾) + b⁽²⁾), trained on L = (1/n) Σᵢ ℓ(f(xᵢ), yᵢ) + λ/2 ‖w‖² (the
+biases are not regularised), for the notes' two tasks:
+
+* classification: σ₂ = softmax, ℓ = −Σₖ Ỹₖ log fₖ(x) with Ỹ the one-hot class;
+* regression: σ₂ = identity, ℓ = ½ Σₖ (fₖ(x) − yₖ)².
+
+Both give δ⁽²⁾ = f(x) − Ỹ, then δ⁽¹⁾ = σ′(a⁽¹⁾) ∘ (W⁽²⁾)ᵀ δ⁽²⁾, ∂ℓ/∂W⁽ʰ⁾ = δ⁽ʰ⁾ z⁽ʰ⁻¹⁾ᵀ + λW⁽ʰ⁾
+and ∂ℓ/∂b⁽ʰ⁾ = δ⁽ʰ⁾. The example prints every gradient as the engine computes it (backward
+through the graph) and as ``nn.reference.backprop`` computes it (these formulas, in NumPy), and
+renders the computation graph of one sample's loss ℓ.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from output import parser, positive_int
+
+import nn
+from autograd_lite import Value, render_graph
+from nn.reference import LossName, backprop, compare, graph_backprop
+
+
+def name_parameters(mlp: nn.MLP) -> None:
+    """Label the parameters as the notes do: W1[k,j] is W⁽¹⁾ₖⱼ, b2[k] is b⁽²⁾ₖ (from 1)."""
+    for h, layer in enumerate(mlp.layers, start=1):
+        for k, neuron in enumerate(layer.neurons, start=1):
+            for j, w in enumerate(neuron.w, start=1):
+                w.label = f"W{h}[{k},{j}]"
+            neuron.b.label = f"b{h}[{k}]"
+
+
+def print_gradients(mlp: nn.MLP, X: np.ndarray, Y: np.ndarray, task: str, lam: float) -> None:
+    """A table: each parameter, ∂L/∂θ from the engine and from the formulas, their difference."""
+    loss: LossName = "cross_entropy" if task == "classification" else "squared_error"
+    engine = graph_backprop(mlp, X, Y, loss=loss, lam=lam)
+    notes = backprop(mlp, X, Y, loss=loss, lam=lam)
+    print(f"\n{task}: {mlp!r}, loss {loss}, λ = {lam:g}, n = {len(X)} examples")
+    print(f"  L = {engine.loss:.12f} (engine)   {notes.loss:.12f} (formulas)")
+    print(f"  {'parameter':<10} {'engine ∂L/∂θ':>20} {'formulas ∂L/∂θ':>20} {'|difference|':>13}")
+    for h, layer in enumerate(mlp.layers):
+        for k, neuron in enumerate(layer.neurons):
+            rows = [
+                (w.label, engine.dW[h][k, j], notes.dW[h][k, j]) for j, w in enumerate(neuron.w)
+            ]
+            rows.append((neuron.b.label, engine.db[h][k], notes.db[h][k]))
+            for label, ours, theirs in rows:
+                print(f"  {label:<10} {ours:>20.15f} {theirs:>20.15f} {abs(ours - theirs):>13.1e}")
+    largest = compare(mlp, X, Y, loss=loss, lam=lam)
+    print("  largest |engine − formulas| per layer: " + ", ".join(f"{d:.1e}" for d in largest))
+
+
+def main(argv: Sequence[str] | None = None) -> list[Path]:
+    """Print both tasks' gradient tables, render one sample's graph; return the pictures."""
+    args = arguments(argv)
+    rng = np.random.default_rng(args.seed)
+    X = rng.normal(0.0, 1.0, (args.samples, 2))
+    networks = {
+        "classification": nn.MLP(2, [args.hidden, 3], args.activation, "softmax", seed=args.seed),
+        "regression": nn.MLP(2, [args.hidden, 2], args.activation, "linear", seed=args.seed),
+    }
+    targets = {
+        "classification": rng.integers(0, 3, args.samples),
+        "regression": rng.normal(0.0, 1.0, (args.samples, 2)),
+    }
+    for task, mlp in networks.items():
+        for p in mlp.parameters():
+            p.data += float(rng.normal(0.0, 0.1))  # nonzero biases, so that their gradients show
+        name_parameters(mlp)
+        print_gradients(mlp, X, targets[task], task, args.lam)
+
+    # One sample's loss ℓ = −log f_y(x) as a graph, each Value coloured by log₁₀|∂ℓ/∂v|.
+    mlp = networks["classification"]
+    x = [Value(float(v), f"x{j}") for j, v in enumerate(X[0], start=1)]
+    y = int(targets["classification"][0])
+    sample_loss = -mlp(x)[y].log()
+    sample_loss.label = "ℓ"
+    sample_loss.backward()
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = [
+        render_graph(
+            sample_loss,
+            args.out / f"shallow_network_graph{suffix}",
+            color_by="grad",
+            params=mlp.parameters(),
+        )
+        for suffix in (".svg", ".png")
+    ]
+    network = nn.draw_network(mlp, show="grads")
+    paths.append(args.out / "shallow_network_grads.png")
+    paths[-1].write_bytes(network.pipe(format="png"))
+    print(
+        f"\ngraph of ℓ = −log f_y(x) for x = ({X[0, 0]:.3f}, {X[0, 1]:.3f}), y = {y}, "
+        f"without the penalty: {paths[0]}, {paths[1]}"
+    )
+    print(f"the network, edges sized by ∂ℓ/∂w: {paths[2]}")
+    return paths
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    cli = parser(__doc__)
+    cli.add_argument("--hidden", type=positive_int, default=3, help="width M of the hidden layer")
+    cli.add_argument(
+        "--activation",
+        choices=("sigmoid", "tanh", "relu"),
+        default="sigmoid",
+        help="σ of the hidden layer",
+    )
+    cli.add_argument("--samples", type=positive_int, default=4, help="number of examples n")
+    cli.add_argument("--lam", type=float, default=0.1, help="λ of the penalty λ/2 ‖w‖²")
+    cli.add_argument("--seed", type=int, default=0, help="seed of the data and the weights")
+    return cli.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Smoke tests of examples/: each runs as a user runs it, on small sizes, into a temporary folder.
+
+Each test checks the pictures exist as real PNG (or SVG) files and that the printed results say
+what the example is for: the engine agrees with the formulas, the networks learn, Newton needs
+few iterations, the sigmoid's gradients vanish.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SCRIPTS = [
+    "demo.py",
+    "four_points.py",
+    "shallow_network.py",
+    "moons.py",
+    "iris.py",
+    "newton.py",
+    "vanishing_gradients.py",
+]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+pytest.importorskip("matplotlib")  # the examples extra
+
+
+def run(script: str, out: Path, *args: str) -> str:
+    """Run ``python examples/<script> --out <out> <args>`` and return what it printed."""
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def assert_png(path: Path) -> None:
+    assert path.is_file(), f"{path} was not written"
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 5_000, f"{path} is not a real picture"
+
+
+def number_after(pattern: str, text: str) -> float:
+    match = re.search(pattern + r"\s*(-?[\d.]+(?:e[-+]?\d+)?)", text)
+    assert match, f"no {pattern!r} in:\n{text}"
+    return float(match.group(1))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help(script: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:")
+    assert "--out" in result.stdout and "(default: out)" in result.stdout
+
+
+def test_four_points(tmp_path: Path) -> None:
+    out = run("four_points.py", tmp_path, "--steps", "5", "--exact-steps", "3", "--grid", "20")
+    assert_png(tmp_path / "four_points.png")
+    start = number_after(r"E\(w⁰\) =", out)
+    assert start == pytest.approx(2.6808, abs=1e-4)
+    for method in ("GD, fixed step", "GD, exact line search", "SGD, γₖ", "mini-batch SGD"):
+        row = next(line for line in out.splitlines() if line.startswith(method))
+        error = float(row.split()[-2])
+        assert error < start, row  # every method has gone downhill from w⁰
+
+
+def test_shallow_network(tmp_path: Path) -> None:
+    out = run("shallow_network.py", tmp_path)
+    for name in ("shallow_network_graph.png", "shallow_network_grads.png"):
+        assert_png(tmp_path / name)
+    assert (tmp_path / "shallow_network_graph.svg").read_text().lstrip().startswith("<?xml")
+    lines = [line for line in out.splitlines() if "largest |engine − formulas| per layer" in line]
+    assert len(lines) == 2  # classification and regression
+    for line in lines:
+        differences = [float(d) for d in line.split(":")[1].split(",")]
+        assert len(differences) == 2 and max(differences) <= 1e-12
+
+
+def test_moons_learns(tmp_path: Path) -> None:
+    args = ("--samples", "40", "--epochs", "30", "--hidden", "8", "--grid", "20")
+    out = run("moons.py", tmp_path, *args)
+    assert_png(tmp_path / "moons_boundary.png")
+    assert_png(tmp_path / "moons_loss.png")
+    start = number_after("training objective:", out)
+    end = number_after("at the start,", out)
+    assert end < 0.5 * start
+    assert number_after("training accuracy:", out) >= 85.0
+
+
+def test_demo_runs_the_moons_example(tmp_path: Path) -> None:
+    out = run("demo.py", tmp_path, "--samples", "20", "--epochs", "5", "--hidden", "4")
+    assert "two moons: 20 points" in out
+    assert f"pictures: {tmp_path / 'moons_boundary.png'}, {tmp_path / 'moons_loss.png'}" in out
+    assert_png(tmp_path / "moons_boundary.png")
+
+
+def test_iris_reaches_90_percent_on_the_test_set(tmp_path: Path) -> None:
+    out = run("iris.py", tmp_path)
+    assert "150 flowers: 50 setosa, 50 versicolor, 50 virginica" in out
+    assert "sepal length 5.843, sepal width 3.057, petal length 3.758, petal width 1.199" in out
+    assert "120 to train, 30 to test" in out
+    assert number_after("test accuracy:", out) >= 90.0
+    lines = out.splitlines()
+    header = lines.index(
+        "confusion matrix on the test set (rows: true species, columns: predicted):"
+    )
+    matrix = np.array(
+        [[int(n) for n in line.split()[1:]] for line in lines[header + 2 : header + 5]]
+    )
+    assert matrix.sum(axis=1).tolist() == [10, 10, 10]
+    assert_png(tmp_path / "iris_confusion.png")
+    assert_png(tmp_path / "iris_training.png")
+
+
+def test_newton_needs_few_iterations(tmp_path: Path) -> None:
+    out = run("newton.py", tmp_path, "--max-iter", "200", "--grid", "30")
+    assert number_after("largest difference:", out) == 0.0  # Hessian: engine = formula
+    assert number_after("Newton", out) <= 10
+    assert number_after("GD, exact line search", out) == 200  # still zigzagging
+    assert_png(tmp_path / "newton.png")
+
+
+def test_vanishing_gradients(tmp_path: Path) -> None:
+    out = run("vanishing_gradients.py", tmp_path, "--depth", "8", "--width", "8", "--samples", "4")
+    first_ratios = next(line for line in out.splitlines() if line.startswith("first layer"))
+    assert number_after("sigmoid", first_ratios) < 1e-3  # vanishes towards the input
+    assert 0.1 < number_after("tanh", first_ratios) < 10.0  # Glorot keeps tanh level
+    assert_png(tmp_path / "vanishing_gradients.png")
+
+
+# --- The shared data helpers ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def datasets(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    monkeypatch.delitem(sys.modules, "datasets", raising=False)
+    return importlib.import_module("datasets")
+
+
+def test_make_moons(datasets: ModuleType) -> None:
+    X, y = datasets.make_moons(101, noise=0.0, seed=3)
+    assert X.shape == (101, 2) and sorted(set(y.tolist())) == [-1.0, 1.0]
+    assert (y == -1.0).sum() == 51
+    # Without noise the upper moon lies on the unit circle, the lower on one around (1, ½).
+    upper, lower = X[y == -1.0], X[y == 1.0]
+    np.testing.assert_allclose(np.hypot(*upper.T), 1.0)
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1.0, lower[:, 1] - 0.5), 1.0)
+    again, _ = datasets.make_moons(101, noise=0.1, seed=3)
+    np.testing.assert_array_equal(again, datasets.make_moons(101, noise=0.1, seed=3)[0])
+
+
+def test_load_iris_and_the_split(datasets: ModuleType) -> None:
+    X, y = datasets.load_iris()
+    assert X.shape == (150, 4) and np.bincount(y).tolist() == [50, 50, 50]
+    np.testing.assert_allclose(X.mean(axis=0), [5.843, 3.057, 3.758, 1.199], atol=5e-4)
+    # Published per-species means (Fisher 1936): setosa and virginica.
+    np.testing.assert_allclose(X[y == 0].mean(axis=0), [5.006, 3.428, 1.462, 0.246], atol=5e-4)
+    np.testing.assert_allclose(X[y == 2].mean(axis=0), [6.588, 2.974, 5.552, 2.026], atol=5e-4)
+    train, test = datasets.stratified_split(y, every=5)
+    assert len(train) == 120 and np.bincount(y[test]).tolist() == [10, 10, 10]
+    assert not set(train.tolist()) & set(test.tolist())
+
+
+def test_load_iris_rejects_a_wrong_file(datasets: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "iris.csv"
+    lines = datasets.IRIS_CSV.read_text().splitlines()
+    path.write_text("\n".join(lines[:-1]) + "\n")  # one virginica short
+    with pytest.raises(ValueError, match="50 per species"):
+        datasets.load_iris(path)
+    path.write_text("\n".join([*lines[:-1], lines[-1].replace("virginica", "rose")]) + "\n")
+    with pytest.raises(ValueError, match="unknown species 'rose'"):
+        datasets.load_iris(path)
