@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from examples.datasets import make_moons
+
 ALPHA = 1e-4  # the weight of the L2 term 1e-4·Σp² in micrograd's demo
 LEARNING_RATE = 0.1
 
@@ -33,15 +35,9 @@ class MoonsProblem:
 
 
 def make_moons_problem(n_points: int = 100, sizes: tuple[int, ...] = (2, 16, 16, 1), seed: int = 0):
-    """Two interleaved half circles with noise, and micrograd-style weights U(−1, 1), biases 0."""
-    rng = np.random.default_rng(seed)
-    n_upper = n_points // 2
-    angles_upper = np.linspace(0.0, np.pi, n_upper)
-    angles_lower = np.linspace(0.0, np.pi, n_points - n_upper)
-    upper = np.column_stack([np.cos(angles_upper), np.sin(angles_upper)])
-    lower = np.column_stack([1.0 - np.cos(angles_lower), 0.5 - np.sin(angles_lower)])
-    X = np.vstack([upper, lower]) + rng.normal(scale=0.1, size=(n_points, 2))
-    y = np.concatenate([np.ones(n_upper), -np.ones(n_points - n_upper)])
+    """The examples' two moons, and micrograd-style weights U(−1, 1) with biases 0."""
+    X, y = make_moons(n_points, seed=seed)
+    rng = np.random.default_rng(seed + 1)
     weights = [
         rng.uniform(-1.0, 1.0, size=(n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)
     ]

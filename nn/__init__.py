@@ -5,8 +5,11 @@
 * :mod:`nn.functional` — ``softmax``, ``log_softmax``, ``logsumexp``.
 * :mod:`nn.losses` — the losses of one example and the L2 penalty.
 * :mod:`nn.checkpoint` — ``save`` and ``load``, atomic and bit-exact.
+* :mod:`nn.draw` — ``draw_network``, the network diagram of the course notes.
+* :mod:`nn.reference` — the notes' matrix-form backprop in NumPy, to check the graph against.
 """
 
+from nn import reference
 from nn.checkpoint import load, save
 from nn.draw import draw_network
 from nn.functional import log_softmax, logsumexp, softmax
@@ -36,8 +39,8 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mse_loss",
+    "reference",
     "save",
     "softmax",
     "squared_error",
 ]
-from nn import reference as reference  # the matrix-form oracle: nn.reference.backprop
