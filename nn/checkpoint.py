@@ -143,9 +143,8 @@ def _fsync_folder(folder: str) -> None:
     except OSError:
         return
     try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):  # some file systems refuse fsync on a folder
+            os.fsync(descriptor)
     finally:
         os.close(descriptor)
 
