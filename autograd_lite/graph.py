@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograd_lite.value import Value
 
 
@@ -14,20 +16,21 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"topological_order: expected a Value, got {type(root).__name__}")
     order: list[Value] = []
-    placed: set[Value] = set()
-    expanded: set[Value] = set()
-    stack = [root]
+    visited: set[Value] = set()
+    # The stack holds Values to visit and, right above each Value being expanded, a None.
+    # Popping that None means everything pushed after it (the Value's parents and their own
+    # parents, recursively) has been placed, so the Value just below it can be placed too.
+    # Markers instead of (node, flag) pairs: deep graphs then allocate nothing per node here.
+    stack: list[Any] = [root]
     while stack:
-        node = stack[-1]
-        if node in expanded:
-            # Second time on top: everything pushed above it, its parents included, is placed.
-            stack.pop()
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
-            continue
-        expanded.add(node)
-        for arg in node.args:
-            if isinstance(arg, Value) and arg not in expanded:
-                stack.append(arg)
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            stack.append(node)
+            stack.append(None)
+            for arg in node.args:
+                if isinstance(arg, Value) and arg not in visited:
+                    stack.append(arg)
     return order
