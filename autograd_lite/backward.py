@@ -25,8 +25,13 @@ def backward(root: Value, grad: Any = 1.0) -> None:
     """Add ∂root/∂v · ``grad`` to ``v.grad`` for every Value ``v`` in ``root``'s graph."""
     if not isinstance(root, Value):
         raise TypeError(f"backward: expected a Value, got {type(root).__name__}")
-    for node, g in _gradients(root, _real(grad, "backward(grad)"), create_graph=False).items():
-        node.grad += g
+    seed = _real(grad, "backward(grad)")
+    if SWITCHES.checking:
+        for node, g in _general_gradients(root, seed, create_graph=False).items():
+            node.grad += g
+        return
+    for node in _float_pass(root, seed):
+        node.grad += node._upstream
 
 
 def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
@@ -43,55 +48,65 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
-    seed: Any = Value(1.0) if create_graph else 1.0
-    grads = _gradients(output, seed, create_graph=create_graph)
-    zero = Value(0.0) if create_graph else 0.0
-    return [grads.get(x, zero) for x in inputs]
-
-
-def _gradients(root: Value, seed: Any, *, create_graph: bool) -> dict[Value, Any]:
-    """∂root/∂v · seed for every v in root's graph, as floats or (create_graph) as Values."""
     if create_graph or SWITCHES.checking:
-        return _general_gradients(root, seed, create_graph=create_graph)
-    return _float_gradients(root, seed)
+        seed: Any = Value(1.0) if create_graph else 1.0
+        grads = _general_gradients(output, seed, create_graph=create_graph)
+        zero = Value(0.0) if create_graph else 0.0
+        return [grads.get(x, zero) for x in inputs]
+    for x in inputs:
+        x._upstream = 0.0  # what an input outside the output's graph keeps
+    _float_pass(output, 1.0)
+    return [x._upstream for x in inputs]
 
 
-def _float_gradients(root: Value, seed: float) -> dict[Value, float]:
+def _float_pass(root: Value, seed: float) -> list[Value]:
     """The first-order pass on floats, the hot path of training.
+
+    Leaves ∂root/∂v · seed in ``v._upstream`` for every Value v in root's graph, and returns
+    those Values. The sums accumulate in each node's own slot rather than in a dict keyed by
+    node: an attribute is cheaper to update than a hash table, and this loop runs once per
+    node. (So a derivative rule must not start a backward pass over the graph being
+    differentiated; rules only do arithmetic on the floats they are given.)
 
     Rules see plain floats: a Value operand's data, a constant operand as it is. Binary and
     unary ops (nearly every node of a network) are unpacked by hand; other arities take the
     general path. Errors are caught once, around the loop, so the loop pays nothing for them.
     """
-    grads: dict[Value, float] = {root: seed}
+    order = topological_order(root)
+    for node in order:
+        node._upstream = 0.0
+    root._upstream = seed
     node = root
     try:
-        for node in reversed(topological_order(root)):
+        for node in reversed(order):
             args = node.args
             if len(args) == 2:
                 a, b = args
                 a_is_value = isinstance(a, Value)
                 b_is_value = isinstance(b, Value)
                 da, db = RULES[node.op](
-                    grads[node], node.data, a.data if a_is_value else a, b.data if b_is_value else b
+                    node._upstream,
+                    node.data,
+                    a.data if a_is_value else a,
+                    b.data if b_is_value else b,
                 )
                 if a_is_value:
-                    grads[a] = grads[a] + da if a in grads else da
+                    a._upstream += da
                 if b_is_value:
-                    grads[b] = grads[b] + db if b in grads else db
+                    b._upstream += db
             elif len(args) == 1 and isinstance(args[0], Value):
                 (a,) = args
-                (da,) = RULES[node.op](grads[node], node.data, a.data)
-                grads[a] = grads[a] + da if a in grads else da
+                (da,) = RULES[node.op](node._upstream, node.data, a.data)
+                a._upstream += da
             elif args:
                 data = [a.data if isinstance(a, Value) else a for a in args]
-                partials = RULES[node.op](grads[node], node.data, *data)
+                partials = RULES[node.op](node._upstream, node.data, *data)
                 for arg, partial in zip(args, partials):
                     if isinstance(arg, Value):
-                        grads[arg] = grads[arg] + partial if arg in grads else partial
+                        arg._upstream += partial
     except (ZeroDivisionError, OverflowError) as error:
         raise _not_finite(node, error) from None
-    return grads
+    return order
 
 
 def _general_gradients(root: Value, seed: Any, *, create_graph: bool) -> dict[Value, Any]:

@@ -166,9 +166,12 @@ class Value:
         op: the name of the op that made this Value, ``""`` for a leaf.
         args: the operands of ``op`` in argument order: Values, and plain floats for number
             operands (``(x * 2).args == (x, 2.0)``).
+
+    One more slot, ``_upstream``, is the backward pass's scratch space: while a pass runs it
+    holds the upstream gradient ∂root/∂self summed so far (see :mod:`autograd_lite.backward`).
     """
 
-    __slots__ = ("data", "grad", "label", "op", "args", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "args", "_upstream", "__weakref__")
 
     # NumPy scalars on the left (np.float64(2) * v) defer to Value's reflected operators
     # instead of turning the Value into an object array.
@@ -179,6 +182,7 @@ class Value:
     label: str
     op: str
     args: tuple[Any, ...]
+    _upstream: float
 
     def __init__(self, data: Number, label: str = "") -> None:
         if isinstance(data, Value):

@@ -6,7 +6,7 @@ import weakref
 
 import pytest
 
-from autograd_lite import Value, grad, no_grad, topological_order
+from autograd_lite import DomainError, Value, grad, no_grad, topological_order
 
 
 def test_fan_out_sums_over_paths() -> None:
@@ -69,6 +69,28 @@ def test_grad_leaves_grad_attributes_untouched_and_gives_zero_when_independent()
     assert x.grad == y.grad == z.grad == out.grad == 0.0
     (dz_value,) = grad(out, [z], create_graph=True)
     assert isinstance(dz_value, Value) and dz_value.data == 0.0
+
+
+def test_a_pass_sees_nothing_left_over_from_an_earlier_pass() -> None:
+    # Gradients are summed in each node's scratch slot; every pass must start from zero there.
+    x, y = Value(2.0), Value(3.0)
+    shared = x * y
+    assert grad(shared * shared, [x, y]) == [2 * 6.0 * 3.0, 2 * 6.0 * 2.0]
+    assert grad(shared + 1.0, [x, y]) == [3.0, 2.0]
+    assert grad(y * 5.0, [x, y]) == [0.0, 5.0]  # x was in the last pass, not in this graph
+    (shared * x).backward()
+    assert (x.grad, y.grad, shared.grad) == (2 * 2.0 * 3.0, 4.0, 2.0)
+
+
+def test_a_pass_stopped_by_an_error_leaves_the_next_one_correct() -> None:
+    x = Value(0.0)
+    root = x.sqrt() + x * 3.0  # d/dx √x is infinite at 0: the pass stops midway
+    with pytest.raises(DomainError):
+        root.backward()
+    assert x.grad == 0.0
+    assert grad(x * 3.0, [x]) == [3.0]
+    x.data = 4.0
+    assert grad((x * x).sqrt() + x * 3.0, [x]) == [4.0]
 
 
 def test_grad_validates_its_arguments() -> None:
