@@ -14,6 +14,9 @@ frozen with ``gc.freeze()``, so that collecting scans what the engines made rath
 165,000 objects importing PyTorch leaves behind, a cost that depends on what else happens to be
 imported. Without the freeze every engine pays about 40 ms more per collection here.
 
+Beside the engines the issue names runs a yardstick, ``bench/tape.py``: the "minimal slotted
+tape" the benchmark issue quotes, the least a graph of one node per op can cost in pure Python.
+
 micrograd's ``backward`` sorts the graph recursively; the recursion limit is raised for it, and
 its chain is timed only up to the sizes where it still runs in reasonable time and memory.
 """
@@ -38,10 +41,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import workloads
+from tape import TapeValue
 
 from autograd_lite import Value, topological_order
 
 TOLERANCE = 1e-9
+TAPE = "minimal slotted tape (yardstick, bench/tape.py)"
 
 
 @dataclass
@@ -98,6 +103,7 @@ def moons(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
     if micrograd:
         steps["micrograd"] = workloads.moons_step_scalar(micrograd.engine.Value, problem)
     steps["autograd-lite (micrograd's graph)"] = workloads.moons_step_scalar(Value, problem)
+    steps[TAPE] = workloads.moons_step_scalar(TapeValue, problem)
     if hasattr(optional("nn"), "MLP") and hasattr(optional("optim"), "SGD"):
         steps["autograd-lite (nn.MLP)"] = workloads.moons_step_nn(problem)
     if torch:
@@ -116,7 +122,10 @@ def moons(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
 def chain(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
     rows: list[Row] = []
     for n in args.chain:
-        runs: dict[str, Callable[[], float]] = {"autograd-lite": workloads.chain_scalar(Value, n)}
+        runs: dict[str, Callable[[], float]] = {
+            "autograd-lite": workloads.chain_scalar(Value, n),
+            TAPE: workloads.chain_scalar(TapeValue, n),
+        }
         if micrograd and n <= args.micrograd_max_chain:
             runs["micrograd"] = workloads.chain_scalar(micrograd.engine.Value, n)
         if torch and n <= args.torch_max_chain:

@@ -19,6 +19,7 @@ def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
     report = out.read_text(encoding="utf-8")
     assert "| moons step | autograd-lite (micrograd's graph) |" in report
     assert "| moons step | NumPy, hand-written matrices |" in report
+    assert "| moons step | minimal slotted tape (yardstick, bench/tape.py) |" in report
     assert "| chain N=1,000 | autograd-lite |" in report
     assert "bytes per link" in report
     assert "met: the chain graph is freed by reference counting" in report
