@@ -1,4 +1,4 @@
-"""Smoke test: the benchmark runs end to end with tiny sizes. It asserts no timing."""
+"""Smoke tests: the benchmark and its phase profile run with tiny sizes; nothing is timed."""
 
 import subprocess
 import sys
@@ -23,3 +23,15 @@ def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
     assert "| chain N=1,000 | autograd-lite |" in report
     assert "bytes per link" in report
     assert "met: the chain graph is freed by reference counting" in report
+
+
+def test_quick_phase_profile_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "phases.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for phase in ("build the graph", "topological sort", "free the graph", "the collector"):
+        assert phase in result.stdout
