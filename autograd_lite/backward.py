@@ -65,8 +65,9 @@ def _float_pass(root: Value, seed: float) -> list[Value]:
     Leaves ∂root/∂v · seed in ``v._upstream`` for every Value v in root's graph, and returns
     those Values. The sums accumulate in each node's own slot rather than in a dict keyed by
     node: an attribute is cheaper to update than a hash table, and this loop runs once per
-    node. (So a derivative rule must not start a backward pass over the graph being
-    differentiated; rules only do arithmetic on the floats they are given.)
+    node. So two passes must not run at once over graphs that share nodes: not from a
+    derivative rule (rules only do arithmetic on the floats they are given) and not from two
+    threads (the engine is not meant to be shared between threads, see :mod:`modes`).
 
     Rules see plain floats: a Value operand's data, a constant operand as it is. Binary and
     unary ops (nearly every node of a network) are unpacked by hand; other arities take the
