@@ -6,18 +6,22 @@ from autograd_lite.backward import grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import detect_anomaly, no_grad
-from autograd_lite.rules import defvjp, derivative
+from autograd_lite.rules import defvjp, defvjp_argnum, derivative
 from autograd_lite.value import (
     DomainError,
     Value,
     affine,
     cos,
     exp,
+    expm1,
     log,
+    log1p,
     relu,
     sigmoid,
+    sign,
     sin,
     sqrt,
+    step,
     tanh,
 )
 
@@ -42,19 +46,24 @@ __all__ = [
     "affine",
     "cos",
     "defvjp",
+    "defvjp_argnum",
     "derivative",
     "detect_anomaly",
     "draw_graph",
     "exp",
+    "expm1",
     "grad",
     "gradcheck",
     "log",
+    "log1p",
     "no_grad",
     "relu",
     "render_graph",
     "sigmoid",
+    "sign",
     "sin",
     "sqrt",
+    "step",
     "tanh",
     "topological_order",
 ]

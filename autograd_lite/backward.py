@@ -81,30 +81,24 @@ def _float_pass(root: Value, seed: float) -> list[Value]:
     try:
         for node in reversed(order):
             args = node.args
-            if len(args) == 2:
+            rule = RULES[node.op] if args else None
+            if len(args) == 2 and type(rule) is tuple:
                 a, b = args
                 a_is_value = isinstance(a, Value)
                 b_is_value = isinstance(b, Value)
-                da, db = RULES[node.op](
-                    node._upstream,
-                    node.data,
-                    a.data if a_is_value else a,
-                    b.data if b_is_value else b,
-                )
+                g, out = node._upstream, node.data
+                x = a.data if a_is_value else a
+                y = b.data if b_is_value else b
                 if a_is_value:
-                    a._upstream += da
+                    a._upstream += rule[0](g, out, x, y)
                 if b_is_value:
-                    b._upstream += db
-            elif len(args) == 1 and isinstance(args[0], Value):
+                    b._upstream += rule[1](g, out, x, y)
+            elif len(args) == 1 and type(rule) is tuple:
                 (a,) = args
-                (da,) = RULES[node.op](node._upstream, node.data, a.data)
-                a._upstream += da
+                a._upstream += rule[0](node._upstream, node.data, a.data)
             elif args:
-                data = [a.data if isinstance(a, Value) else a for a in args]
-                partials = RULES[node.op](node._upstream, node.data, *data)
-                for arg, partial in zip(args, partials):
-                    if isinstance(arg, Value):
-                        arg._upstream += partial
+                for arg, partial in _partials(node, node._upstream, node.data, _data(args)):
+                    arg._upstream += partial
     except (ZeroDivisionError, OverflowError) as error:
         raise _not_finite(node, error) from None
     return order
@@ -114,33 +108,53 @@ def _general_gradients(root: Value, seed: Any, *, create_graph: bool) -> dict[Va
     """The same pass, rule by rule with checks; on Values when ``create_graph`` is set."""
     grads: dict[Value, Any] = {root: seed}
     for node in reversed(topological_order(root)):
-        args = node.args
-        if not args:
+        if not node.args:
             continue
         if create_graph:
-            partials = _apply_rule(node, grads[node], node, args)
+            pairs = _checked_partials(node, grads[node], node, node.args)
         else:
-            data = [a.data if isinstance(a, Value) else a for a in args]
-            partials = _apply_rule(node, grads[node], node.data, data)
-        for arg, partial in zip(args, partials):
-            if isinstance(arg, Value):
-                grads[arg] = grads[arg] + partial if arg in grads else partial
+            pairs = _checked_partials(node, grads[node], node.data, _data(node.args))
+        for arg, partial in pairs:
+            grads[arg] = grads[arg] + partial if arg in grads else partial
     return grads
 
 
-def _apply_rule(node: Value, g: Any, out: Any, args: Sequence[Any]) -> tuple[Any, ...]:
-    """The derivative rule of ``node.op`` at these operands, with errors that name the op."""
+def _partials(node: Value, g: Any, out: Any, args: Sequence[Any]) -> list[tuple[Value, Any]]:
+    """(operand, g · ∂out/∂operand) for each Value operand of ``node``, in argument order.
+
+    ``args`` are the operands as the rule sees them (floats, or Values); the partial of a
+    constant operand is not evaluated.
+    """
+    rule = RULES[node.op]
+    operands = node.args
+    if isinstance(rule, tuple):
+        return [(v, rule[i](g, out, *args)) for i, v in enumerate(operands) if isinstance(v, Value)]
+    return [
+        (v, rule.partial(i, g, out, args)) for i, v in enumerate(operands) if isinstance(v, Value)
+    ]
+
+
+def _checked_partials(
+    node: Value, g: Any, out: Any, args: Sequence[Any]
+) -> list[tuple[Value, Any]]:
+    """:func:`_partials`, with errors that name the op, and inside ``detect_anomaly`` a check
+    that every partial is finite."""
     try:
-        partials = RULES[node.op](g, out, *args)
+        pairs = _partials(node, g, out, args)
     except (ZeroDivisionError, OverflowError) as error:
         raise _not_finite(node, error) from None
     if SWITCHES.checking:
-        for partial in partials:
+        for _, partial in pairs:
             if not math.isfinite(float(partial)):
                 raise FloatingPointError(
                     f"backward through {node.op} at {_show(node.args)} produced {float(partial)!r}"
                 )
-    return tuple(partials)
+    return pairs
+
+
+def _data(args: Sequence[Any]) -> tuple[Any, ...]:
+    """The operands as the float pass hands them to a rule: a Value's data, a constant as is."""
+    return tuple(a.data if isinstance(a, Value) else a for a in args)
 
 
 def _not_finite(node: Value, error: ArithmeticError) -> DomainError:

@@ -1,21 +1,33 @@
 """The table of derivative rules, kept apart from the machinery that builds and walks graphs.
 
 Every op that creates a :class:`~autograd_lite.value.Value` has one entry here, keyed by the op's
-name. An entry is a *vector-Jacobian product*::
+name. An entry holds one *partial* per operand, in argument order::
 
-    vjp(g, out, *args) -> (g · ∂out/∂args[0], g · ∂out/∂args[1], ...)
+    partial_i(g, out, *args) -> g · ∂out/∂args[i]
 
 where ``g`` is the gradient arriving at the op's result, ``out`` is the result and ``args`` are the
-operands in argument order. A rule is written once, with ordinary arithmetic, and serves two
-callers:
+operands. Together the partials are the op's vector-Jacobian product. A backward pass calls the
+partial of an operand only when that operand is a Value: the partial for a constant (the ``2``
+of ``2 ** x``, the base ``0.0`` of ``0.0 ** y``) is never evaluated, so it can neither cost time
+nor raise.
+
+An op with any number of operands (``affine``) registers one partial for all of them instead,
+:func:`defvjp_argnum`, called as ``partial(i, g, out, args)`` with the operands as one tuple.
+
+A rule is written once, with ordinary arithmetic, and serves every caller:
 
 * the first-order backward pass calls it with plain floats (``g``, ``out.data``, ``a.data``, ...),
   so it is fast;
 * ``grad(..., create_graph=True)`` calls it with Values (``g``, ``out`` and the operands
-  themselves), so the gradient it returns is a graph that can be differentiated again.
+  themselves), so the gradient it returns is a graph that can be differentiated again. Every
+  branch in a rule must therefore be right as a function near the point, not only at it.
 
-Rules therefore use only operators and the functions of :mod:`autograd_lite.functions`, which
-accept floats and Values alike.
+Rules use only operators and the module-level functions of :mod:`autograd_lite.value` (``exp``,
+``log``, ``step``, ...), which accept floats and Values alike.
+
+Op names are global. Registering the very same rule again for a name (the same code and the same
+captured values, as when a module is imported twice) is harmless; a different rule for a name
+that is taken raises, and a library should qualify its ops (``"mylib.softplus"``).
 """
 
 from __future__ import annotations
@@ -23,40 +35,112 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-#: ``vjp(g, out, *args)`` returns one partial (times ``g``) per operand.
-VJP = Callable[..., tuple[Any, ...]]
+#: ``partial(g, out, *args)`` is g · ∂out/∂args[i] for the operand it belongs to.
+Partial = Callable[..., Any]
 
-RULES: dict[str, VJP] = {}
+
+class Argnum:
+    """The rule of an op with any number of operands: ``partial(i, g, out, args)``."""
+
+    __slots__ = ("partial",)
+
+    def __init__(self, partial: Partial) -> None:
+        self.partial = partial
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Argnum) and _same(self.partial, other.partial)
+
+    def __hash__(self) -> int:
+        return hash(getattr(self.partial, "__code__", self.partial))
+
+
+#: A rule: one partial per operand (a tuple), or one :class:`Argnum` partial for every operand.
+Rule = tuple[Partial, ...] | Argnum
+
+RULES: dict[str, Rule] = {}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def defvjp(op: str, vjp: VJP) -> None:
-    """Register ``vjp`` as the derivative rule of the op called ``op``.
+def defvjp(op: str, *partials: Partial) -> None:
+    """Register the derivative rule of the op called ``op``: one partial per operand.
 
-    Raises ``ValueError`` if ``op`` already has a rule: two rules for one name would make the
-    graph ambiguous.
+    ``defvjp("mul", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)`` says
+    ∂(a·b)/∂a = b and ∂(a·b)/∂b = a. Ops made with this rule must have exactly
+    ``len(partials)`` operands.
     """
-    if not isinstance(op, str) or not op:
-        raise TypeError(f"defvjp: op must be a non-empty str, got {op!r}")
-    if not callable(vjp):
-        raise TypeError(f"defvjp: the rule for {op!r} must be callable, got {type(vjp).__name__}")
-    if op in RULES:
-        raise ValueError(f"defvjp: op {op!r} already has a derivative rule")
-    RULES[op] = vjp
+    if not partials:
+        raise TypeError(f"defvjp: give one partial per operand of {op!r}, got none")
+    for i, partial in enumerate(partials):
+        _check_callable(op, partial, f"partial {i}")
+    _register(op, tuple(partials))
 
 
-def derivative(op: str, vjp: VJP) -> Callable[[F], F]:
+def defvjp_argnum(op: str, partial: Partial) -> None:
+    """Register the rule of an op with any number of operands: ``partial(i, g, out, args)``.
+
+    ``args`` is the tuple of all operands; the partial returns g · ∂out/∂args[i].
+    """
+    _check_callable(op, partial, "the partial")
+    _register(op, Argnum(partial))
+
+
+def derivative(op: str, *partials: Partial) -> Callable[[F], F]:
     """Decorator form of :func:`defvjp`, so an op's code and its derivative stand together::
 
-        @derivative("mul", lambda g, out, a, b: (g * b, g * a))
+        @derivative("mul", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
         def __mul__(self, other): ...
 
     The decorated function is returned unchanged: registering costs nothing per call.
     """
+    defvjp(op, *partials)
 
     def register(function: F) -> F:
-        defvjp(op, vjp)
         return function
 
     return register
+
+
+def arity(op: str) -> int | None:
+    """How many operands ``op`` takes (None: any number), or a ValueError if it has no rule."""
+    if op not in RULES:
+        raise ValueError(f"op {op!r} has no derivative rule; register one with defvjp first")
+    rule = RULES[op]
+    return None if isinstance(rule, Argnum) else len(rule)
+
+
+def _check_callable(op: object, partial: object, which: str) -> None:
+    if not isinstance(op, str) or not op:
+        raise TypeError(f"defvjp: op must be a non-empty str, got {op!r}")
+    if not callable(partial):
+        raise TypeError(f"defvjp: {which} of {op!r} must be callable, got {type(partial).__name__}")
+
+
+def _register(op: str, rule: Rule) -> None:
+    taken = RULES.get(op)
+    if taken is not None and not _same_rule(taken, rule):
+        raise ValueError(
+            f"defvjp: op {op!r} already has a different derivative rule; "
+            f"qualify the name of yours (e.g. 'mylib.{op}')"
+        )
+    RULES[op] = rule
+
+
+def _same_rule(a: Rule, b: Rule) -> bool:
+    if isinstance(a, Argnum) or isinstance(b, Argnum):
+        return a == b
+    return len(a) == len(b) and all(_same(f, g) for f, g in zip(a, b))
+
+
+def _same(f: Partial, g: Partial) -> bool:
+    """The same function, or one made by the same code with the same captured values."""
+    if f is g:
+        return True
+    code_f, code_g = getattr(f, "__code__", None), getattr(g, "__code__", None)
+    if code_f is None or code_f != code_g:
+        return False
+    cells = [[cell.cell_contents for cell in getattr(h, "__closure__", None) or ()] for h in (f, g)]
+    return bool(
+        cells[0] == cells[1]
+        and getattr(f, "__defaults__", None) == getattr(g, "__defaults__", None)
+    )

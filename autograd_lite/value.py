@@ -14,18 +14,21 @@ Two design choices keep the engine fast and its memory small:
 
 Conventions (from the course notes and PyTorch's autograd notes): at a kink the derivative is
 the minimum-norm subgradient, ReLU′(0) = 0 and \\|x\\|′(0) = 0. Domain errors raise
-:class:`DomainError` in the forward pass; nothing returns a complex number or a silent NaN.
+:class:`DomainError` in the forward pass; nothing returns a complex number. NaN propagates as
+IEEE says (NaN in, NaN out, also through ``relu``), and ``detect_anomaly`` stops at the op that
+made it.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Sequence
 from typing import Any, SupportsFloat, TypeAlias
 
 from autograd_lite.modes import SWITCHES
-from autograd_lite.rules import derivative
+from autograd_lite.rules import RULES, arity, defvjp_argnum, derivative
 
 
 class DomainError(ValueError):
@@ -59,7 +62,7 @@ def _div(a: float, b: float) -> float:
 def _pow(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
         raise DomainError(f"pow: 0 ** {b!r} (zero to a negative power) is undefined")
-    if a < 0.0 and not b.is_integer():
+    if a < 0.0 and math.isfinite(b) and not b.is_integer():
         raise DomainError(
             f"pow: {a!r} ** {b!r} (negative base, non-integer exponent) is not a real number"
         )
@@ -77,13 +80,13 @@ def _exp(x: float) -> float:
 
 
 def _log(x: float) -> float:
-    if not x > 0.0:
+    if x <= 0.0:
         raise DomainError(f"log: log({x!r}) is undefined (x must be > 0)")
     return math.log(x)
 
 
 def _sqrt(x: float) -> float:
-    if not x >= 0.0:
+    if x < 0.0:
         raise DomainError(f"sqrt: sqrt({x!r}) is undefined (x must be ≥ 0)")
     return math.sqrt(x)
 
@@ -108,29 +111,51 @@ def _cos(x: float) -> float:
     return math.cos(x)
 
 
-def _step(x: Any) -> float:
-    """H(x) = 1 if x > 0 else 0: ReLU′ with ReLU′(0) = 0. Accepts a float or a Value."""
-    return 1.0 if float(x) > 0.0 else 0.0
+def _relu(x: float) -> float:
+    # `x if x > 0 else 0.0` (or max(0.0, x)) would turn NaN into 0: NaN must propagate.
+    return 0.0 if x <= 0.0 else x
 
 
-def _sign(x: Any) -> float:
-    """sign(x) with sign(0) = 0: \\|x\\|′ with \\|x\\|′(0) = 0. Accepts a float or a Value."""
-    x = float(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+def _log1p(x: float) -> float:
+    if x <= -1.0:
+        raise DomainError(f"log1p: log1p({x!r}) is undefined (x must be > -1)")
+    return math.log1p(x)
 
 
-def _pow_exponent_partial(g: Any, out: Any, a: Any) -> Any:
+def _expm1(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        raise DomainError(f"expm1: expm1({x!r}) overflows a float (x must be ≤ 709.78)") from None
+
+
+def _pow_base_partial(g: Any, out: Any, a: Any, b: Any) -> Any:
+    """g · ∂(aᵇ)/∂a = g · b · aᵇ⁻¹.
+
+    The formula is used wherever it is defined, also at b = 0 (where it is 0 but its derivative
+    with respect to b is aᵇ⁻¹: a shortcut to 0 there would lose it). Only at a = b = 0, where
+    b · 0⁻¹ is undefined and a⁰ = 1 for every a, is the partial taken as 0.
+    """
+    if _number(b) == 0.0 and _number(a) == 0.0:
+        return g * 0.0
+    return g * b * a ** (b - 1.0)
+
+
+def _pow_exponent_partial(g: Any, out: Any, a: Any, b: Any) -> Any:
     """g · ∂(aᵇ)/∂b = g · aᵇ · ln a.
 
     Where a ≤ 0 the power is not a differentiable function of a real exponent (0ᵇ is constant
-    for b > 0; (−2)ᵇ is real only at integers), and we take this partial as 0.
+    for b > 0; (−2)ᵇ is real only at integers), and we take this partial as 0, written 0 · aᵇ so
+    that a NaN power (a NaN base or exponent) gives a NaN partial.
     """
-    return g * out * log(a) if float(a) > 0.0 else g * 0.0
+    if _number(a) > 0.0:
+        return g * out * log(a)
+    return g * (0.0 * out)
 
 
-def _pow_base_partial(g: Any, a: Any, b: Any) -> Any:
-    """g · ∂(aᵇ)/∂a = g · b · aᵇ⁻¹ (0 when b = 0, where aᵇ is the constant 1)."""
-    return g * b * a ** (b - 1.0) if float(b) != 0.0 else g * 0.0
+def _number(x: Any) -> Any:
+    """The number a rule branches on: a Value's data, or the number itself."""
+    return x.data if isinstance(x, Value) else x
 
 
 def _result(data: float, op: str, args: tuple[Any, ...]) -> Value:
@@ -173,10 +198,6 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "op", "args", "_upstream", "__weakref__")
 
-    # NumPy scalars on the left (np.float64(2) * v) defer to Value's reflected operators
-    # instead of turning the Value into an object array.
-    __array_ufunc__ = None
-
     data: float
     grad: float
     label: str
@@ -199,17 +220,20 @@ class Value:
 
     @classmethod
     def from_op(cls, data: Number, op: str, args: tuple[Any, ...]) -> Value:
-        """The result of a user-defined op; register its rule first with ``defvjp(op, vjp)``.
+        """The result of a user-defined op; register its rule first with ``defvjp(op, ...)``.
 
-        ``args`` are the operands in the order the rule receives them: Values, or numbers.
-        The built-in ops create their results the same way (without the checks).
+        ``args`` are the operands in the order the rule's partials are given: Values, or
+        numbers. The built-in ops create their results the same way (without the checks).
         """
-        from autograd_lite.rules import RULES
-
         if op not in RULES:
             raise ValueError(f"Value.from_op: op {op!r} has no derivative rule; call defvjp first")
         if not isinstance(args, tuple):
             raise TypeError(f"Value.from_op: args must be a tuple, got {type(args).__name__}")
+        expected = arity(op)
+        if expected is not None and len(args) != expected:
+            raise ValueError(
+                f"Value.from_op: op {op!r} has {expected} partials but {len(args)} operands"
+            )
         operands = tuple(a if isinstance(a, Value) else _real(a, f"{op} operand") for a in args)
         return _result(_real(data, f"{op} result"), op, operands)
 
@@ -220,7 +244,7 @@ class Value:
 
     # --- Arithmetic: each op with its derivative rule -----------------------------------------
 
-    @derivative("add", lambda g, out, a, b: (g, g))
+    @derivative("add", lambda g, out, a, b: g, lambda g, out, a, b: g)
     def __add__(self, other: Operand) -> Value:
         """a + b.   ∂/∂a = 1,  ∂/∂b = 1."""
         if isinstance(other, Value):
@@ -232,7 +256,7 @@ class Value:
         other = _real(other, "+")
         return _result(other + self.data, "add", (other, self))
 
-    @derivative("sub", lambda g, out, a, b: (g, -g))
+    @derivative("sub", lambda g, out, a, b: g, lambda g, out, a, b: -g)
     def __sub__(self, other: Operand) -> Value:
         """a − b.   ∂/∂a = 1,  ∂/∂b = −1."""
         if isinstance(other, Value):
@@ -244,7 +268,7 @@ class Value:
         other = _real(other, "-")
         return _result(other - self.data, "sub", (other, self))
 
-    @derivative("mul", lambda g, out, a, b: (g * b, g * a))
+    @derivative("mul", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
     def __mul__(self, other: Operand) -> Value:
         """a · b.   ∂/∂a = b,  ∂/∂b = a."""
         if isinstance(other, Value):
@@ -256,7 +280,7 @@ class Value:
         other = _real(other, "*")
         return _result(other * self.data, "mul", (other, self))
 
-    @derivative("div", lambda g, out, a, b: (g / b, -g * out / b))
+    @derivative("div", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
     def __truediv__(self, other: Operand) -> Value:
         """a / b.   ∂/∂a = 1/b,  ∂/∂b = −a/b² = −(a/b)/b."""
         if isinstance(other, Value):
@@ -268,10 +292,7 @@ class Value:
         other = _real(other, "/")
         return _result(_div(other, self.data), "div", (other, self))
 
-    @derivative(
-        "pow",
-        lambda g, out, a, b: (_pow_base_partial(g, a, b), _pow_exponent_partial(g, out, a)),
-    )
+    @derivative("pow", _pow_base_partial, _pow_exponent_partial)
     def __pow__(self, other: Operand) -> Value:
         """aᵇ.   ∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a (taken as 0 where a ≤ 0)."""
         if isinstance(other, Value):
@@ -283,7 +304,7 @@ class Value:
         other = _real(other, "**")
         return _result(_pow(other, self.data), "pow", (other, self))
 
-    @derivative("neg", lambda g, out, a: (-g,))
+    @derivative("neg", lambda g, out, a: -g)
     def __neg__(self) -> Value:
         """−a.   d/da = −1."""
         return _result(-self.data, "neg", (self,))
@@ -292,53 +313,62 @@ class Value:
         """+a is a itself: no op is recorded."""
         return self
 
-    @derivative("abs", lambda g, out, a: (g * _sign(a),))
+    @derivative("abs", lambda g, out, a: g * sign(a))
     def __abs__(self) -> Value:
         """\\|a\\|.   d/da = sign(a), with \\|a\\|′(0) = 0."""
         return _result(abs(self.data), "abs", (self,))
 
     # --- Functions ------------------------------------------------------------------------
 
-    @derivative("exp", lambda g, out, a: (g * out,))
+    @derivative("exp", lambda g, out, a: g * out)
     def exp(self) -> Value:
         """eˣ.   d/dx eˣ = eˣ.   Raises DomainError where eˣ overflows (x > 709.78)."""
         return _result(_exp(self.data), "exp", (self,))
 
-    @derivative("log", lambda g, out, a: (g / a,))
+    @derivative("log", lambda g, out, a: g / a)
     def log(self) -> Value:
         """ln x for x > 0.   d/dx ln x = 1/x."""
         return _result(_log(self.data), "log", (self,))
 
-    @derivative("sqrt", lambda g, out, a: (g / (2.0 * out),))
+    @derivative("sqrt", lambda g, out, a: g / (2.0 * out))
     def sqrt(self) -> Value:
         """√x for x ≥ 0.   d/dx √x = 1/(2√x), infinite at 0 (backward then raises)."""
         return _result(_sqrt(self.data), "sqrt", (self,))
 
-    @derivative("tanh", lambda g, out, a: (g * (1.0 - out * out),))
+    @derivative("tanh", lambda g, out, a: g * (1.0 - out * out))
     def tanh(self) -> Value:
         """tanh x.   d/dx tanh x = 1 − tanh²x.   tanh(±1000) = ±1 exactly, gradient 0."""
         return _result(math.tanh(self.data), "tanh", (self,))
 
-    @derivative("sigmoid", lambda g, out, a: (g * out * (1.0 - out),))
+    @derivative("sigmoid", lambda g, out, a: g * out * (1.0 - out))
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e⁻ˣ).   σ′(x) = σ(x)(1 − σ(x)).   Never overflows: σ(−1000) = 0."""
         return _result(_sigmoid(self.data), "sigmoid", (self,))
 
-    @derivative("relu", lambda g, out, a: (g * _step(a),))
+    @derivative("relu", lambda g, out, a: g * step(a))
     def relu(self) -> Value:
         """max(0, x).   ReLU′(x) = 1 if x > 0 else 0 (so ReLU′(0) = 0)."""
-        data = self.data
-        return _result(data if data > 0.0 else 0.0, "relu", (self,))
+        return _result(_relu(self.data), "relu", (self,))
 
-    @derivative("sin", lambda g, out, a: (g * cos(a),))
+    @derivative("sin", lambda g, out, a: g * cos(a))
     def sin(self) -> Value:
         """sin x.   d/dx sin x = cos x."""
         return _result(_sin(self.data), "sin", (self,))
 
-    @derivative("cos", lambda g, out, a: (-g * sin(a),))
+    @derivative("cos", lambda g, out, a: -g * sin(a))
     def cos(self) -> Value:
         """cos x.   d/dx cos x = −sin x."""
         return _result(_cos(self.data), "cos", (self,))
+
+    @derivative("log1p", lambda g, out, a: g / (1.0 + a))
+    def log1p(self) -> Value:
+        """ln(1 + x) for x > −1, exact for tiny x.   d/dx ln(1 + x) = 1/(1 + x)."""
+        return _result(_log1p(self.data), "log1p", (self,))
+
+    @derivative("expm1", lambda g, out, a: g * (out + 1.0))
+    def expm1(self) -> Value:
+        """eˣ − 1, exact for tiny x.   d/dx (eˣ − 1) = eˣ = (eˣ − 1) + 1."""
+        return _result(_expm1(self.data), "expm1", (self,))
 
     # --- Gradients ------------------------------------------------------------------------
 
@@ -352,14 +382,107 @@ class Value:
 
         backward(self, grad)
 
-    # --- Conversions ----------------------------------------------------------------------
+    # --- Used like a number: comparisons, truth, conversions, formatting --------------------
+    # These read the data and return plain Python objects: nothing they return is in the
+    # graph. `==` is not among them: it stays identity, which hashing and the graph walks need
+    # (compare `a.data == b.data` for the numbers).
+
+    def __lt__(self, other: Operand) -> bool:
+        """``a < b`` compares the data, so ``max(a, b)`` returns one of the Values themselves."""
+        return self.data < _compared(other, "<")
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _compared(other, "<=")
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _compared(other, ">")
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _compared(other, ">=")
+
+    def __bool__(self) -> bool:
+        """Like a float's (and a PyTorch scalar's): False exactly when the data is 0."""
+        return self.data != 0.0
 
     def __float__(self) -> float:
+        """The data. ``math.exp(v)`` goes through this and returns a float: use ``v.exp()``."""
         return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def item(self) -> float:
+        """The data as a float, PyTorch's spelling of ``float(v)``."""
+        return self.data
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return round(self.data, ndigits)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats the data like a float; ``f"{v}"`` is ``repr(v)``."""
+        return format(self.data, spec) if spec else repr(self)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy scalars on the left (``np.float64(2) * v``) use Value's operators; any other
+        ufunc (``np.exp(v)``) is a TypeError that names the engine's function."""
+        return _numpy_ufunc(ufunc, method, inputs, kwargs)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+
+def _compared(other: object, symbol: str) -> float:
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        return float(other)
+    raise TypeError(
+        f"'{symbol}' not supported between a Value and {type(other).__name__}: {other!r}"
+    )
+
+
+#: The NumPy ufuncs that are Python operators, and the operator each one is.
+_OPERATOR_UFUNCS: dict[str, Any] = {
+    "add": operator.add,
+    "subtract": operator.sub,
+    "multiply": operator.mul,
+    "true_divide": operator.truediv,
+    "power": operator.pow,
+    "negative": operator.neg,
+    "positive": operator.pos,
+    "absolute": operator.abs,
+    "less": operator.lt,
+    "less_equal": operator.le,
+    "greater": operator.gt,
+    "greater_equal": operator.ge,
+}
+
+
+def _shape(x: object) -> object:
+    return getattr(x, "shape", None)
+
+
+#: The engine's functions that have a NumPy ufunc of the same name.
+_ENGINE_FUNCTIONS = ("exp", "log", "log1p", "expm1", "sqrt", "tanh", "sin", "cos")
+
+
+def _numpy_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    name = getattr(ufunc, "__name__", str(ufunc))
+    # NumPy passes its scalars as they are or as 0-d arrays.
+    scalars = all(isinstance(x, Value | numbers.Real) or _shape(x) == () for x in inputs)
+    if method == "__call__" and not kwargs and scalars and name in _OPERATOR_UFUNCS:
+        # As Python floats, NumPy scalars hand the operation to Value's reflected operators
+        # (a NumPy scalar itself would call this ufunc again).
+        operands = [x if isinstance(x, Value) else _real(float(x), name) for x in inputs]
+        return _OPERATOR_UFUNCS[name](*operands)
+    if name in _ENGINE_FUNCTIONS:
+        hint = f"use v.{name}() or autograd_lite.{name}(v), which record the op"
+    elif name in _OPERATOR_UFUNCS:
+        hint = "a Value combines with numbers and Values; for an array, use a list of Values"
+    else:
+        hint = "use Value's operators and the engine's functions (autograd_lite.exp, log, ...)"
+    raise TypeError(f"numpy.{name} does not work on a Value: {hint}")
 
 
 _new = object.__new__
@@ -368,14 +491,18 @@ _new = object.__new__
 # --- A neuron's pre-activation as one node ---------------------------------------------------
 
 
-def _affine_vjp(g: Any, out: Any, bias: Any, *weights_then_inputs: Any) -> tuple[Any, ...]:
-    """For a = b + Σᵢ wᵢxᵢ:  ∂a/∂b = 1,  ∂a/∂wᵢ = xᵢ,  ∂a/∂xᵢ = wᵢ."""
-    n = len(weights_then_inputs) // 2
-    weights, inputs = weights_then_inputs[:n], weights_then_inputs[n:]
-    return (g, *[g * x for x in inputs], *[g * w for w in weights])
+def _affine_partial(i: int, g: Any, out: Any, args: Sequence[Any]) -> Any:
+    """For a = b + Σⱼ wⱼxⱼ with operands (b, w₀, ..., wₙ₋₁, x₀, ..., xₙ₋₁):
+    ∂a/∂b = 1,  ∂a/∂wⱼ = xⱼ,  ∂a/∂xⱼ = wⱼ (each operand's partner sits n places away)."""
+    if i == 0:
+        return g
+    n = len(args) // 2
+    return g * args[i + n] if i <= n else g * args[i - n]
 
 
-@derivative("affine", _affine_vjp)
+defvjp_argnum("affine", _affine_partial)
+
+
 def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
     """b + Σᵢ wᵢ·xᵢ, a neuron's pre-activation a = wᵀz + b, recorded as a single node.
 
@@ -430,7 +557,7 @@ def sigmoid(x: Operand) -> Any:
 
 def relu(x: Operand) -> Any:
     """max(0, x) of a Value (recorded) or of a number (a float)."""
-    return x.relu() if isinstance(x, Value) else max(0.0, _real(x, "relu"))
+    return x.relu() if isinstance(x, Value) else _relu(_real(x, "relu"))
 
 
 def sin(x: Operand) -> Any:
@@ -441,3 +568,30 @@ def sin(x: Operand) -> Any:
 def cos(x: Operand) -> Any:
     """cos x of a Value (recorded) or of a number (a float)."""
     return x.cos() if isinstance(x, Value) else _cos(_real(x, "cos"))
+
+
+def log1p(x: Operand) -> Any:
+    """ln(1 + x) of a Value (recorded) or of a number (a float)."""
+    return x.log1p() if isinstance(x, Value) else _log1p(_real(x, "log1p"))
+
+
+def expm1(x: Operand) -> Any:
+    """eˣ − 1 of a Value (recorded) or of a number (a float)."""
+    return x.expm1() if isinstance(x, Value) else _expm1(_real(x, "expm1"))
+
+
+# --- Piecewise-constant factors of derivative rules ------------------------------------------
+# Their own derivative is 0 wherever they are defined, so they return a plain float for a Value
+# too: nothing flows back through them. A NaN argument gives NaN.
+
+
+def step(x: Operand) -> float:
+    """H(x) = 1 if x > 0 else 0: ReLU′, with ReLU′(0) = 0."""
+    x = _real(_number(x), "step")
+    return 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan
+
+
+def sign(x: Operand) -> float:
+    """sign(x) with sign(0) = 0: \\|x\\|′, with \\|x\\|′(0) = 0."""
+    x = _real(_number(x), "sign")
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan

@@ -63,9 +63,9 @@ def binary_cross_entropy(logit: Value | float, target: float) -> Value:
     """−[y log σ(z) + (1 − y) log(1 − σ(z))] from the logit z, for a label y ∈ {0, 1}.
 
     Equal to softplus(−z) for y = 1 and softplus(z) for y = 0, with softplus(u) = log(1 + eᵘ)
-    evaluated so that no exponent is positive: log(1 + eᵘ) for u ≤ 0, u + log(1 + e⁻ᵘ) for u > 0.
-    Finite for any finite logit; ∂/∂z = σ(z) − y. (The engine has no log1p, so a loss below
-    about 1e-16 carries an absolute error of that size; its gradient stays exact.)
+    evaluated so that no exponent is positive and nothing cancels: log1p(eᵘ) for u ≤ 0 and
+    u + log1p(e⁻ᵘ) for u > 0. Finite for any finite logit and accurate to rounding even where the
+    loss is tiny (softplus(−40) = 4.2e-18, which log(1 + e⁻⁴⁰) rounds to 0); ∂/∂z = σ(z) − y.
     """
     z = _value(logit, "binary_cross_entropy(logit)")
     y = _label_in(target, (0.0, 1.0), "binary_cross_entropy(target)", "0 or 1")
@@ -152,5 +152,5 @@ def _label_in(target: object, allowed: tuple[float, ...], where: str, wanted: st
 def _softplus(u: Value) -> Value:
     """log(1 + eᵘ) with no positive exponent; d/du = σ(u), also at u = 0."""
     if u.data > 0.0:
-        return u + ((-u).exp() + 1.0).log()
-    return (u.exp() + 1.0).log()
+        return u + (-u).exp().log1p()
+    return u.exp().log1p()

@@ -10,7 +10,7 @@ def test_gradcheck_accepts_a_correct_function() -> None:
 
 
 def test_gradcheck_tables_a_wrong_rule() -> None:
-    defvjp("wrong_square", lambda g, out, a: (g * a,))  # d(x²)/dx is 2x, not x
+    defvjp("wrong_square", lambda g, out, a: g * a)  # d(x²)/dx is 2x, not x
 
     def wrong_square(v: list[Value]) -> Value:
         return Value.from_op(v[0].data ** 2, "wrong_square", (v[0],)) + v[1]

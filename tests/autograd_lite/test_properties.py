@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Value, affine, grad, gradcheck
+from autograd_lite import Value, affine, detect_anomaly, grad, gradcheck, topological_order
+from autograd_lite.backward import _float_pass, _general_gradients
 
 KINKED = {"relu", "abs"}
 
@@ -51,6 +52,8 @@ OPS: dict[str, Callable[[Any, Any], Any]] = {
     "tanh": lambda a, b: a.tanh(),
     "sigmoid": lambda a, b: a.sigmoid(),
     "relu": lambda a, b: a.relu(),
+    "log1p": lambda a, b: (a * a).log1p(),
+    "expm1": lambda a, b: _squash(a).expm1(),
     "sin": lambda a, b: a.sin(),
     "cos": lambda a, b: a.cos(),
     "affine": lambda a, b: _affine([a, b, 0.5], [b, 1.5, a], a),
@@ -89,6 +92,8 @@ def test_the_expression_table_covers_every_builtin_op() -> None:
         "relu",
         "sin",
         "cos",
+        "log1p",
+        "expm1",
         "affine",
     }
 
@@ -138,3 +143,33 @@ def test_second_derivatives_agree_with_pytorch(xs: list[float], program: list[St
     for mine, their in zip(ours, theirs, strict=True):
         expected = 0.0 if their is None else their.item()
         assert mine == pytest.approx(expected, rel=1e-9, abs=1e-10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(xs=inputs, program=steps)
+def test_the_float_pass_and_the_general_walk_agree_bit_for_bit(
+    xs: list[float], program: list[Step]
+) -> None:
+    # The engine has two walks: the unpacked float fast path, and the rule-by-rule walk that
+    # create_graph and detect_anomaly take. Same rules, same sums in the same order: the same
+    # floats to the last bit, for every node of the graph, and on Values for create_graph.
+    values = [Value(x) for x in xs]
+    out = run(program, values)
+    nodes = topological_order(out)
+    fast = {node: node._upstream for node in _float_pass(out, 1.0)}
+    general = _general_gradients(out, 1.0, create_graph=False)
+    on_values = _general_gradients(out, Value(1.0), create_graph=True)
+    for node in nodes:
+        assert fast[node] == general.get(node, 0.0) or (
+            math.isnan(fast[node]) and math.isnan(general[node])
+        )
+        assert general.get(node, 0.0) == (on_values[node].data if node in on_values else 0.0) or (
+            math.isnan(general[node])
+        )
+    # The public entry points take those walks: grad on floats, inside detect_anomaly, and
+    # with create_graph.
+    plain = grad(out, values)
+    if all(math.isfinite(d) for d in fast.values()):
+        with detect_anomaly():
+            assert grad(out, values) == plain
+    assert [d.data for d in grad(out, values, create_graph=True)] == plain

@@ -221,3 +221,79 @@ def test_affine_second_derivatives_and_errors() -> None:
         affine([w, w], [x])
     with pytest.raises(TypeError, match="str"):
         affine([w], ["1"])  # type: ignore[list-item]
+
+
+# --- A Value used like a Python number ---------------------------------------------------------
+
+
+def test_pow_mixed_partial_at_a_zero_exponent_keeps_its_dependence_on_the_exponent() -> None:
+    # ∂²(aᵇ)/∂a∂b = aᵇ⁻¹(1 + b ln a) = 1/a at b = 0; a shortcut "0 when b = 0" lost it.
+    a, b = Value(2.0), Value(0.0)
+    da, db = grad(a**b, [a, b], create_graph=True)
+    assert da.data == 0.0 and db.data == pytest.approx(math.log(2.0), rel=1e-15)
+    assert grad(da, [b]) == [0.5]
+    assert grad(db, [a]) == [0.5]  # the Hessian is symmetric
+    h = 1e-6
+    central = ((2.0 + h) ** h - (2.0 + h) ** -h - (2.0 - h) ** h + (2.0 - h) ** -h) / (4 * h * h)
+    assert central == pytest.approx(0.5, rel=1e-4)
+
+
+def test_pow_at_zero_base_and_zero_exponent() -> None:
+    # 0⁰ = 1 and a⁰ = 1 for every a: the base partial is 0 there, and nothing raises.
+    for exponent in (0.0, Value(0.0)):
+        a = Value(0.0)
+        (d,) = grad(a**exponent, [a], create_graph=True)
+        assert d.data == 0.0
+
+
+def test_formatting_and_rounding_follow_the_float() -> None:
+    v = Value(3.14159265, label="loss")
+    assert f"{v:.4f}" == "3.1416" and format(v, ".3e") == "3.142e+00" and f"{v:>8.2f}" == "    3.14"
+    assert f"{v}" == repr(v) == str(v)
+    assert round(v, 2) == 3.14 and round(v) == 3 and isinstance(round(v), int)
+    assert v.item() == float(v) == 3.14159265 and int(Value(-2.7)) == -2
+
+
+def test_ordering_compares_the_data_and_max_returns_the_value_itself() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and a <= b and b > a and b >= a and not a > b
+    assert a < 1.5 and a >= 1 and a <= 1
+    assert 1.5 > a and 0 < a  # noqa: SIM300  (the reflected operators)
+    assert max(a, b) is b and min(a, b) is a and sorted([b, a]) == [a, b]
+    m = max(a, b) * 3.0
+    m.backward()
+    assert (a.grad, b.grad) == (0.0, 3.0)
+    assert np.float64(1.5) > a and np.float64(0.5) < a
+    with pytest.raises(TypeError, match="'<' not supported between a Value and str"):
+        _ = a < "1"  # type: ignore[operator]
+
+
+def test_equality_stays_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a and (a == 1.0) is False
+    assert a.data == b.data
+
+
+def test_truth_follows_the_float() -> None:
+    assert not Value(0.0) and not Value(-0.0) and Value(1e-300) and Value(-2.0)
+    assert bool(Value(math.nan)) is True  # as bool(float('nan'))
+
+
+def test_numpy_functions_name_the_engine_function() -> None:
+    v = Value(2.0)
+    with pytest.raises(TypeError, match=r"numpy\.exp .*v\.exp\(\) or autograd_lite\.exp\(v\)"):
+        np.exp(v)
+    with pytest.raises(TypeError, match=r"numpy\.log1p .*v\.log1p\(\)"):
+        np.log1p(v)
+    with pytest.raises(TypeError, match=r"numpy\.arctan .*engine's functions"):
+        np.arctan(v)
+    with pytest.raises(TypeError, match="list of Values"):
+        np.array([1.0, 2.0]) * v
+
+
+def test_log1p_and_expm1_are_exact_for_tiny_arguments() -> None:
+    x = Value(1e-20)
+    assert x.log1p().data == 1e-20 and x.expm1().data == 1e-20
+    assert (x.log1p() + 0.0).data != (x + 1.0).log().data  # log(1 + 1e-20) is 0
+    assert _d(lambda v: v.log1p(), 1.0) == 0.5
+    assert _d(lambda v: v.expm1(), 1.0) == pytest.approx(math.e, rel=1e-15)

@@ -126,6 +126,17 @@ def test_binary_cross_entropy_is_finite_with_gradient_sigma_minus_y(z: float, y:
     assert grad(loss, [logit])[0] == pytest.approx(sigmoid_minus(z, y), rel=1e-15, abs=0.0)
 
 
+@pytest.mark.parametrize("z", [-40.0, -37.5, -20.0, -1e-3, 1e-3, 0.5, 20.0, 40.0, 700.0])
+def test_binary_cross_entropy_is_accurate_where_the_loss_is_tiny(z: float) -> None:
+    # softplus(u) = ln(1 + eᵘ) in exact arithmetic; log(1 + e⁻⁴⁰) rounds 1 + 4e-18 to 1 and
+    # gives 0, log1p keeps every digit. Compared with mpmath-free math: log1p is exact here.
+    for y, u in ((1, -z), (0, z)):
+        loss = nn.binary_cross_entropy(z, y).data
+        expected = max(u, 0.0) + math.log1p(math.exp(-abs(u)))
+        assert loss == pytest.approx(expected, rel=1e-15, abs=0.0)
+        assert loss > 0.0
+
+
 def test_binary_cross_entropy_at_zero_has_gradient_one_half_minus_y() -> None:
     z = Value(0.0)
     assert grad(nn.binary_cross_entropy(z, 1), [z]) == [-0.5]
