@@ -27,6 +27,7 @@ import operator
 from collections.abc import Sequence
 from typing import Any, SupportsFloat, TypeAlias
 
+from autograd_lite.checks import real
 from autograd_lite.modes import SWITCHES
 from autograd_lite.rules import RULES, arity, defvjp_argnum, derivative
 
@@ -42,11 +43,9 @@ Operand: TypeAlias = "Value | int | float"
 
 def _real(x: object, where: str) -> float:
     """``x`` as a float if it is a real number (bool excepted), else a ``TypeError`` naming it."""
-    if type(x) is float:
+    if type(x) is float:  # the common case, without a call
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{where}: expected a real number or a Value, got {type(x).__name__}: {x!r}")
+    return real(x, where, "a real number or a Value")
 
 
 # --- The forward formulas on floats, with their domain checks --------------------------------
@@ -433,13 +432,7 @@ class Value:
 
 
 def _compared(other: object, symbol: str) -> float:
-    if isinstance(other, Value):
-        return other.data
-    if isinstance(other, numbers.Real) and not isinstance(other, bool):
-        return float(other)
-    raise TypeError(
-        f"'{symbol}' not supported between a Value and {type(other).__name__}: {other!r}"
-    )
+    return other.data if isinstance(other, Value) else _real(other, symbol)
 
 
 #: The NumPy ufuncs that are Python operators, and the operator each one is.

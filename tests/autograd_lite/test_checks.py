@@ -1,0 +1,69 @@
+"""The argument checks every package uses: the right exception, the argument named, clipped."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_lite import checks
+
+
+@pytest.mark.parametrize(
+    ("check", "good", "expected"),
+    [
+        (checks.real, np.float32(0.5), 0.5),
+        (checks.real, 3, 3.0),
+        (checks.finite, -2, -2.0),
+        (checks.positive, 1e-300, 1e-300),
+        (checks.non_negative, 0, 0.0),
+        (checks.fraction, 0.0, 0.0),
+        (checks.integer, np.int64(-4), -4),
+        (checks.count, 1, 1),
+        (checks.seed, 0, 0),
+        (checks.seed, None, None),
+        (checks.flag, False, False),
+    ],
+)
+def test_a_good_argument_comes_back_as_the_type_inside_uses(check, good, expected) -> None:  # type: ignore[no-untyped-def]
+    result = check(good, "f(x)")
+    assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("check", "bad", "error"),
+    [
+        (checks.real, True, TypeError),
+        (checks.real, "1", TypeError),
+        (checks.real, 10**400, ValueError),
+        (checks.finite, math.nan, ValueError),
+        (checks.finite, -math.inf, ValueError),
+        (checks.positive, 0.0, ValueError),
+        (checks.non_negative, -1e-300, ValueError),
+        (checks.fraction, 1.0, ValueError),
+        (checks.integer, 2.0, TypeError),
+        (checks.integer, False, TypeError),
+        (checks.count, 0, ValueError),
+        (checks.seed, -1, ValueError),
+        (checks.flag, 1, TypeError),
+    ],
+)
+def test_a_bad_argument_is_named(check, bad, error) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=r"^f\(x\): expected "):
+        check(bad, "f(x)")
+
+
+def test_choice() -> None:
+    assert checks.choice("relu", ("relu", "tanh"), "act") == "relu"
+    with pytest.raises(ValueError, match="act: expected one of 'relu', 'tanh', got 'gelu'"):
+        checks.choice("gelu", ("relu", "tanh"), "act")
+    with pytest.raises(ValueError, match="got 3"):
+        checks.choice(3, ("relu",), "act")
+
+
+def test_messages_clip_what_they_show() -> None:
+    with pytest.raises(TypeError) as caught:
+        checks.real("x" * 100_000, "f(x)")
+    assert len(str(caught.value)) < 200 and "100002 characters" in str(caught.value)
+    with pytest.raises(ValueError) as too_large:
+        checks.count(-(10**100_000), "f(n)")
+    assert len(str(too_large.value)) < 200 and "100000 digits" in str(too_large.value)
