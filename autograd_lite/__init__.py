@@ -23,6 +23,7 @@ from autograd_lite.value import (
     sqrt,
     step,
     tanh,
+    total,
 )
 
 if TYPE_CHECKING:
@@ -66,4 +67,5 @@ __all__ = [
     "step",
     "tanh",
     "topological_order",
+    "total",
 ]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, SupportsFloat, TypeAlias
 
 from autograd_lite.checks import real
@@ -516,6 +516,25 @@ def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand 
         total += w * x
     operands = tuple(a if isinstance(a, Value) else d for a, d in zip(args, data))
     return _result(total, "affine", operands)
+
+
+def total(values: Iterable[Operand]) -> Value:
+    """v₀ + v₁ + ... + vₙ₋₁, added left to right as a chain of ``add`` nodes.
+
+    Unlike ``sum(values)`` it starts from v₀, not from 0, so the graph has no ``0 + v₀`` node,
+    and the floats are those of the loop ``t = v₀; t = t + v₁; ...``. At least one of the
+    values must be a Value (the result is one); an empty iterable is a ValueError.
+    """
+    iterator = iter(values)
+    try:
+        result: Any = next(iterator)
+    except StopIteration:
+        raise ValueError("total: got no values to add") from None
+    for v in iterator:
+        result = result + v
+    if not isinstance(result, Value):
+        raise TypeError(f"total: expected Values among the items, got only {type(result).__name__}")
+    return result
 
 
 # --- The same functions for a Value or a plain number --------------------------------------

@@ -5,7 +5,20 @@ import math
 import numpy as np
 import pytest
 
-from autograd_lite import Value, affine, cos, exp, grad, log, relu, sigmoid, sin, sqrt, tanh
+from autograd_lite import (
+    Value,
+    affine,
+    cos,
+    exp,
+    grad,
+    log,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+    total,
+)
 
 
 def test_attributes_of_a_leaf() -> None:
@@ -297,3 +310,16 @@ def test_log1p_and_expm1_are_exact_for_tiny_arguments() -> None:
     assert (x.log1p() + 0.0).data != (x + 1.0).log().data  # log(1 + 1e-20) is 0
     assert _d(lambda v: v.log1p(), 1.0) == 0.5
     assert _d(lambda v: v.expm1(), 1.0) == pytest.approx(math.e, rel=1e-15)
+
+
+def test_total_adds_left_to_right_without_a_zero_node() -> None:
+    xs = [Value(0.1), 0.2, Value(0.3)]
+    t = total(xs)
+    assert t.data == (0.1 + 0.2) + 0.3 and t.op == "add" and t.args[1] is xs[2]
+    assert t.args[0].args == (xs[0], 0.2)  # no 0 + v₀ node
+    assert total([xs[0]]) is xs[0]
+    assert grad(total(v * v for v in [xs[0], xs[2]]), [xs[0], xs[2]]) == [0.2, 0.6]
+    with pytest.raises(ValueError, match="no values"):
+        total([])
+    with pytest.raises(TypeError, match="expected Values"):
+        total([1.0, 2.0])
