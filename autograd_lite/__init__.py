@@ -6,7 +6,7 @@ from autograd_lite.backward import grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import detect_anomaly, no_grad
-from autograd_lite.rules import defvjp, defvjp_argnum, derivative
+from autograd_lite.rules import defvjp, defvjp_variadic, derivative
 from autograd_lite.value import (
     DomainError,
     Value,
@@ -47,7 +47,7 @@ __all__ = [
     "affine",
     "cos",
     "defvjp",
-    "defvjp_argnum",
+    "defvjp_variadic",
     "derivative",
     "detect_anomaly",
     "draw_graph",

@@ -17,7 +17,7 @@ from typing import Any
 
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import SWITCHES
-from autograd_lite.rules import RULES
+from autograd_lite.rules import RULES, Rule
 from autograd_lite.value import DomainError, Value, _real
 
 
@@ -81,7 +81,9 @@ def _float_pass(root: Value, seed: float) -> list[Value]:
     try:
         for node in reversed(order):
             args = node.args
-            rule = RULES[node.op] if args else None
+            if not args:
+                continue
+            rule = RULES[node.op]
             if len(args) == 2 and type(rule) is tuple:
                 a, b = args
                 a_is_value = isinstance(a, Value)
@@ -96,9 +98,13 @@ def _float_pass(root: Value, seed: float) -> list[Value]:
             elif len(args) == 1 and type(rule) is tuple:
                 (a,) = args
                 a._upstream += rule[0](node._upstream, node.data, a.data)
-            elif args:
-                for arg, partial in _partials(node, node._upstream, node.data, _data(args)):
-                    arg._upstream += partial
+            else:
+                wanted = [i for i, a in enumerate(args) if isinstance(a, Value)]
+                data = [a.data if isinstance(a, Value) else a for a in args]
+                for i, partial in zip(
+                    wanted, _wanted(rule, wanted, node._upstream, node.data, data)
+                ):
+                    args[i]._upstream += partial
     except (ZeroDivisionError, OverflowError) as error:
         raise _not_finite(node, error) from None
     return order
@@ -122,16 +128,18 @@ def _general_gradients(root: Value, seed: Any, *, create_graph: bool) -> dict[Va
 def _partials(node: Value, g: Any, out: Any, args: Sequence[Any]) -> list[tuple[Value, Any]]:
     """(operand, g · ∂out/∂operand) for each Value operand of ``node``, in argument order.
 
-    ``args`` are the operands as the rule sees them (floats, or Values); the partial of a
-    constant operand is not evaluated.
+    ``args`` are the operands as the rule sees them (floats, or Values).
     """
-    rule = RULES[node.op]
     operands = node.args
+    wanted = [i for i, v in enumerate(operands) if isinstance(v, Value)]
+    return list(zip([operands[i] for i in wanted], _wanted(RULES[node.op], wanted, g, out, args)))
+
+
+def _wanted(rule: Rule, wanted: list[int], g: Any, out: Any, args: Sequence[Any]) -> Sequence[Any]:
+    """The partials g · ∂out/∂args[i] for i in ``wanted``: the constants' are not evaluated."""
     if isinstance(rule, tuple):
-        return [(v, rule[i](g, out, *args)) for i, v in enumerate(operands) if isinstance(v, Value)]
-    return [
-        (v, rule.partial(i, g, out, args)) for i, v in enumerate(operands) if isinstance(v, Value)
-    ]
+        return [rule[i](g, out, *args) for i in wanted]
+    return rule.partials(wanted, g, out, args)
 
 
 def _checked_partials(
@@ -152,9 +160,9 @@ def _checked_partials(
     return pairs
 
 
-def _data(args: Sequence[Any]) -> tuple[Any, ...]:
+def _data(args: Sequence[Any]) -> list[Any]:
     """The operands as the float pass hands them to a rule: a Value's data, a constant as is."""
-    return tuple(a.data if isinstance(a, Value) else a for a in args)
+    return [a.data if isinstance(a, Value) else a for a in args]
 
 
 def _not_finite(node: Value, error: ArithmeticError) -> DomainError:

@@ -11,8 +11,10 @@ partial of an operand only when that operand is a Value: the partial for a const
 of ``2 ** x``, the base ``0.0`` of ``0.0 ** y``) is never evaluated, so it can neither cost time
 nor raise.
 
-An op with any number of operands (``affine``) registers one partial for all of them instead,
-:func:`defvjp_argnum`, called as ``partial(i, g, out, args)`` with the operands as one tuple.
+An op with any number of operands (``affine``) registers one function for all of them instead,
+:func:`defvjp_variadic`: ``partials(wanted, g, out, args)`` returns g · ∂out/∂args[i] for each
+index i in ``wanted`` (the Value operands), the operands given as one tuple. One call per node,
+however many operands it has.
 
 A rule is written once, with ordinary arithmetic, and serves every caller:
 
@@ -32,30 +34,30 @@ that is taken raises, and a library should qualify its ops (``"mylib.softplus"``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 #: ``partial(g, out, *args)`` is g · ∂out/∂args[i] for the operand it belongs to.
 Partial = Callable[..., Any]
 
 
-class Argnum:
-    """The rule of an op with any number of operands: ``partial(i, g, out, args)``."""
+class Variadic:
+    """The rule of an op with any number of operands: ``partials(wanted, g, out, args)``."""
 
-    __slots__ = ("partial",)
+    __slots__ = ("partials",)
 
-    def __init__(self, partial: Partial) -> None:
-        self.partial = partial
+    def __init__(self, partials: Callable[..., Sequence[Any]]) -> None:
+        self.partials = partials
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Argnum) and _same(self.partial, other.partial)
+        return isinstance(other, Variadic) and _same(self.partials, other.partials)
 
     def __hash__(self) -> int:
-        return hash(getattr(self.partial, "__code__", self.partial))
+        return hash(getattr(self.partials, "__code__", self.partials))
 
 
-#: A rule: one partial per operand (a tuple), or one :class:`Argnum` partial for every operand.
-Rule = tuple[Partial, ...] | Argnum
+#: A rule: one partial per operand (a tuple), or one :class:`Variadic` for every operand.
+Rule = tuple[Partial, ...] | Variadic
 
 RULES: dict[str, Rule] = {}
 
@@ -76,13 +78,15 @@ def defvjp(op: str, *partials: Partial) -> None:
     _register(op, tuple(partials))
 
 
-def defvjp_argnum(op: str, partial: Partial) -> None:
-    """Register the rule of an op with any number of operands: ``partial(i, g, out, args)``.
+def defvjp_variadic(op: str, partials: Callable[..., Sequence[Any]]) -> None:
+    """Register the rule of an op with any number of operands.
 
-    ``args`` is the tuple of all operands; the partial returns g · ∂out/∂args[i].
+    ``partials(wanted, g, out, args)`` gets the indices of the operands that need a gradient
+    and the tuple of all operands, and returns g · ∂out/∂args[i] for each i in ``wanted``, in
+    that order. It must not compute the others: they are constants.
     """
-    _check_callable(op, partial, "the partial")
-    _register(op, Argnum(partial))
+    _check_callable(op, partials, "the partials")
+    _register(op, Variadic(partials))
 
 
 def derivative(op: str, *partials: Partial) -> Callable[[F], F]:
@@ -106,7 +110,7 @@ def arity(op: str) -> int | None:
     if op not in RULES:
         raise ValueError(f"op {op!r} has no derivative rule; register one with defvjp first")
     rule = RULES[op]
-    return None if isinstance(rule, Argnum) else len(rule)
+    return None if isinstance(rule, Variadic) else len(rule)
 
 
 def _check_callable(op: object, partial: object, which: str) -> None:
@@ -127,7 +131,7 @@ def _register(op: str, rule: Rule) -> None:
 
 
 def _same_rule(a: Rule, b: Rule) -> bool:
-    if isinstance(a, Argnum) or isinstance(b, Argnum):
+    if isinstance(a, Variadic) or isinstance(b, Variadic):
         return a == b
     return len(a) == len(b) and all(_same(f, g) for f, g in zip(a, b))
 

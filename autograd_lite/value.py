@@ -29,7 +29,7 @@ from typing import Any, SupportsFloat, TypeAlias
 
 from autograd_lite.checks import real
 from autograd_lite.modes import SWITCHES
-from autograd_lite.rules import RULES, arity, defvjp_argnum, derivative
+from autograd_lite.rules import RULES, arity, defvjp_variadic, derivative
 
 
 class DomainError(ValueError):
@@ -484,16 +484,16 @@ _new = object.__new__
 # --- A neuron's pre-activation as one node ---------------------------------------------------
 
 
-def _affine_partial(i: int, g: Any, out: Any, args: Sequence[Any]) -> Any:
+def _affine_partials(wanted: Sequence[int], g: Any, out: Any, args: Sequence[Any]) -> list[Any]:
     """For a = b + Σⱼ wⱼxⱼ with operands (b, w₀, ..., wₙ₋₁, x₀, ..., xₙ₋₁):
     ∂a/∂b = 1,  ∂a/∂wⱼ = xⱼ,  ∂a/∂xⱼ = wⱼ (each operand's partner sits n places away)."""
-    if i == 0:
-        return g
     n = len(args) // 2
-    return g * args[i + n] if i <= n else g * args[i - n]
+    if len(wanted) == len(args):  # every operand a Value, as in a hidden layer: no index tests
+        return [g, *[g * x for x in args[n + 1 :]], *[g * w for w in args[1 : n + 1]]]
+    return [g if i == 0 else g * args[i + n] if i <= n else g * args[i - n] for i in wanted]
 
 
-defvjp_argnum("affine", _affine_partial)
+defvjp_variadic("affine", _affine_partials)
 
 
 def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:

@@ -7,7 +7,7 @@ import pytest
 from autograd_lite import (
     Value,
     defvjp,
-    defvjp_argnum,
+    defvjp_variadic,
     derivative,
     grad,
     gradcheck,
@@ -128,18 +128,27 @@ def test_registration_errors() -> None:
 
 
 def test_an_op_with_any_number_of_operands() -> None:
-    # prod(x₀, ..., xₙ₋₁): ∂/∂xᵢ = Π_{j≠i} xⱼ.
-    def partial(i: int, g: object, out: object, args: tuple[object, ...]) -> object:
-        rest: object = g
-        for j, a in enumerate(args):
-            if j != i:
-                rest = rest * a  # type: ignore[operator]
-        return rest
+    # prod(x₀, ..., xₙ₋₁): ∂/∂xᵢ = Π_{j≠i} xⱼ, asked for the Value operands only.
+    asked: list[list[int]] = []
 
-    defvjp_argnum("test.prod", partial)
+    def partials(
+        wanted: list[int], g: object, out: object, args: tuple[object, ...]
+    ) -> list[object]:
+        asked.append(list(wanted))
+        result = []
+        for i in wanted:
+            rest: object = g
+            for j, a in enumerate(args):
+                if j != i:
+                    rest = rest * a  # type: ignore[operator]
+            result.append(rest)
+        return result
+
+    defvjp_variadic("test.prod", partials)
     xs = [Value(2.0), Value(3.0), Value(5.0)]
     out = Value.from_op(30.0, "test.prod", (xs[0], 7.0, xs[1], xs[2]))
     assert grad(out, xs) == [105.0, 70.0, 42.0]
+    assert asked == [[0, 2, 3]]  # the constant 7.0 is not asked for
     (d,) = grad(
         Value.from_op(30.0, "test.prod", (xs[0], 7.0, xs[1], xs[2])), [xs[0]], create_graph=True
     )

@@ -220,6 +220,9 @@ def test_affine_equals_the_chain_of_adds_and_products() -> None:
     fused_grads = grad(fused, [b, *w, x[0]])
     chain_grads = grad(chain, [b, *w, x[0]])
     assert fused_grads == chain_grads == [1.0, 3.0, 4.0, -0.5, 0.5]
+    # Every operand a Value (the rule's shortcut for hidden layers) gives the same partials.
+    xs = [x[0], Value(4.0), Value(-0.5)]
+    assert grad(affine(w, xs, b), [b, *w, *xs]) == [1.0, 3.0, 4.0, -0.5, 0.5, -1.25, 2.0]
 
 
 def test_affine_second_derivatives_and_errors() -> None:
