@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from autograd_lite import DomainError, Value, no_grad
@@ -15,6 +16,14 @@ LineSearch = Literal["exact", "backtracking"]
 
 #: The default cap on the exact line search's α.
 MAX_STEP = 1e6
+
+
+@dataclass(frozen=True)
+class LineSearchState(OptimizerState):
+    """The state after a line-search step: also ``loss``, φ(αₖ) = E(wₖ₊₁), part of the same
+    all-or-nothing write as the parameters."""
+
+    loss: float | None = None
 
 
 class GradientDescent(Optimizer):
@@ -84,14 +93,11 @@ class GradientDescent(Optimizer):
             self.lr = as_schedule(lr, "GradientDescent(lr)")
         elif lr is not None:
             self.initial_step = min(positive(lr, "GradientDescent(lr)"), self.max_step)
-        self.last_loss: float | None = None
 
     def step(self, closure: Closure | None = None) -> Value | None:
         """One step wₖ → wₖ − αₖ gₖ; returns the loss Value at wₖ (None without a closure)."""
         if self.lr is not None:
-            loss = super().step(closure)
-            self.last_loss = None
-            return loss
+            return super().step(closure)
         if closure is None:
             raise TypeError(
                 f"GradientDescent.step: line_search={self.line_search!r} needs a closure that "
@@ -116,7 +122,10 @@ class GradientDescent(Optimizer):
                 return math.inf  # E is not defined this far along the ray: too long a step
             return value if math.isfinite(value) else math.inf
 
-        try:
+        # The search moves the parameters to trial points; the commit then writes wₖ₊₁ and gₖ
+        # over them, and the rollback puts back wₖ and gₖ if anything (an interrupt at any
+        # line, a non-finite step) cuts the search or the commit short.
+        with self._rollback():
             if gg == 0.0:
                 alpha, value = 0.0, phi0
             elif self.line_search == "exact":
@@ -125,16 +134,17 @@ class GradientDescent(Optimizer):
             else:
                 alpha0 = self.initial_step or 1.0
                 alpha, value = armijo_step(phi, phi0, -gg, alpha0, c1=self.c1)
-        finally:
-            # Back to wₖ and gₖ, whether the search ended or was interrupted: the commit below
-            # is then all-or-nothing.
-            for p, w, gi in zip(params, start, g):
-                p.data = w
-                p.grad = gi
-        data = [w - alpha * gi for w, gi in zip(start, g)]
-        self._commit(data, OptimizerState(self.state.steps + 1, alpha))
-        self.last_loss = value
+            data = [w - alpha * gi for w, gi in zip(start, g)]
+            self._commit(
+                data, LineSearchState(steps=self.state.steps + 1, step_size=alpha, loss=value), g
+            )
         return loss
+
+    @property
+    def last_loss(self) -> float | None:
+        """φ(αₖ) = E(wₖ₊₁) after a line-search step; None before one and in the fixed-step form."""
+        state = self.state
+        return state.loss if isinstance(state, LineSearchState) else None
 
     def _proposal(self) -> tuple[list[float], OptimizerState]:
         # The fixed-step form (line_search=None): wₖ₊₁ = wₖ − γₖ gₖ.

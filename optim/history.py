@@ -54,12 +54,28 @@ class History:
     def append(
         self, *, loss: float, grad_norm: float, step_size: float, elapsed: float, steps: int
     ) -> None:
-        """Record one epoch."""
-        self.loss.append(float(loss))
-        self.grad_norm.append(float(grad_norm))
-        self.step_size.append(float(step_size))
-        self.elapsed.append(float(elapsed))
-        self.steps.append(int(steps))
+        """Record one epoch: all five lists grow by one, or (if interrupted) none does.
+
+        The values are converted first, so bad input changes nothing; an exception raised
+        between two of the appends (a KeyboardInterrupt can arrive between any two bytecodes)
+        truncates every list back to its old length before it propagates.
+        """
+        record = (float(loss), float(grad_norm), float(step_size), float(elapsed), int(steps))
+        columns: tuple[list[Any], ...] = (
+            self.loss,
+            self.grad_norm,
+            self.step_size,
+            self.elapsed,
+            self.steps,
+        )
+        n = len(self.loss)
+        try:
+            for column, x in zip(columns, record):
+                column.append(x)
+        except BaseException:
+            for column in columns:
+                del column[n:]
+            raise
 
     def to_dict(self) -> dict[str, Any]:
         """A dict of plain lists, floats and strings, ready for ``json.dump``.
@@ -92,8 +108,7 @@ class History:
             from matplotlib.figure import Figure
         except ImportError:
             raise ImportError(
-                "History.plot needs matplotlib: pip install 'autograd-lite[examples]' "
-                "(or pip install matplotlib)"
+                "History.plot needs the matplotlib package (pip install matplotlib)"
             ) from None
         if not len(self):
             raise ValueError("History.plot: no epoch was recorded, nothing to plot")

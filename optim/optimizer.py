@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from autograd_lite import Value
@@ -79,12 +80,39 @@ class Optimizer:
     def step(self, closure: Closure | None = None) -> Value | None:
         """One update. Calls ``closure()`` first if given and returns what it returned."""
         loss = call_closure(closure, type(self).__name__) if closure is not None else None
-        data, state = self._proposal()
-        self._commit(data, state)
+        with self._rollback():
+            data, state = self._proposal()
+            self._commit(data, state)
         return loss
 
     def _proposal(self) -> tuple[list[float], OptimizerState]:
         raise NotImplementedError(f"{type(self).__name__} does not implement _proposal")
+
+    @contextmanager
+    def _rollback(self) -> Iterator[None]:
+        """Undo every write of the block (parameters, gradients, state) if it raises.
+
+        Why a rollback and not deferring SIGINT: a ``KeyboardInterrupt`` may also be raised by
+        the closure, a callback or a trace function, and a signal handler can only be set in
+        the main thread. Taking the snapshot costs what the step itself costs (one pass over
+        the parameters); the restore writes every saved value again, so it is idempotent.
+        Nothing is written before the ``try`` is entered, and after the block has completed
+        the step is whole, so an exception raised at any line leaves the parameters, the
+        gradients and the state either all as before the step or all as after it. Only a
+        second interrupt arriving while the restore loop runs (microseconds) is not covered.
+        """
+        params = self.params
+        data = [p.data for p in params]
+        grads = [p.grad for p in params]
+        state = self.state
+        try:
+            yield
+        except BaseException:
+            for p, x, g in zip(params, data, grads):
+                p.data = x
+                p.grad = g
+            self.state = state
+            raise
 
     def _commit(
         self,
@@ -92,9 +120,10 @@ class Optimizer:
         state: OptimizerState,
         grads: Sequence[float] | None = None,
     ) -> None:
-        """Write ``data`` (and ``grads``) into the parameters and ``state`` into self, or nothing.
+        """Write ``data`` (and ``grads``) into the parameters and ``state`` into self.
 
-        A non-finite new value raises ``FloatingPointError`` before anything is written.
+        A non-finite new value raises ``FloatingPointError`` before anything is written. Call
+        it inside :meth:`_rollback`, which undoes a write cut short by an interrupt.
         """
         params = self.params
         for i, (p, x) in enumerate(zip(params, data)):
@@ -103,22 +132,12 @@ class Optimizer:
                     f"{type(self).__name__}.step: params[{i}] would become {x!r} "
                     f"(data {p.data!r}, grad {p.grad!r}); no parameter was changed"
                 )
-        old_data = [p.data for p in params]
-        old_grads = [p.grad for p in params]
-        old_state = self.state
-        try:
-            for p, x in zip(params, data):
-                p.data = x
-            if grads is not None:
-                for p, g in zip(params, grads):
-                    p.grad = g
-            self.state = state
-        except BaseException:
-            for p, x, g in zip(params, old_data, old_grads):
-                p.data = x
+        for p, x in zip(params, data):
+            p.data = x
+        if grads is not None:
+            for p, g in zip(params, grads):
                 p.grad = g
-            self.state = old_state
-            raise
+        self.state = state
 
 
 def call_closure(closure: object, owner: str) -> Value:
