@@ -151,7 +151,7 @@ def fit(
     everything = list(range(n))
     full = batch_size is None or batch_size >= n
     shuffler = random.Random(seed)
-    history = History()
+    history = History(planned_epochs=epochs)
     bar = tqdm(
         total=epochs,
         desc="fit",

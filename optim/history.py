@@ -28,6 +28,8 @@ class History:
             ``"interrupted"`` (KeyboardInterrupt), or ``"running"`` while ``fit`` runs.
         final_grad_norm: ‖∇E‖₂ at the returned parameters when fit measured it there (when it
             stopped on ``tol``), else None.
+        planned_epochs: the ``epochs`` that ``fit`` was asked for (None if unknown), so that
+            an interrupted run can say how far it got: see :attr:`outcome`.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -37,6 +39,7 @@ class History:
     steps: list[int] = field(default_factory=list)
     stop_reason: StopReason = "running"
     final_grad_norm: float | None = None
+    planned_epochs: int | None = None
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -50,6 +53,18 @@ class History:
     def converged(self) -> bool:
         """True when training stopped because ‖∇E‖₂ fell below ``tol``."""
         return self.stop_reason == "converged"
+
+    @property
+    def outcome(self) -> str:
+        """How training ended, for reports: "completed 100 epochs", "converged after epoch 12
+        of 100", "interrupted after epoch 3 of 100" (epoch 0: before the first one ended)."""
+        n = len(self)
+        of = f" of {self.planned_epochs}" if self.planned_epochs is not None else ""
+        if self.stop_reason == "completed":
+            return f"completed {n} epoch{'s' if n != 1 else ''}"
+        if self.stop_reason == "running":
+            return f"running, after epoch {n}{of}"
+        return f"{self.stop_reason} after epoch {n}{of}"
 
     def append(
         self, *, loss: float, grad_norm: float, step_size: float, elapsed: float, steps: int
@@ -95,6 +110,8 @@ class History:
             "steps": list(self.steps),
             "stop_reason": self.stop_reason,
             "final_grad_norm": self.final_grad_norm,
+            "planned_epochs": self.planned_epochs,
+            "outcome": self.outcome,
         }
 
     def plot(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
