@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import numbers
 import random
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
-
-from tqdm import tqdm
 
 from autograd_lite import Value
 from optim.batches import batches
 from optim.history import History
 from optim.optimizer import Optimizer
 from optim.params import grad_norm
+from optim.progress import progress_bar, statistics
 from optim.schedules import positive
 
 
@@ -81,8 +79,9 @@ def fit(
     ``stop_reason == "interrupted"``.
 
     The progress bar (tqdm, on stderr) shows epochs done, the epoch's loss, gradient norm and
-    step size; ``progress=False`` turns it off, and it stays quiet when stderr is not a
-    terminal.
+    step size in fixed widths that fit 80 columns; in a Jupyter kernel it is tqdm's notebook
+    widget (with ipywidgets installed). ``progress=False`` turns it off, and outside a notebook
+    it stays quiet when stderr is not a terminal (see :mod:`optim.progress`).
 
     Raises:
         TypeError / ValueError: an argument of the wrong type or value, naming it.
@@ -152,14 +151,7 @@ def fit(
     full = batch_size is None or batch_size >= n
     shuffler = random.Random(seed)
     history = History(planned_epochs=epochs)
-    bar = tqdm(
-        total=epochs,
-        desc="fit",
-        unit="epoch",
-        file=sys.stderr,
-        disable=None if progress else True,  # None: tqdm turns itself off on a non-terminal
-        dynamic_ncols=True,
-    )
+    bar = progress_bar(epochs, progress)
     started = time.perf_counter()
     steps = 0
     try:
@@ -198,8 +190,7 @@ def fit(
                 steps=steps,
             )
             bar.set_postfix_str(
-                f"loss={history.loss[-1]:.4g} grad={history.grad_norm[-1]:.3g} "
-                f"step={history.step_size[-1]:.3g}",
+                statistics(history.loss[-1], history.grad_norm[-1], history.step_size[-1]),
                 refresh=False,
             )
             bar.update(1)
