@@ -6,8 +6,9 @@ import math
 from collections.abc import Iterable
 
 from autograd_lite import Value
-from optim.optimizer import Optimizer, OptimizerState, fraction
-from optim.schedules import Rate, as_schedule, positive, rate_at
+from optim.checks import fraction, positive_real
+from optim.optimizer import Optimizer, OptimizerState
+from optim.schedules import Rate, as_schedule, rate_at
 
 
 class Adam(Optimizer):
@@ -42,7 +43,7 @@ class Adam(Optimizer):
         if len(betas) != 2:
             raise ValueError(f"Adam(betas) must be a pair (β₁, β₂), got {len(betas)} values")
         self.betas = (fraction(betas[0], "Adam(betas[0])"), fraction(betas[1], "Adam(betas[1])"))
-        self.eps = positive(eps, "Adam(eps)")
+        self.eps = positive_real(eps, "Adam(eps)")
 
     def _proposal(self) -> tuple[list[float], OptimizerState]:
         k = self.state.steps

@@ -9,19 +9,19 @@ optimiser pays for an extra forward pass.
 
 from __future__ import annotations
 
-import numbers
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from autograd_lite import Value
+from optim import checks
 from optim.batches import batches
+from optim.checks import boolean, positive_int, positive_real
 from optim.history import History
 from optim.optimizer import Optimizer
 from optim.params import grad_norm
 from optim.progress import progress_bar, statistics
-from optim.schedules import positive
 
 
 class Model(Protocol):
@@ -97,20 +97,18 @@ def fit(
         raise TypeError(
             f"fit(optimizer) must be an optim.Optimizer, got {type(optimizer).__name__}"
         )
-    epochs = _count(epochs, "fit(epochs)")
+    epochs = positive_int(epochs, "fit(epochs)")
     if batch_size is not None:
-        batch_size = _count(batch_size, "fit(batch_size)")
+        batch_size = positive_int(batch_size, "fit(batch_size)")
     if regularization is not None and not callable(regularization):
         raise TypeError(
             f"fit(regularization) must be callable as regularization(model) or None, "
             f"got {regularization!r}"
         )
     if tol is not None:
-        tol = positive(tol, "fit(tol)")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"fit(seed) must be an int or None, got {type(seed).__name__}")
-    if not isinstance(progress, bool):
-        raise TypeError(f"fit(progress) must be a bool, got {type(progress).__name__}")
+        tol = positive_real(tol, "fit(tol)")
+    seed = checks.seed(seed, "fit(seed)")
+    boolean(progress, "fit(progress)")
     callbacks = _check_callbacks(callbacks)
     model_params = list(model.parameters())
     model_ids = {id(p) for p in model_params}
@@ -244,14 +242,6 @@ def _check_data(X: object, Y: object) -> int:
     if n == 0:
         raise ValueError("fit(X, Y): no samples")
     return n
-
-
-def _count(x: object, where: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{where} must be an int, got {type(x).__name__}")
-    if x < 1:
-        raise ValueError(f"{where} must be ≥ 1, got {x}")
-    return int(x)
 
 
 def _check_callbacks(callbacks: object) -> list[Callback]:

@@ -16,7 +16,6 @@ completed step, never a mixture.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,13 +150,3 @@ def call_closure(closure: object, owner: str) -> Value:
             f"got {type(loss).__name__}"
         )
     return loss
-
-
-def fraction(x: object, where: str) -> float:
-    """``x`` as a float in [0, 1), else an exception naming ``where``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__}")
-    value = float(x)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{where} must be in [0, 1), got {value!r}")
-    return value

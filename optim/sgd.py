@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from autograd_lite import Value
-from optim.optimizer import Optimizer, OptimizerState, fraction
+from optim.checks import boolean, fraction
+from optim.optimizer import Optimizer, OptimizerState
 from optim.schedules import Rate, as_schedule, rate_at
 
 
@@ -38,9 +39,7 @@ class SGD(Optimizer):
         super().__init__(params)
         self.lr = as_schedule(lr, "SGD(lr)")
         self.momentum = fraction(momentum, "SGD(momentum)")
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"SGD(nesterov) must be a bool, got {type(nesterov).__name__}")
-        if nesterov and self.momentum == 0.0:
+        if boolean(nesterov, "SGD(nesterov)") and self.momentum == 0.0:
             raise ValueError("SGD(nesterov=True) needs momentum > 0")
         self.nesterov = nesterov
 
