@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from autograd_lite import Value
 from optim.params import parameter_list
@@ -31,23 +32,42 @@ Closure = Callable[[], Value]
 class OptimizerState:
     """What an optimiser carries from one step to the next; replaced whole by each step.
 
+    Optimisers that carry more (SGD's velocity, Adam's moments, a line search's last loss)
+    extend it with named, keyword-only fields. A state is a frozen value: saving it (it
+    pickles and compares) and assigning it back to ``optimizer.state`` together with the
+    parameters' data resumes training exactly.
+
     Attributes:
         steps: the number of completed steps (the k of the next step's γₖ).
         step_size: the step size of the last step (γₖ, or α from a line search), 0 before any.
-        buffers: per-parameter float buffers in parameter order (SGD's velocity v; Adam's
-            moment estimates m and v), empty when the optimiser keeps none.
     """
 
     steps: int = 0
     step_size: float = 0.0
-    buffers: tuple[tuple[float, ...], ...] = ()
+
+    @property
+    def buffers(self) -> tuple[tuple[float, ...], ...]:
+        """The per-parameter buffers by position (the old reading; use the named fields)."""
+        return ()
+
+
+class Proposal(NamedTuple):
+    """What :meth:`Optimizer._proposal` returns: the new parameter values, the new state,
+    and the gradients to leave in ``.grad`` (None: keep those the step was given)."""
+
+    data: list[float]
+    state: OptimizerState
+    grads: list[float] | None = None
 
 
 class Optimizer:
     """Base class: holds the parameter list and applies each step atomically.
 
-    Subclasses implement :meth:`_proposal`, which reads ``p.data`` and ``p.grad`` and returns
-    the new parameter values and the new :class:`OptimizerState` without changing anything.
+    Subclasses implement :meth:`_proposal` and nothing else: given the loss the closure
+    returned (None without a closure) and the closure, it reads ``p.data`` and ``p.grad`` and
+    returns a :class:`Proposal`. It may evaluate the closure at trial points, moving the
+    parameters there (a line search is a way of proposing a step); :meth:`step` writes the
+    proposal over them, or rolls everything back if the proposal raises.
 
     Raises:
         TypeError: ``params`` is not an iterable of Values.
@@ -80,11 +100,10 @@ class Optimizer:
         """One update. Calls ``closure()`` first if given and returns what it returned."""
         loss = call_closure(closure, type(self).__name__) if closure is not None else None
         with self._rollback():
-            data, state = self._proposal()
-            self._commit(data, state)
+            self._commit(*self._proposal(loss, closure))
         return loss
 
-    def _proposal(self) -> tuple[list[float], OptimizerState]:
+    def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         raise NotImplementedError(f"{type(self).__name__} does not implement _proposal")
 
     @contextmanager
