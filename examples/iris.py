@@ -95,12 +95,14 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
         seed=args.seed,
         callbacks=[record],
     )
+    if not history:
+        print(f"training {history.outcome}: nothing to report")
+        raise SystemExit(130)  # the shell's code for "stopped by SIGINT"
     predicted = predict(mlp, Z[test])
     right = int(np.sum(predicted == y[test]))
     train_right = round(curves["train accuracy"][-1] * len(train))
-    print(
-        f"training objective: {history.loss[0]:.4f} at the start, {history.loss[-1]:.4f} at the end"
-    )
+    end = "at the end" if history.stop_reason == "completed" else history.outcome
+    print(f"training objective: {history.loss[0]:.4f} at the start, {history.loss[-1]:.4f} {end}")
     print(f"train accuracy: {100 * train_right / len(train):.1f}% ({train_right}/{len(train)})")
     print(f"test accuracy: {100 * right / len(test):.1f}% ({right}/{len(test)})")
     matrix = confusion(y[test], predicted)
@@ -110,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
         print(f"{name:>12}" + "".join(f"{n:>12}" for n in row))
 
     title = f"Iris: MLP 4-{args.hidden}-3 (tanh), softmax + cross-entropy"
-    return save(
+    paths = save(
         args.out,
         {
             "iris_training.png": training_curves(history.loss, curves, title),
@@ -119,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
             ),
         },
     )
+    if history.interrupted:
+        raise SystemExit(130)  # results and pictures are out; still say it was cut short
+    return paths
 
 
 def arguments(argv: Sequence[str] | None) -> argparse.Namespace:

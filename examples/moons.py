@@ -93,15 +93,17 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
         seed=args.seed,
         callbacks=[lambda epoch, _: accuracies.append(accuracy(mlp, X, y))],
     )
+    if not history:
+        print(f"training {history.outcome}: nothing to report")
+        raise SystemExit(130)  # the shell's code for "stopped by SIGINT"
     final = accuracies[-1]
-    print(
-        f"training objective: {history.loss[0]:.4f} at the start, {history.loss[-1]:.4f} at the end"
-    )
+    end = "at the end" if history.stop_reason == "completed" else history.outcome
+    print(f"training objective: {history.loss[0]:.4f} at the start, {history.loss[-1]:.4f} {end}")
     print(f"training accuracy: {100 * final:.1f}% ({round(final * len(X))}/{len(X)})")
 
     shape = f"2-{args.hidden}-{args.hidden}-1 ReLU MLP"
     curves = {"training accuracy": accuracies}
-    return save(
+    paths = save(
         args.out,
         {
             "moons_boundary.png": boundary_figure(
@@ -110,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
             "moons_loss.png": training_curves(history.loss, curves, f"{shape} on the two moons"),
         },
     )
+    if history.interrupted:
+        raise SystemExit(130)  # results and pictures are out; still say it was cut short
+    return paths
 
 
 def arguments(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from autograd_lite import Value
-from optim.optimizer import Optimizer, OptimizerState, fraction
-from optim.schedules import Rate, as_schedule, positive, rate_at
+from optim.checks import fraction, positive_real
+from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
+from optim.schedules import Rate, as_schedule, rate_at
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdamState(OptimizerState):
+    """Adam's state: the moment estimates m (``first_moment``) and v (``second_moment``) for
+    each parameter in parameter order."""
+
+    first_moment: tuple[float, ...] = ()
+    second_moment: tuple[float, ...] = ()
+
+    @property
+    def buffers(self) -> tuple[tuple[float, ...], ...]:
+        return (self.first_moment, self.second_moment)
 
 
 class Adam(Optimizer):
@@ -42,16 +57,17 @@ class Adam(Optimizer):
         if len(betas) != 2:
             raise ValueError(f"Adam(betas) must be a pair (β₁, β₂), got {len(betas)} values")
         self.betas = (fraction(betas[0], "Adam(betas[0])"), fraction(betas[1], "Adam(betas[1])"))
-        self.eps = positive(eps, "Adam(eps)")
+        self.eps = positive_real(eps, "Adam(eps)")
 
-    def _proposal(self) -> tuple[list[float], OptimizerState]:
+    def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         k = self.state.steps
         gamma = rate_at(self.lr, k, "Adam(lr)")
         beta1, beta2 = self.betas
         eps = self.eps
         params = self.params
-        if self.state.buffers:
-            m_old, v_old = self.state.buffers
+        state = self.state
+        if isinstance(state, AdamState):
+            m_old, v_old = state.first_moment, state.second_moment
         else:
             m_old = v_old = (0.0,) * len(params)
         m = tuple(beta1 * mi + (1.0 - beta1) * p.grad for p, mi in zip(params, m_old))
@@ -63,4 +79,4 @@ class Adam(Optimizer):
             p.data - gamma * (mi / correction1) / (math.sqrt(vi / correction2) + eps)
             for p, mi, vi in zip(params, m, v)
         ]
-        return data, OptimizerState(t, gamma, (m, v))
+        return Proposal(data, AdamState(steps=t, step_size=gamma, first_moment=m, second_moment=v))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 import random
 from collections.abc import Iterator
+
+from optim import checks
 
 
 def batches(
@@ -17,22 +18,14 @@ def batches(
     A ``batch_size`` ≥ n gives one batch of all n indices. Arguments are checked when
     ``batches`` is called, not when the first batch is drawn.
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"batches(n) must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"batches(n) must be ≥ 1, got {n}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise TypeError(f"batches(batch_size) must be an int, got {type(batch_size).__name__}")
-    if batch_size < 1:
-        raise ValueError(f"batches(batch_size) must be ≥ 1, got {batch_size}")
-    if not isinstance(shuffle, bool):
-        raise TypeError(f"batches(shuffle) must be a bool, got {type(shuffle).__name__}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"batches(seed) must be an int or None, got {type(seed).__name__}")
-    order = list(range(int(n)))
+    n = checks.positive_int(n, "batches(n)")
+    size = checks.positive_int(batch_size, "batches(batch_size)")
+    order = list(range(n))
+    shuffle = checks.boolean(shuffle, "batches(shuffle)")
+    seed = checks.seed(seed, "batches(seed)")
     if shuffle:
         random.Random(seed).shuffle(order)
-    return _chunks(order, int(batch_size))
+    return _chunks(order, size)
 
 
 def _chunks(order: list[int], size: int) -> Iterator[list[int]]:

@@ -9,21 +9,20 @@ optimiser pays for an extra forward pass.
 
 from __future__ import annotations
 
-import numbers
 import random
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tqdm import tqdm
-
 from autograd_lite import Value
+from optim import checks
 from optim.batches import batches
-from optim.history import History
+from optim.checks import boolean, positive_int, positive_real
+from optim.history import History, StopReason
 from optim.optimizer import Optimizer
 from optim.params import grad_norm
-from optim.schedules import positive
+from optim.progress import progress_bar, statistics
 
 
 class Model(Protocol):
@@ -81,65 +80,96 @@ def fit(
     ``stop_reason == "interrupted"``.
 
     The progress bar (tqdm, on stderr) shows epochs done, the epoch's loss, gradient norm and
-    step size; ``progress=False`` turns it off, and it stays quiet when stderr is not a
-    terminal.
+    step size in fixed widths that fit 80 columns; in a Jupyter kernel it is tqdm's notebook
+    widget (with ipywidgets installed). ``progress=False`` turns it off, and outside a notebook
+    it stays quiet when stderr is not a terminal (see :mod:`optim.progress`).
 
     Raises:
         TypeError / ValueError: an argument of the wrong type or value, naming it.
     """
-    n = _check_data(X, Y)
-    if not callable(model) or not callable(getattr(model, "parameters", None)):
-        raise TypeError(
-            f"fit(model) must be callable with a parameters() method, got {type(model).__name__}"
-        )
-    if not callable(loss):
-        raise TypeError(f"fit(loss) must be callable as loss(output, target), got {loss!r}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"fit(optimizer) must be an optim.Optimizer, got {type(optimizer).__name__}"
-        )
-    epochs = _count(epochs, "fit(epochs)")
-    if batch_size is not None:
-        batch_size = _count(batch_size, "fit(batch_size)")
-    if regularization is not None and not callable(regularization):
-        raise TypeError(
-            f"fit(regularization) must be callable as regularization(model) or None, "
-            f"got {regularization!r}"
-        )
-    if tol is not None:
-        tol = positive(tol, "fit(tol)")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"fit(seed) must be an int or None, got {type(seed).__name__}")
-    if not isinstance(progress, bool):
-        raise TypeError(f"fit(progress) must be a bool, got {type(progress).__name__}")
-    callbacks = _check_callbacks(callbacks)
-    model_params = list(model.parameters())
-    model_ids = {id(p) for p in model_params}
-    if not any(id(p) in model_ids for p in optimizer.params):
-        raise ValueError("fit(optimizer): none of its parameters is a parameter of the model")
-    # Zero the model's gradients as well as the optimiser's: parameters the optimiser leaves
-    # alone still accumulate gradients, which would otherwise grow without bound.
-    to_zero = list({id(p): p for p in [*model_params, *optimizer.params]}.values())
-    params = optimizer.params
+    run = _Run.checked(
+        model, X, Y, loss, optimizer, epochs, batch_size, regularization, tol, seed, callbacks
+    )
+    history = History(planned_epochs=run.epochs)
+    bar = progress_bar(run.epochs, boolean(progress, "fit(progress)"))
+    try:
+        history.stop_reason = _train(run, history, bar)
+    except KeyboardInterrupt:
+        history.stop_reason = "interrupted"
+    finally:
+        bar.close()
+    return history
 
-    def evaluate(indices: Sequence[int]) -> Value:
+
+@dataclass(frozen=True)
+class _Run:
+    """One call of ``fit``: its checked arguments, and evaluating a batch."""
+
+    model: Model
+    X: Sequence[Any]
+    Y: Sequence[Any]
+    loss: Loss
+    optimizer: Optimizer
+    epochs: int
+    batch_size: int | None  # None: full batch
+    regularization: Regularization | None
+    tol: float | None
+    shuffler: random.Random
+    callbacks: list[Callback]
+    to_zero: list[Value]
+
+    @classmethod
+    def checked(
+        cls,
+        model: Model,
+        X: Sequence[Any],
+        Y: Sequence[Any],
+        loss: Loss,
+        optimizer: Optimizer,
+        epochs: int,
+        batch_size: int | None,
+        regularization: Regularization | None,
+        tol: float | None,
+        seed: int | None,
+        callbacks: Iterable[Callback],
+    ) -> _Run:
+        """Check fit's arguments, each raising a TypeError / ValueError that names it."""
+        n = _check_data(X, Y)
+        _check_callable(model, loss, optimizer, regularization)
+        size = None if batch_size is None else positive_int(batch_size, "fit(batch_size)")
+        return cls(
+            model,
+            X,
+            Y,
+            loss,
+            optimizer,
+            positive_int(epochs, "fit(epochs)"),
+            None if size is None or size >= n else size,
+            regularization,
+            None if tol is None else positive_real(tol, "fit(tol)"),
+            random.Random(checks.seed(seed, "fit(seed)")),
+            _check_callbacks(callbacks),
+            _parameters_to_zero(model, optimizer),
+        )
+
+    def plan(self) -> list[list[int]]:
+        """This epoch's batches: the whole set, or a fresh shuffle cut into mini-batches."""
+        n = len(self.X)
+        if self.batch_size is None:
+            return [list(range(n))]
+        return list(batches(n, self.batch_size, seed=self.shuffler.getrandbits(64)))
+
+    def evaluate(self, indices: Sequence[int]) -> Value:
         """Zero the gradients, compute L_B, call backward, return L_B."""
-        for p in to_zero:
+        for p in self.to_zero:
             p.grad = 0.0
-        total: Value | None = None
-        for i in indices:
-            term = loss(model(X[i]), Y[i])
-            if not isinstance(term, Value):
-                raise TypeError(
-                    f"fit(loss): loss(model(X[{i}]), Y[{i}]) returned {type(term).__name__}, "
-                    "expected a Value"
-                )
-            total = term if total is None else total + term
-        if total is None:
-            raise RuntimeError("fit: an empty batch")  # batches are never empty
+        terms = [self._term(i) for i in indices]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
         batch_loss = total / len(indices)
-        if regularization is not None:
-            penalty: object = regularization(model)
+        if self.regularization is not None:
+            penalty: object = self.regularization(self.model)
             if isinstance(penalty, bool) or not isinstance(penalty, Value | int | float):
                 raise TypeError(
                     f"fit(regularization): returned {type(penalty).__name__}, expected a Value"
@@ -148,70 +178,66 @@ def fit(
         batch_loss.backward()
         return batch_loss
 
-    everything = list(range(n))
-    full = batch_size is None or batch_size >= n
-    shuffler = random.Random(seed)
-    history = History()
-    bar = tqdm(
-        total=epochs,
-        desc="fit",
-        unit="epoch",
-        file=sys.stderr,
-        disable=None if progress else True,  # None: tqdm turns itself off on a non-terminal
-        dynamic_ncols=True,
-    )
+    def _term(self, i: int) -> Value:
+        term = self.loss(self.model(self.X[i]), self.Y[i])
+        if not isinstance(term, Value):
+            raise TypeError(
+                f"fit(loss): loss(model(X[{i}]), Y[{i}]) returned {type(term).__name__}, "
+                "expected a Value"
+            )
+        return term
+
+
+def _train(run: _Run, history: History, bar: Any) -> StopReason:
+    """Run epochs until all are done or the gradient norm falls below ``tol``."""
     started = time.perf_counter()
-    steps = 0
-    try:
-        for epoch in range(epochs):
-            if tol is not None and not full:
-                evaluate(everything)
-                norm = grad_norm(params)
-                if norm < tol:
-                    history.final_grad_norm = norm
-                    history.stop_reason = "converged"
-                    break
-            plan = (
-                [everything]
-                if full
-                else batches(n, batch_size or n, shuffle=True, seed=shuffler.getrandbits(64))
-            )
-            loss_sum = norm_sum = 0.0
-            for indices in plan:
-                batch_loss = evaluate(indices)
-                norm = grad_norm(params)
-                if full and tol is not None and norm < tol:
-                    history.final_grad_norm = norm
-                    history.stop_reason = "converged"
-                    break
-                optimizer.step(_FirstCallCached(batch_loss, evaluate, indices))
-                steps += 1
-                loss_sum += batch_loss.data * len(indices)
-                norm_sum += norm * len(indices)
-            if history.converged:
-                break
-            history.append(
-                loss=loss_sum / n,
-                grad_norm=norm_sum / n,
-                step_size=optimizer.last_step_size,
-                elapsed=time.perf_counter() - started,
-                steps=steps,
-            )
-            bar.set_postfix_str(
-                f"loss={history.loss[-1]:.4g} grad={history.grad_norm[-1]:.3g} "
-                f"step={history.step_size[-1]:.3g}",
-                refresh=False,
-            )
-            bar.update(1)
-            for callback in callbacks:
-                callback(epoch, history)
-        else:
-            history.stop_reason = "completed"
-    except KeyboardInterrupt:
-        history.stop_reason = "interrupted"
-    finally:
-        bar.close()
-    return history
+    first_step = run.optimizer.step_count
+    epoch = 0
+    while epoch < run.epochs and (totals := _epoch(run, history)) is not None:
+        n = len(run.X)
+        history.append(
+            loss=totals[0] / n,
+            grad_norm=totals[1] / n,
+            step_size=run.optimizer.last_step_size,
+            elapsed=time.perf_counter() - started,
+            steps=run.optimizer.step_count - first_step,
+        )
+        bar.set_postfix_str(
+            statistics(history.loss[-1], history.grad_norm[-1], history.step_size[-1]),
+            refresh=False,
+        )
+        bar.update(1)
+        for callback in run.callbacks:
+            callback(epoch, history)
+        epoch += 1
+    return "completed" if epoch == run.epochs else "converged"
+
+
+def _epoch(run: _Run, history: History) -> tuple[float, float] | None:
+    """One epoch's steps; returns (Σ |B| L_B, Σ |B| ‖∇L_B‖), or None if already converged.
+
+    The convergence test measures ‖∇E‖₂ of the whole objective before the epoch's steps; for
+    full-batch training that evaluation is the step's own, so it is used for the step.
+    """
+    plan = run.plan()
+    ready: Value | None = None
+    if run.tol is not None:
+        ready = run.evaluate(range(len(run.X)))
+        norm = grad_norm(run.optimizer.params)
+        if norm < run.tol:
+            history.final_grad_norm = norm
+            return None
+        if run.batch_size is not None:
+            ready = None  # the mini-batches evaluate their own losses
+    loss_sum = norm_sum = 0.0
+    for indices in plan:
+        batch_loss = ready if ready is not None else run.evaluate(indices)
+        ready = None
+        norm = grad_norm(run.optimizer.params)
+        run.optimizer.step(_FirstCallCached(batch_loss, run.evaluate, indices))
+        loss_sum += batch_loss.data * len(indices)
+        norm_sum += norm * len(indices)
+    return loss_sum, norm_sum
 
 
 class _FirstCallCached:
@@ -239,7 +265,38 @@ class _FirstCallCached:
         return self.evaluate(self.indices)
 
 
-def _check_data(X: object, Y: object) -> int:
+def _check_callable(model: object, loss: object, optimizer: object, regularization: object) -> None:
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(
+            f"fit(model) must be callable with a parameters() method, got {type(model).__name__}"
+        )
+    if not callable(loss):
+        raise TypeError(f"fit(loss) must be callable as loss(output, target), got {loss!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit(optimizer) must be an optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    if regularization is not None and not callable(regularization):
+        raise TypeError(
+            f"fit(regularization) must be callable as regularization(model) or None, "
+            f"got {regularization!r}"
+        )
+
+
+def _parameters_to_zero(model: Model, optimizer: Optimizer) -> list[Value]:
+    """The model's parameters and the optimiser's, once each; the optimiser must share one.
+
+    The model's gradients are zeroed as well as the optimiser's: parameters the optimiser
+    leaves alone still accumulate gradients, which would otherwise grow without bound.
+    """
+    model_params = list(model.parameters())
+    model_ids = {id(p) for p in model_params}
+    if not any(id(p) in model_ids for p in optimizer.params):
+        raise ValueError("fit(optimizer): none of its parameters is a parameter of the model")
+    return list({id(p): p for p in [*model_params, *optimizer.params]}.values())
+
+
+def _check_data(X: Sequence[Any], Y: Sequence[Any]) -> int:
     for name, data in (("X", X), ("Y", Y)):
         if isinstance(data, str | bytes) or not (
             hasattr(data, "__len__") and hasattr(data, "__getitem__")
@@ -247,20 +304,12 @@ def _check_data(X: object, Y: object) -> int:
             raise TypeError(
                 f"fit({name}) must be a sequence (list, tuple, array), got {type(data).__name__}"
             )
-    n = len(X)  # type: ignore[arg-type]
-    if n != len(Y):  # type: ignore[arg-type]
-        raise ValueError(f"fit(X, Y): X has {n} samples but Y has {len(Y)}")  # type: ignore[arg-type]
+    n = len(X)
+    if n != len(Y):
+        raise ValueError(f"fit(X, Y): X has {n} samples but Y has {len(Y)}")
     if n == 0:
         raise ValueError("fit(X, Y): no samples")
     return n
-
-
-def _count(x: object, where: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{where} must be an int, got {type(x).__name__}")
-    if x < 1:
-        raise ValueError(f"{where} must be ≥ 1, got {x}")
-    return int(x)
 
 
 def _check_callbacks(callbacks: object) -> list[Callback]:

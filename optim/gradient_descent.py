@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from autograd_lite import DomainError, Value, no_grad
+from optim.checks import positive_real
 from optim.line_search import armijo_step, exact_step
-from optim.optimizer import Closure, Optimizer, OptimizerState, call_closure
-from optim.schedules import Rate, Schedule, as_schedule, positive, rate_at
+from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
+from optim.schedules import Rate, Schedule, as_schedule, rate_at
 
 LineSearch = Literal["exact", "backtracking"]
 
 #: The default cap on the exact line search's α.
 MAX_STEP = 1e6
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineSearchState(OptimizerState):
+    """The state after a line-search step: also ``loss``, φ(αₖ) = E(wₖ₊₁), part of the same
+    all-or-nothing write as the parameters."""
+
+    loss: float | None = None
 
 
 class GradientDescent(Optimizer):
@@ -72,8 +82,8 @@ class GradientDescent(Optimizer):
                 f"got {line_search!r}"
             )
         self.line_search = line_search
-        self.max_step = positive(max_step, "GradientDescent(max_step)")
-        self.c1 = positive(c1, "GradientDescent(c1)")
+        self.max_step = positive_real(max_step, "GradientDescent(max_step)")
+        self.c1 = positive_real(c1, "GradientDescent(c1)")
         if self.c1 >= 1.0:
             raise ValueError(f"GradientDescent(c1) must be in (0, 1), got {self.c1!r}")
         self.lr: Schedule | None = None
@@ -83,25 +93,23 @@ class GradientDescent(Optimizer):
                 raise ValueError("GradientDescent(lr) is required when line_search is None")
             self.lr = as_schedule(lr, "GradientDescent(lr)")
         elif lr is not None:
-            self.initial_step = min(positive(lr, "GradientDescent(lr)"), self.max_step)
-        self.last_loss: float | None = None
+            self.initial_step = min(positive_real(lr, "GradientDescent(lr)"), self.max_step)
 
-    def step(self, closure: Closure | None = None) -> Value | None:
-        """One step wₖ → wₖ − αₖ gₖ; returns the loss Value at wₖ (None without a closure)."""
+    def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
+        """wₖ₊₁ = wₖ − αₖ gₖ, with αₖ from the schedule or from a line search along −gₖ."""
+        params = self.params
         if self.lr is not None:
-            loss = super().step(closure)
-            self.last_loss = None
-            return loss
-        if closure is None:
+            k = self.state.steps
+            gamma = rate_at(self.lr, k, "GradientDescent(lr)")
+            return Proposal([p.data - gamma * p.grad for p in params], OptimizerState(k + 1, gamma))
+        if closure is None or loss is None:
             raise TypeError(
                 f"GradientDescent.step: line_search={self.line_search!r} needs a closure that "
                 "zeroes the gradients, computes the loss, calls backward() and returns the loss"
             )
-        loss = call_closure(closure, "GradientDescent")
         phi0 = loss.data
         if not math.isfinite(phi0):
             raise FloatingPointError(f"GradientDescent.step: the loss is {phi0!r}")
-        params = self.params
         start = [p.data for p in params]
         g = [p.grad for p in params]
         gg = math.fsum(gi * gi for gi in g)
@@ -116,31 +124,22 @@ class GradientDescent(Optimizer):
                 return math.inf  # E is not defined this far along the ray: too long a step
             return value if math.isfinite(value) else math.inf
 
-        try:
-            if gg == 0.0:
-                alpha, value = 0.0, phi0
-            elif self.line_search == "exact":
-                alpha0 = self.initial_step or self.last_step_size or 1.0
-                alpha, value = exact_step(phi, phi0, alpha0, max_step=self.max_step)
-            else:
-                alpha0 = self.initial_step or 1.0
-                alpha, value = armijo_step(phi, phi0, -gg, alpha0, c1=self.c1)
-        finally:
-            # Back to wₖ and gₖ, whether the search ended or was interrupted: the commit below
-            # is then all-or-nothing.
-            for p, w, gi in zip(params, start, g):
-                p.data = w
-                p.grad = gi
+        # The search leaves the parameters at a trial point and the trial closures zero the
+        # gradients: step then writes wₖ₊₁ and gₖ over them, or rolls back to wₖ and gₖ.
+        if gg == 0.0:
+            alpha, value = 0.0, phi0
+        elif self.line_search == "exact":
+            alpha0 = self.initial_step or self.last_step_size or 1.0
+            alpha, value = exact_step(phi, phi0, alpha0, max_step=self.max_step)
+        else:
+            alpha0 = self.initial_step or 1.0
+            alpha, value = armijo_step(phi, phi0, -gg, alpha0, c1=self.c1)
         data = [w - alpha * gi for w, gi in zip(start, g)]
-        self._commit(data, OptimizerState(self.state.steps + 1, alpha))
-        self.last_loss = value
-        return loss
+        state = LineSearchState(steps=self.state.steps + 1, step_size=alpha, loss=value)
+        return Proposal(data, state, g)
 
-    def _proposal(self) -> tuple[list[float], OptimizerState]:
-        # The fixed-step form (line_search=None): wₖ₊₁ = wₖ − γₖ gₖ.
-        if self.lr is None:
-            raise RuntimeError("GradientDescent._proposal is the fixed-step form only")
-        k = self.state.steps
-        gamma = rate_at(self.lr, k, "GradientDescent(lr)")
-        data = [p.data - gamma * p.grad for p in self.params]
-        return data, OptimizerState(k + 1, gamma)
+    @property
+    def last_loss(self) -> float | None:
+        """φ(αₖ) = E(wₖ₊₁) after a line-search step; None before one and in the fixed-step form."""
+        state = self.state
+        return state.loss if isinstance(state, LineSearchState) else None

@@ -28,6 +28,8 @@ class History:
             ``"interrupted"`` (KeyboardInterrupt), or ``"running"`` while ``fit`` runs.
         final_grad_norm: ‖∇E‖₂ at the returned parameters when fit measured it there (when it
             stopped on ``tol``), else None.
+        planned_epochs: the ``epochs`` that ``fit`` was asked for (None if unknown), so that
+            an interrupted run can say how far it got: see :attr:`outcome`.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -37,6 +39,7 @@ class History:
     steps: list[int] = field(default_factory=list)
     stop_reason: StopReason = "running"
     final_grad_norm: float | None = None
+    planned_epochs: int | None = None
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -51,15 +54,43 @@ class History:
         """True when training stopped because ‖∇E‖₂ fell below ``tol``."""
         return self.stop_reason == "converged"
 
+    @property
+    def outcome(self) -> str:
+        """How training ended, for reports: "completed 100 epochs", "converged after epoch 12
+        of 100", "interrupted after epoch 3 of 100" (epoch 0: before the first one ended)."""
+        n = len(self)
+        of = f" of {self.planned_epochs}" if self.planned_epochs is not None else ""
+        if self.stop_reason == "completed":
+            return f"completed {n} epoch{'s' if n != 1 else ''}"
+        if self.stop_reason == "running":
+            return f"running, after epoch {n}{of}"
+        return f"{self.stop_reason} after epoch {n}{of}"
+
     def append(
         self, *, loss: float, grad_norm: float, step_size: float, elapsed: float, steps: int
     ) -> None:
-        """Record one epoch."""
-        self.loss.append(float(loss))
-        self.grad_norm.append(float(grad_norm))
-        self.step_size.append(float(step_size))
-        self.elapsed.append(float(elapsed))
-        self.steps.append(int(steps))
+        """Record one epoch: all five lists grow by one, or (if interrupted) none does.
+
+        The values are converted first, so bad input changes nothing; an exception raised
+        between two of the appends (a KeyboardInterrupt can arrive between any two bytecodes)
+        truncates every list back to its old length before it propagates.
+        """
+        record = (float(loss), float(grad_norm), float(step_size), float(elapsed), int(steps))
+        columns: tuple[list[Any], ...] = (
+            self.loss,
+            self.grad_norm,
+            self.step_size,
+            self.elapsed,
+            self.steps,
+        )
+        n = len(self.loss)
+        try:
+            for column, x in zip(columns, record):
+                column.append(x)
+        except BaseException:
+            for column in columns:
+                del column[n:]
+            raise
 
     def to_dict(self) -> dict[str, Any]:
         """A dict of plain lists, floats and strings, ready for ``json.dump``.
@@ -79,6 +110,8 @@ class History:
             "steps": list(self.steps),
             "stop_reason": self.stop_reason,
             "final_grad_norm": self.final_grad_norm,
+            "planned_epochs": self.planned_epochs,
+            "outcome": self.outcome,
         }
 
     def plot(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
@@ -92,8 +125,7 @@ class History:
             from matplotlib.figure import Figure
         except ImportError:
             raise ImportError(
-                "History.plot needs matplotlib: pip install 'autograd-lite[examples]' "
-                "(or pip install matplotlib)"
+                "History.plot needs the matplotlib package (pip install matplotlib)"
             ) from None
         if not len(self):
             raise ValueError("History.plot: no epoch was recorded, nothing to plot")

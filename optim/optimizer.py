@@ -16,9 +16,10 @@ completed step, never a mixture.
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from autograd_lite import Value
 from optim.params import parameter_list
@@ -31,23 +32,42 @@ Closure = Callable[[], Value]
 class OptimizerState:
     """What an optimiser carries from one step to the next; replaced whole by each step.
 
+    Optimisers that carry more (SGD's velocity, Adam's moments, a line search's last loss)
+    extend it with named, keyword-only fields. A state is a frozen value: saving it (it
+    pickles and compares) and assigning it back to ``optimizer.state`` together with the
+    parameters' data resumes training exactly.
+
     Attributes:
         steps: the number of completed steps (the k of the next step's γₖ).
         step_size: the step size of the last step (γₖ, or α from a line search), 0 before any.
-        buffers: per-parameter float buffers in parameter order (SGD's velocity v; Adam's
-            moment estimates m and v), empty when the optimiser keeps none.
     """
 
     steps: int = 0
     step_size: float = 0.0
-    buffers: tuple[tuple[float, ...], ...] = ()
+
+    @property
+    def buffers(self) -> tuple[tuple[float, ...], ...]:
+        """The per-parameter buffers by position (the old reading; use the named fields)."""
+        return ()
+
+
+class Proposal(NamedTuple):
+    """What :meth:`Optimizer._proposal` returns: the new parameter values, the new state,
+    and the gradients to leave in ``.grad`` (None: keep those the step was given)."""
+
+    data: list[float]
+    state: OptimizerState
+    grads: list[float] | None = None
 
 
 class Optimizer:
     """Base class: holds the parameter list and applies each step atomically.
 
-    Subclasses implement :meth:`_proposal`, which reads ``p.data`` and ``p.grad`` and returns
-    the new parameter values and the new :class:`OptimizerState` without changing anything.
+    Subclasses implement :meth:`_proposal` and nothing else: given the loss the closure
+    returned (None without a closure) and the closure, it reads ``p.data`` and ``p.grad`` and
+    returns a :class:`Proposal`. It may evaluate the closure at trial points, moving the
+    parameters there (a line search is a way of proposing a step); :meth:`step` writes the
+    proposal over them, or rolls everything back if the proposal raises.
 
     Raises:
         TypeError: ``params`` is not an iterable of Values.
@@ -79,12 +99,38 @@ class Optimizer:
     def step(self, closure: Closure | None = None) -> Value | None:
         """One update. Calls ``closure()`` first if given and returns what it returned."""
         loss = call_closure(closure, type(self).__name__) if closure is not None else None
-        data, state = self._proposal()
-        self._commit(data, state)
+        with self._rollback():
+            self._commit(*self._proposal(loss, closure))
         return loss
 
-    def _proposal(self) -> tuple[list[float], OptimizerState]:
+    def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         raise NotImplementedError(f"{type(self).__name__} does not implement _proposal")
+
+    @contextmanager
+    def _rollback(self) -> Iterator[None]:
+        """Undo every write of the block (parameters, gradients, state) if it raises.
+
+        Why a rollback and not deferring SIGINT: a ``KeyboardInterrupt`` may also be raised by
+        the closure, a callback or a trace function, and a signal handler can only be set in
+        the main thread. Taking the snapshot costs what the step itself costs (one pass over
+        the parameters); the restore writes every saved value again, so it is idempotent.
+        Nothing is written before the ``try`` is entered, and after the block has completed
+        the step is whole, so an exception raised at any line leaves the parameters, the
+        gradients and the state either all as before the step or all as after it. Only a
+        second interrupt arriving while the restore loop runs (microseconds) is not covered.
+        """
+        params = self.params
+        data = [p.data for p in params]
+        grads = [p.grad for p in params]
+        state = self.state
+        try:
+            yield
+        except BaseException:
+            for p, x, g in zip(params, data, grads):
+                p.data = x
+                p.grad = g
+            self.state = state
+            raise
 
     def _commit(
         self,
@@ -92,9 +138,10 @@ class Optimizer:
         state: OptimizerState,
         grads: Sequence[float] | None = None,
     ) -> None:
-        """Write ``data`` (and ``grads``) into the parameters and ``state`` into self, or nothing.
+        """Write ``data`` (and ``grads``) into the parameters and ``state`` into self.
 
-        A non-finite new value raises ``FloatingPointError`` before anything is written.
+        A non-finite new value raises ``FloatingPointError`` before anything is written. Call
+        it inside :meth:`_rollback`, which undoes a write cut short by an interrupt.
         """
         params = self.params
         for i, (p, x) in enumerate(zip(params, data)):
@@ -103,22 +150,12 @@ class Optimizer:
                     f"{type(self).__name__}.step: params[{i}] would become {x!r} "
                     f"(data {p.data!r}, grad {p.grad!r}); no parameter was changed"
                 )
-        old_data = [p.data for p in params]
-        old_grads = [p.grad for p in params]
-        old_state = self.state
-        try:
-            for p, x in zip(params, data):
-                p.data = x
-            if grads is not None:
-                for p, g in zip(params, grads):
-                    p.grad = g
-            self.state = state
-        except BaseException:
-            for p, x, g in zip(params, old_data, old_grads):
-                p.data = x
+        for p, x in zip(params, data):
+            p.data = x
+        if grads is not None:
+            for p, g in zip(params, grads):
                 p.grad = g
-            self.state = old_state
-            raise
+        self.state = state
 
 
 def call_closure(closure: object, owner: str) -> Value:
@@ -132,13 +169,3 @@ def call_closure(closure: object, owner: str) -> Value:
             f"got {type(loss).__name__}"
         )
     return loss
-
-
-def fraction(x: object, where: str) -> float:
-    """``x`` as a float in [0, 1), else an exception naming ``where``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__}")
-    value = float(x)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{where} must be in [0, 1), got {value!r}")
-    return value

@@ -14,20 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from optim.checks import positive_int, positive_real
+
 #: A step-size schedule: k ↦ γₖ, for k = 0, 1, 2, … optimiser steps.
 Schedule: TypeAlias = Callable[[int], float]
 #: What an optimiser's ``lr`` accepts: a positive float (a constant step) or a schedule.
 Rate: TypeAlias = "float | Schedule"
-
-
-def positive(x: object, where: str) -> float:
-    """``x`` as a float if it is a finite real number > 0, else an exception naming ``where``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__}")
-    value = float(x)
-    if not (math.isfinite(value) and value > 0.0):
-        raise ValueError(f"{where} must be a finite number > 0, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -37,7 +29,7 @@ class constant:
     gamma: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma", positive(self.gamma, "constant(gamma)"))
+        object.__setattr__(self, "gamma", positive_real(self.gamma, "constant(gamma)"))
 
     def __call__(self, k: int) -> float:
         return self.gamma
@@ -50,7 +42,7 @@ class inverse_time:
     gamma0: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma0", positive(self.gamma0, "inverse_time(gamma0)"))
+        object.__setattr__(self, "gamma0", positive_real(self.gamma0, "inverse_time(gamma0)"))
 
     def __call__(self, k: int) -> float:
         return self.gamma0 / (k + 1)
@@ -68,12 +60,9 @@ class linear:
     steps: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", positive(self.start, "linear(start)"))
-        object.__setattr__(self, "end", positive(self.end, "linear(end)"))
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int):
-            raise TypeError(f"linear(steps) must be an int, got {type(self.steps).__name__}")
-        if self.steps < 1:
-            raise ValueError(f"linear(steps) must be ≥ 1, got {self.steps}")
+        object.__setattr__(self, "start", positive_real(self.start, "linear(start)"))
+        object.__setattr__(self, "end", positive_real(self.end, "linear(end)"))
+        object.__setattr__(self, "steps", positive_int(self.steps, "linear(steps)"))
 
     def __call__(self, k: int) -> float:
         if k >= self.steps:
@@ -89,8 +78,8 @@ class exponential:
     rate: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma0", positive(self.gamma0, "exponential(gamma0)"))
-        rate = positive(self.rate, "exponential(rate)")
+        object.__setattr__(self, "gamma0", positive_real(self.gamma0, "exponential(gamma0)"))
+        rate = positive_real(self.rate, "exponential(rate)")
         if rate > 1.0:
             raise ValueError(f"exponential(rate) must be in (0, 1], got {rate!r}")
         object.__setattr__(self, "rate", rate)
@@ -107,7 +96,7 @@ def as_schedule(lr: object, where: str) -> Schedule:
         raise TypeError(
             f"{where} must be a number > 0 or a schedule k ↦ γₖ, got {type(lr).__name__}"
         )
-    return constant(positive(lr, where))
+    return constant(positive_real(lr, where))
 
 
 def rate_at(schedule: Schedule, k: int, where: str) -> float:

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from autograd_lite import Value
-from optim.optimizer import Optimizer, OptimizerState, fraction
+from optim.checks import boolean, fraction
+from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
 from optim.schedules import Rate, as_schedule, rate_at
+
+
+@dataclass(frozen=True, kw_only=True)
+class SGDState(OptimizerState):
+    """SGD's state with momentum: ``velocity``, v for each parameter in parameter order."""
+
+    velocity: tuple[float, ...] = ()
+
+    @property
+    def buffers(self) -> tuple[tuple[float, ...], ...]:
+        return (self.velocity,)
 
 
 class SGD(Optimizer):
@@ -38,24 +51,23 @@ class SGD(Optimizer):
         super().__init__(params)
         self.lr = as_schedule(lr, "SGD(lr)")
         self.momentum = fraction(momentum, "SGD(momentum)")
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"SGD(nesterov) must be a bool, got {type(nesterov).__name__}")
-        if nesterov and self.momentum == 0.0:
+        if boolean(nesterov, "SGD(nesterov)") and self.momentum == 0.0:
             raise ValueError("SGD(nesterov=True) needs momentum > 0")
         self.nesterov = nesterov
 
-    def _proposal(self) -> tuple[list[float], OptimizerState]:
+    def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         k = self.state.steps
         gamma = rate_at(self.lr, k, "SGD(lr)")
         params = self.params
         mu = self.momentum
         if mu == 0.0:
             data = [p.data - gamma * p.grad for p in params]
-            return data, OptimizerState(k + 1, gamma)
-        previous = self.state.buffers[0] if self.state.buffers else (0.0,) * len(params)
+            return Proposal(data, OptimizerState(k + 1, gamma))
+        state = self.state
+        previous = state.velocity if isinstance(state, SGDState) else (0.0,) * len(params)
         velocity = tuple(mu * v + p.grad for p, v in zip(params, previous))
         if self.nesterov:
             data = [p.data - gamma * (p.grad + mu * v) for p, v in zip(params, velocity)]
         else:
             data = [p.data - gamma * v for p, v in zip(params, velocity)]
-        return data, OptimizerState(k + 1, gamma, (velocity,))
+        return Proposal(data, SGDState(steps=k + 1, step_size=gamma, velocity=velocity))

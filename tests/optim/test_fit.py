@@ -229,7 +229,7 @@ def test_the_progress_bar_shows_epoch_loss_and_gradient_norm_on_a_terminal(monke
     monkeypatch.setattr(sys, "stderr", terminal)
     _train(progress=True)
     text = terminal.getvalue()
-    assert "2/2" in text and "loss=" in text and "grad=" in text
+    assert "2/2" in text and "loss " in text and "grad " in text and "step " in text
 
 
 def test_the_progress_bar_is_off_with_progress_false_or_off_a_terminal(monkeypatch) -> None:
