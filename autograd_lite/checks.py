@@ -88,8 +88,8 @@ def count(x: object, where: str, *, least: int = 1) -> int:
 
 
 def seed(x: object, where: str) -> int | None:
-    """A seed for ``random.Random`` or NumPy: None, or an integer ≥ 0."""
-    return None if x is None else count(x, where, least=0)
+    """A seed for ``random.Random``: None, or any integer."""
+    return None if x is None else integer(x, where)
 
 
 def flag(x: object, where: str) -> bool:

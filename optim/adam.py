@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from autograd_lite import Value
-from optim.checks import fraction, positive_real
+from autograd_lite.checks import fraction, positive
 from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
 from optim.schedules import Rate, as_schedule, rate_at
 
@@ -57,7 +57,7 @@ class Adam(Optimizer):
         if len(betas) != 2:
             raise ValueError(f"Adam(betas) must be a pair (β₁, β₂), got {len(betas)} values")
         self.betas = (fraction(betas[0], "Adam(betas[0])"), fraction(betas[1], "Adam(betas[1])"))
-        self.eps = positive_real(eps, "Adam(eps)")
+        self.eps = positive(eps, "Adam(eps)")
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         k = self.state.steps

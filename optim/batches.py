@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from optim import checks
+from autograd_lite import checks
 
 
 def batches(
@@ -18,10 +18,10 @@ def batches(
     A ``batch_size`` ≥ n gives one batch of all n indices. Arguments are checked when
     ``batches`` is called, not when the first batch is drawn.
     """
-    n = checks.positive_int(n, "batches(n)")
-    size = checks.positive_int(batch_size, "batches(batch_size)")
+    n = checks.count(n, "batches(n)")
+    size = checks.count(batch_size, "batches(batch_size)")
     order = list(range(n))
-    shuffle = checks.boolean(shuffle, "batches(shuffle)")
+    shuffle = checks.flag(shuffle, "batches(shuffle)")
     seed = checks.seed(seed, "batches(seed)")
     if shuffle:
         random.Random(seed).shuffle(order)

@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from autograd_lite import Value
-from optim import checks
+from autograd_lite import Value, checks, total
+from autograd_lite.checks import count, flag, positive
 from optim.batches import batches
-from optim.checks import boolean, positive_int, positive_real
 from optim.history import History, StopReason
 from optim.optimizer import Optimizer
 from optim.params import grad_norm
@@ -91,7 +90,7 @@ def fit(
         model, X, Y, loss, optimizer, epochs, batch_size, regularization, tol, seed, callbacks
     )
     history = History(planned_epochs=run.epochs)
-    bar = progress_bar(run.epochs, boolean(progress, "fit(progress)"))
+    bar = progress_bar(run.epochs, flag(progress, "fit(progress)"))
     try:
         history.stop_reason = _train(run, history, bar)
     except KeyboardInterrupt:
@@ -136,17 +135,17 @@ class _Run:
         """Check fit's arguments, each raising a TypeError / ValueError that names it."""
         n = _check_data(X, Y)
         _check_callable(model, loss, optimizer, regularization)
-        size = None if batch_size is None else positive_int(batch_size, "fit(batch_size)")
+        size = None if batch_size is None else count(batch_size, "fit(batch_size)")
         return cls(
             model,
             X,
             Y,
             loss,
             optimizer,
-            positive_int(epochs, "fit(epochs)"),
+            count(epochs, "fit(epochs)"),
             None if size is None or size >= n else size,
             regularization,
-            None if tol is None else positive_real(tol, "fit(tol)"),
+            None if tol is None else positive(tol, "fit(tol)"),
             random.Random(checks.seed(seed, "fit(seed)")),
             _check_callbacks(callbacks),
             _parameters_to_zero(model, optimizer),
@@ -163,17 +162,11 @@ class _Run:
         """Zero the gradients, compute L_B, call backward, return L_B."""
         for p in self.to_zero:
             p.grad = 0.0
-        terms = [self._term(i) for i in indices]
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        batch_loss = total / len(indices)
+        batch_loss = total(self._term(i) for i in indices) / len(indices)
         if self.regularization is not None:
             penalty: object = self.regularization(self.model)
-            if isinstance(penalty, bool) or not isinstance(penalty, Value | int | float):
-                raise TypeError(
-                    f"fit(regularization): returned {type(penalty).__name__}, expected a Value"
-                )
+            if not isinstance(penalty, Value):
+                penalty = checks.real(penalty, "fit(regularization) returned", "a Value")
             batch_loss = batch_loss + penalty
         batch_loss.backward()
         return batch_loss

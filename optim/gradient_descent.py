@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from autograd_lite import DomainError, Value, no_grad
-from optim.checks import positive_real
+from autograd_lite.checks import positive
 from optim.line_search import armijo_step, exact_step
 from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
 from optim.schedules import Rate, Schedule, as_schedule, rate_at
@@ -82,8 +82,8 @@ class GradientDescent(Optimizer):
                 f"got {line_search!r}"
             )
         self.line_search = line_search
-        self.max_step = positive_real(max_step, "GradientDescent(max_step)")
-        self.c1 = positive_real(c1, "GradientDescent(c1)")
+        self.max_step = positive(max_step, "GradientDescent(max_step)")
+        self.c1 = positive(c1, "GradientDescent(c1)")
         if self.c1 >= 1.0:
             raise ValueError(f"GradientDescent(c1) must be in (0, 1), got {self.c1!r}")
         self.lr: Schedule | None = None
@@ -93,7 +93,7 @@ class GradientDescent(Optimizer):
                 raise ValueError("GradientDescent(lr) is required when line_search is None")
             self.lr = as_schedule(lr, "GradientDescent(lr)")
         elif lr is not None:
-            self.initial_step = min(positive_real(lr, "GradientDescent(lr)"), self.max_step)
+            self.initial_step = min(positive(lr, "GradientDescent(lr)"), self.max_step)
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         """wₖ₊₁ = wₖ − αₖ gₖ, with αₖ from the schedule or from a line search along −gₖ."""

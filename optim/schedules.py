@@ -8,13 +8,11 @@ speed. Each schedule is a small frozen object: it compares, prints and pickles.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from optim.checks import positive_int, positive_real
+from autograd_lite.checks import count, positive, real
 
 #: A step-size schedule: k ↦ γₖ, for k = 0, 1, 2, … optimiser steps.
 Schedule: TypeAlias = Callable[[int], float]
@@ -29,7 +27,7 @@ class constant:
     gamma: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma", positive_real(self.gamma, "constant(gamma)"))
+        object.__setattr__(self, "gamma", positive(self.gamma, "constant(gamma)"))
 
     def __call__(self, k: int) -> float:
         return self.gamma
@@ -42,7 +40,7 @@ class inverse_time:
     gamma0: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma0", positive_real(self.gamma0, "inverse_time(gamma0)"))
+        object.__setattr__(self, "gamma0", positive(self.gamma0, "inverse_time(gamma0)"))
 
     def __call__(self, k: int) -> float:
         return self.gamma0 / (k + 1)
@@ -60,9 +58,9 @@ class linear:
     steps: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", positive_real(self.start, "linear(start)"))
-        object.__setattr__(self, "end", positive_real(self.end, "linear(end)"))
-        object.__setattr__(self, "steps", positive_int(self.steps, "linear(steps)"))
+        object.__setattr__(self, "start", positive(self.start, "linear(start)"))
+        object.__setattr__(self, "end", positive(self.end, "linear(end)"))
+        object.__setattr__(self, "steps", count(self.steps, "linear(steps)"))
 
     def __call__(self, k: int) -> float:
         if k >= self.steps:
@@ -78,8 +76,8 @@ class exponential:
     rate: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma0", positive_real(self.gamma0, "exponential(gamma0)"))
-        rate = positive_real(self.rate, "exponential(rate)")
+        object.__setattr__(self, "gamma0", positive(self.gamma0, "exponential(gamma0)"))
+        rate = positive(self.rate, "exponential(rate)")
         if rate > 1.0:
             raise ValueError(f"exponential(rate) must be in (0, 1], got {rate!r}")
         object.__setattr__(self, "rate", rate)
@@ -92,19 +90,10 @@ def as_schedule(lr: object, where: str) -> Schedule:
     """``lr`` as a schedule: a number becomes :class:`constant`, a callable is kept."""
     if callable(lr):
         return lr
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(
-            f"{where} must be a number > 0 or a schedule k ↦ γₖ, got {type(lr).__name__}"
-        )
-    return constant(positive_real(lr, where))
+    real(lr, where, "a number > 0 or a schedule k ↦ γₖ")
+    return constant(positive(lr, where))
 
 
 def rate_at(schedule: Schedule, k: int, where: str) -> float:
     """γₖ from ``schedule``, checked: a schedule that returns 0, a negative or NaN is a bug."""
-    gamma: object = schedule(k)
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"{where}: the schedule returned {type(gamma).__name__} at step {k}")
-    value = float(gamma)
-    if not (math.isfinite(value) and value > 0.0):
-        raise ValueError(f"{where}: the schedule returned {value!r} at step {k} (must be > 0)")
-    return value
+    return positive(schedule(k), f"{where}: the schedule at step {k}")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from autograd_lite import Value
-from optim.checks import boolean, fraction
+from autograd_lite.checks import flag, fraction
 from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
 from optim.schedules import Rate, as_schedule, rate_at
 
@@ -51,7 +51,7 @@ class SGD(Optimizer):
         super().__init__(params)
         self.lr = as_schedule(lr, "SGD(lr)")
         self.momentum = fraction(momentum, "SGD(momentum)")
-        if boolean(nesterov, "SGD(nesterov)") and self.momentum == 0.0:
+        if flag(nesterov, "SGD(nesterov)") and self.momentum == 0.0:
             raise ValueError("SGD(nesterov=True) needs momentum > 0")
         self.nesterov = nesterov
 

@@ -1,6 +1,8 @@
 """The argument checks every package uses: the right exception, the argument named, clipped."""
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,7 +45,7 @@ def test_a_good_argument_comes_back_as_the_type_inside_uses(check, good, expecte
         (checks.integer, 2.0, TypeError),
         (checks.integer, False, TypeError),
         (checks.count, 0, ValueError),
-        (checks.seed, -1, ValueError),
+        (checks.seed, 1.5, TypeError),
         (checks.flag, 1, TypeError),
     ],
 )
@@ -67,3 +69,16 @@ def test_messages_clip_what_they_show() -> None:
     with pytest.raises(ValueError) as too_large:
         checks.count(-(10**100_000), "f(n)")
     assert len(str(too_large.value)) < 200 and "100000 digits" in str(too_large.value)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("optim",)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_module_writes_a_number_or_bool_check_of_its_own(package: str) -> None:
+    # One place for argument checks: a package calls autograd_lite.checks.
+    for path in sorted((ROOT / package).glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "isinstance(x, bool)" not in text and "numbers.Integral" not in text, path
+        assert not re.search(r"isinstance\(\w+, bool\) or not isinstance", text), path

@@ -61,16 +61,20 @@ def test_duplicate_parameters(make) -> None:
 @pytest.mark.parametrize(
     ("make", "error", "message"),
     [
-        (lambda: optim.SGD(params(), lr=0.0), ValueError, r"SGD\(lr\) must be a finite number > 0"),
+        (lambda: optim.SGD(params(), lr=0.0), ValueError, r"SGD\(lr\): expected a number > 0"),
         (lambda: optim.SGD(params(), lr=-1.0), ValueError, r"SGD\(lr\)"),
         (lambda: optim.SGD(params(), lr=math.nan), ValueError, r"SGD\(lr\)"),
         (lambda: optim.SGD(params(), lr=math.inf), ValueError, r"SGD\(lr\)"),
-        (lambda: optim.SGD(params(), lr="0.1"), TypeError, r"SGD\(lr\) must be a number"),
+        (
+            lambda: optim.SGD(params(), lr="0.1"),
+            TypeError,
+            r"SGD\(lr\): expected a number > 0 or a schedule",
+        ),
         (lambda: optim.SGD(params(), lr=True), TypeError, r"SGD\(lr\)"),
         (
             lambda: optim.SGD(params(), lr=0.1, momentum=1.0),
             ValueError,
-            r"SGD\(momentum\) .*\[0, 1\)",
+            r"SGD\(momentum\): .*\[0, 1\)",
         ),
         (lambda: optim.SGD(params(), lr=0.1, momentum=-0.1), ValueError, r"SGD\(momentum\)"),
         (lambda: optim.SGD(params(), lr=0.1, momentum="0.9"), TypeError, r"SGD\(momentum\)"),
@@ -89,7 +93,7 @@ def test_duplicate_parameters(make) -> None:
         (
             lambda: optim.Adam(params(), betas=(1.0, 0.999)),
             ValueError,
-            r"Adam\(betas\[0\]\) .*\[0, 1\)",
+            r"Adam\(betas\[0\]\): .*\[0, 1\)",
         ),
         (lambda: optim.Adam(params(), betas=(0.9, -0.1)), ValueError, r"Adam\(betas\[1\]\)"),
         (lambda: optim.Adam(params(), betas=(0.9, 1.5)), ValueError, r"Adam\(betas\[1\]\)"),
@@ -124,8 +128,12 @@ def test_duplicate_parameters(make) -> None:
         (lambda: optim.inverse_time("1"), TypeError, r"inverse_time\(gamma0\)"),
         (lambda: optim.linear(0.0, 0.1, 10), ValueError, r"linear\(start\)"),
         (lambda: optim.linear(1.0, -0.1, 10), ValueError, r"linear\(end\)"),
-        (lambda: optim.linear(1.0, 0.1, 0), ValueError, r"linear\(steps\) must be ≥ 1"),
-        (lambda: optim.linear(1.0, 0.1, 1.5), TypeError, r"linear\(steps\) must be an int"),
+        (
+            lambda: optim.linear(1.0, 0.1, 0),
+            ValueError,
+            r"linear\(steps\): expected an integer ≥ 1",
+        ),
+        (lambda: optim.linear(1.0, 0.1, 1.5), TypeError, r"linear\(steps\): expected an integer"),
         (
             lambda: optim.exponential(1.0, 1.5),
             ValueError,
@@ -133,10 +141,14 @@ def test_duplicate_parameters(make) -> None:
         ),
         (lambda: optim.exponential(1.0, 0.0), ValueError, r"exponential\(rate\)"),
         (lambda: optim.exponential(0.0, 0.5), ValueError, r"exponential\(gamma0\)"),
-        (lambda: optim.batches(0, 1), ValueError, r"batches\(n\) must be ≥ 1"),
-        (lambda: optim.batches(2.5, 1), TypeError, r"batches\(n\) must be an int"),
-        (lambda: optim.batches(4, 0), ValueError, r"batches\(batch_size\) must be ≥ 1"),
-        (lambda: optim.batches(4, None), TypeError, r"batches\(batch_size\) must be an int"),
+        (lambda: optim.batches(0, 1), ValueError, r"batches\(n\): expected an integer ≥ 1"),
+        (lambda: optim.batches(2.5, 1), TypeError, r"batches\(n\): expected an integer"),
+        (
+            lambda: optim.batches(4, 0),
+            ValueError,
+            r"batches\(batch_size\): expected an integer ≥ 1",
+        ),
+        (lambda: optim.batches(4, None), TypeError, r"batches\(batch_size\): expected an integer"),
         (lambda: optim.batches(4, 2, shuffle="yes"), TypeError, r"batches\(shuffle\)"),
         (lambda: optim.batches(4, 2, seed="x"), TypeError, r"batches\(seed\)"),
         (
@@ -158,11 +170,15 @@ def test_a_bad_schedule_is_caught_at_the_step_that_uses_it() -> None:
     opt = optim.SGD([w], lr=lambda k: 0.1 if k < 2 else 0.0)
     opt.step()
     opt.step()
-    with pytest.raises(ValueError, match=r"SGD\(lr\): the schedule returned 0.0 at step 2"):
+    with pytest.raises(
+        ValueError, match=r"SGD\(lr\): the schedule at step 2: expected a number > 0, got 0.0"
+    ):
         opt.step()
     assert w.data == pytest.approx(0.8) and opt.step_count == 2
     opt = optim.Adam([w], lr=lambda k: "fast")
-    with pytest.raises(TypeError, match=r"Adam\(lr\): the schedule returned str at step 0"):
+    with pytest.raises(
+        TypeError, match=r"Adam\(lr\): the schedule at step 0: expected a real number, got str"
+    ):
         opt.step()
 
 
@@ -214,16 +230,16 @@ def _fit(**overrides):
             ValueError,
             r"fit\(optimizer\): none of its parameters",
         ),
-        ({"epochs": 0}, ValueError, r"fit\(epochs\) must be ≥ 1"),
-        ({"epochs": 2.0}, TypeError, r"fit\(epochs\) must be an int"),
-        ({"batch_size": 0}, ValueError, r"fit\(batch_size\) must be ≥ 1"),
-        ({"batch_size": "all"}, TypeError, r"fit\(batch_size\) must be an int"),
+        ({"epochs": 0}, ValueError, r"fit\(epochs\): expected an integer ≥ 1"),
+        ({"epochs": 2.0}, TypeError, r"fit\(epochs\): expected an integer"),
+        ({"batch_size": 0}, ValueError, r"fit\(batch_size\): expected an integer ≥ 1"),
+        ({"batch_size": "all"}, TypeError, r"fit\(batch_size\): expected an integer"),
         ({"regularization": 1e-4}, TypeError, r"fit\(regularization\) must be callable"),
-        ({"tol": 0.0}, ValueError, r"fit\(tol\) must be a finite number > 0"),
+        ({"tol": 0.0}, ValueError, r"fit\(tol\): expected a number > 0"),
         ({"tol": -1e-6}, ValueError, r"fit\(tol\)"),
         ({"tol": "small"}, TypeError, r"fit\(tol\)"),
-        ({"seed": 1.5}, TypeError, r"fit\(seed\) must be an int or None"),
-        ({"progress": "yes"}, TypeError, r"fit\(progress\) must be a bool"),
+        ({"seed": 1.5}, TypeError, r"fit\(seed\): expected an integer"),
+        ({"progress": "yes"}, TypeError, r"fit\(progress\): expected True or False"),
         ({"callbacks": print}, TypeError, r"fit\(callbacks\) must be an iterable of callables"),
         ({"callbacks": [print, 3]}, TypeError, r"fit\(callbacks\[1\]\) must be callable"),
         (
@@ -231,7 +247,11 @@ def _fit(**overrides):
             TypeError,
             r"fit\(loss\): loss\(model\(X\[0\]\), Y\[0\]\) returned float",
         ),
-        ({"regularization": lambda m: "big"}, TypeError, r"fit\(regularization\): returned str"),
+        (
+            {"regularization": lambda m: "big"},
+            TypeError,
+            r"fit\(regularization\) returned: expected a Value, got str",
+        ),
     ],
 )
 def test_bad_fit_arguments(overrides, error, message) -> None:
