@@ -6,33 +6,55 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 # Root installs Debian packages directly; anyone else goes through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Set-up is quiet unless it fails: each step's output (pip's, apt's) goes to this log, which
+# is shown when the step fails and otherwise holds the latest step's output.
+# (pip's --quiet still passes on what the build backend prints, such as setuptools' banner
+# about editable installs, so only redirecting the output silences it.)
+LOG    := $(VENV)/setup.log
+comma  := ,
+
+# quietly(what, command): run command with its output in $(LOG); on failure show the log.
+quietly = @echo "$(1) (log: $(LOG))"; \
+  { $(2); } >$(LOG) 2>&1 || { status=$$?; cat $(LOG); \
+  echo "set-up failed while $(1), exit status $$status; the log above is in $(LOG)"; \
+  exit $$status; }
 
 .PHONY: demo test bench dot clean
 
 # The installed stamp is remade whenever pyproject.toml changes.
 $(VENV)/.installed-dev: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(call quietly,installing autograd-lite and its test tools into $(VENV),\
+	  $(PY) -m pip install --upgrade pip && $(PY) -m pip install -e '.[dev]')
 	@touch $@
 
 $(VENV)/.installed-examples: $(VENV)/.installed-dev
-	$(PY) -m pip install --quiet -e '.[dev,examples]'
+	$(call quietly,installing the examples' matplotlib,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples]')
 	@touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed-examples
-	$(PY) -m pip install --quiet -e '.[dev,examples,bench]'
-	$(PY) -m pip install --quiet 'torch==2.13.0' || echo "PyTorch not installed: its rows are left out"
+	$(call quietly,installing micrograd for the benchmark,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)bench]')
+	@$(PY) -m pip install -e '.[dev,examples,bench,torch]' >>$(LOG) 2>&1 \
+	  || echo "PyTorch not installed: its rows are left out (see $(LOG))"
+	@touch $@
+
+# PyTorch for the cross-checks (tests that use it skip without it); CI installs it.
+$(VENV)/.installed-torch: $(VENV)/.installed-examples
+	$(call quietly,installing PyTorch for the cross-checks,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)torch]')
 	@touch $@
 
 # Graphviz's `dot` renders the pictures; Debian's package provides it.
 dot:
-	@command -v dot >/dev/null 2>&1 || { \
-	  echo "installing Debian's graphviz package for the dot binary"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz >/dev/null; }
+	@command -v dot >/dev/null 2>&1 || { mkdir -p $(VENV); \
+	  echo "installing Debian's graphviz package for the dot binary (log: $(LOG))"; \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; } >$(LOG) 2>&1 \
+	  || { cat $(LOG); echo "installing graphviz failed; the log above is in $(LOG)"; exit 1; }; }
 
 demo: $(VENV)/.installed-examples dot
-	$(PY) examples/demo.py
+	@$(PY) examples/demo.py
 
 test: $(VENV)/.installed-examples dot
 	$(PY) -m pytest -q
@@ -41,7 +63,7 @@ test: $(VENV)/.installed-examples dot
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.installed-bench
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Where the time of a moons step goes: autograd-lite on micrograd's graph, phase by phase.
 
-    python bench/phases.py             # best of 7 samples per phase
-    python bench/phases.py --quick     # tiny sizes: checks that the script still runs
+    python -m bench.phases             # best of 7 samples per phase
+    python -m bench.phases --quick     # tiny sizes: checks that the script still runs
 
 Each phase is timed on its own with the cyclic garbage collector off, then the whole step is
 timed with the collector on and off: the difference is what the collector costs the step.
@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import workloads
 
 from autograd_lite import Value, topological_order
+from bench import workloads
 
 PHASES = ("build the graph", "topological sort", "backward (sort included)", "free the graph")
 

@@ -1,7 +1,7 @@
 """Benchmark autograd-lite against micrograd, PyTorch (scalar tensors) and NumPy, side by side.
 
-    python bench/run.py            # the full run (a few minutes); writes bench/RESULTS.md
-    python bench/run.py --quick    # tiny sizes, seconds: checks that the benchmark still runs
+    python -m bench.run            # the full run (a few minutes); writes bench/RESULTS.md
+    python -m bench.run --quick    # tiny sizes, seconds: checks that the benchmark still runs
 
 Engines run interleaved, round by round, in one process, so a noisy neighbour slows them all
 alike. Every engine starts from the same parameters, and results must agree to 1e-9 before
@@ -38,12 +38,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import workloads
-from tape import TapeValue
-
 from autograd_lite import Value, topological_order
+from bench import workloads
+from bench.tape import TapeValue
 
 TOLERANCE = 1e-9
 TAPE = "minimal slotted tape (yardstick, bench/tape.py)"
@@ -298,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     bytes_per_link, freed = memory(10_000 if not args.quick else 1_000)
     report = (
         "# Benchmark results\n\n"
-        f"`python bench/run.py{' --quick' if args.quick else ''}`, {args.rounds} interleaved "
+        f"`python -m bench.run{' --quick' if args.quick else ''}`, {args.rounds} interleaved "
         f"rounds; times include collecting each sample's garbage. A unit is a node of micrograd's "
         f"graph of the step ({rows[0].nodes:,} nodes) for the moons step, a link for the chain."
         f"\n\n{machine()}\n\n"

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from examples.datasets import make_moons
+from examples._data import make_moons
 
 ALPHA = 1e-4  # the weight of the L2 term 1e-4·Σp² in micrograd's demo
 LEARNING_RATE = 0.1

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from datasets import FOUR_POINTS_X, FOUR_POINTS_Y, FloatArray
 from matplotlib.figure import Figure
-from output import figure, parser, positive_int, save
 
 import optim
 from autograd_lite import Value
+
+from _data import FOUR_POINTS_X, FOUR_POINTS_Y, FloatArray
+from _output import figure, parser, positive_int, save
 
 #: ‖∇E(w)‖₂ below this counts as the notes' ‖∇E‖₂ = 0.
 TOL = 1e-8

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from datasets import IRIS_CLASSES, IRIS_FEATURES, FloatArray, IntArray, load_iris, stratified_split
 from matplotlib.figure import Figure
-from output import figure, parser, positive_int, save, training_curves
 
 import nn
 import optim
 from autograd_lite import no_grad
+
+from _data import IRIS_CLASSES, IRIS_FEATURES, FloatArray, IntArray, load_iris, stratified_split
+from _output import figure, parser, positive_int, save, training_curves
 
 
 def predict(mlp: nn.MLP, Z: FloatArray) -> IntArray:

@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from datasets import FloatArray, make_moons
 from matplotlib.figure import Figure
-from output import figure, parser, positive_int, save, training_curves
 
 import nn
 import optim
 from autograd_lite import Value, no_grad
+
+from _data import FloatArray, make_moons
+from _output import figure, parser, positive_int, save, training_curves
 
 
 def scores(mlp: nn.MLP, X: FloatArray) -> FloatArray:

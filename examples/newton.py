@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from datasets import FloatArray
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from output import figure, parser, positive_int, save
 
 import optim
 from autograd_lite import Value, grad
+
+from _data import FloatArray
+from _output import figure, parser, positive_int, save
 
 
 def rosenbrock(w: Sequence[Value]) -> Value:

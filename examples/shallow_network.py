@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from output import parser, positive_int
 
 import nn
 from autograd_lite import Value, render_graph
 from nn.reference import LossName, backprop, compare, graph_backprop
+
+from _output import parser, positive_int
 
 
 def name_parameters(mlp: nn.MLP) -> None:

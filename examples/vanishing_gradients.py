@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from datasets import FloatArray
 from matplotlib.figure import Figure
-from output import figure, parser, positive_int, save
 
 import nn
+
+from _data import FloatArray
+from _output import figure, parser, positive_int, save
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 

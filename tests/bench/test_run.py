@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
+        [sys.executable, "-m", "bench.run", "--quick", "--out", str(out)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
@@ -27,7 +28,8 @@ def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
 
 def test_quick_phase_profile_runs() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "phases.py"), "--quick"],
+        [sys.executable, "-m", "bench.phases", "--quick"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,

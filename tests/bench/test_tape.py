@@ -1,16 +1,11 @@
 """The benchmark's yardstick computes what autograd-lite computes, or its times mean nothing."""
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-from tape import TapeValue
-
 from autograd_lite import Value, grad
+from bench.tape import TapeValue
 
 
 def program(make: Any, x0: float, w0: float) -> tuple[Any, Any, Any]:

@@ -150,10 +150,8 @@ def test_vanishing_gradients(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def datasets(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.syspath_prepend(str(EXAMPLES))
-    monkeypatch.delitem(sys.modules, "datasets", raising=False)
-    return importlib.import_module("datasets")
+def datasets() -> ModuleType:
+    return importlib.import_module("examples._data")
 
 
 def test_make_moons(datasets: ModuleType) -> None:
