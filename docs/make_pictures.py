@@ -1,4 +1,4 @@
-"""Remake the pictures of docs/rendering.md:  .venv/bin/python docs/make_pictures.py
+"""Remake the graph pictures of README.md:  .venv/bin/python docs/make_pictures.py
 
 Writes each picture as SVG (for the web) and PNG (for viewers that show no SVG) into docs/.
 Needs Graphviz's ``dot`` (``make dot``).
