@@ -86,6 +86,21 @@ def test_four_points(tmp_path: Path) -> None:
         assert error < start, row  # every method has gone downhill from w⁰
 
 
+def without_dot(tmp_path: Path) -> dict[str, str]:
+    """The environment with PATH an empty folder: no dot (python is run by absolute path)."""
+    (tmp_path / "bin").mkdir()
+    return {**os.environ, "PATH": str(tmp_path / "bin")}
+
+
+def test_shallow_network_without_dot_prints_its_tables_and_a_note(tmp_path: Path) -> None:
+    out = run("shallow_network.py", tmp_path / "out", env=without_dot(tmp_path))
+    assert len(re.findall("largest [|]engine − formulas[|] per layer", out)) == 2
+    notes = [line for line in out.splitlines() if "Graphviz" in line]
+    assert len(notes) == 1 and "apt-get install graphviz, or make dot" in notes[0], out
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 def test_shallow_network(tmp_path: Path) -> None:
     out = run("shallow_network.py", tmp_path)
     for name in ("shallow_network_graph.png", "shallow_network_grads.png"):
@@ -126,9 +141,7 @@ def test_demo_runs_the_moons_example_and_draws_the_network(tmp_path: Path) -> No
 
 
 def test_demo_runs_without_dot_and_says_how_to_get_the_picture(tmp_path: Path) -> None:
-    no_dot = tmp_path / "bin"  # PATH is this empty folder; python is run by absolute path
-    no_dot.mkdir()
-    out = run("demo.py", tmp_path / "out", *DEMO_ARGS, env={**os.environ, "PATH": str(no_dot)})
+    out = run("demo.py", tmp_path / "out", *DEMO_ARGS, env=without_dot(tmp_path))
     notes = [line for line in out.splitlines() if "Graphviz" in line]
     assert len(notes) == 1, out
     assert "moons_network.svg" in notes[0] and "apt-get install graphviz" in notes[0]
