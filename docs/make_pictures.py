@@ -1,13 +1,25 @@
-"""Remake the graph pictures of README.md:  .venv/bin/python docs/make_pictures.py
+"""Remake every picture the README shows:  .venv/bin/python docs/make_pictures.py [NAME ...]
 
-Writes each picture as SVG (for the web) and PNG (for viewers that show no SVG) into docs/.
-Needs Graphviz's ``dot`` (``make dot``).
+Two kinds, all written into docs/ (or ``--into DIR``):
+
+* the drawings of graphs and networks (``neuron``, ``vanishing_gradients``, ``mlp_weights``,
+  ``mlp_grads``), made here, each as SVG (for the web) and PNG (for viewers that show no SVG);
+* the examples' figures, ``example_<picture>``: each example runs as a user runs it,
+  ``python examples/NAME.py --out <temporary folder>`` with its defaults, and the pictures the
+  README shows are copied from there (:data:`EXAMPLES` says which).
+
+With names (``neuron.svg``, ``example_newton.png``, ...) only the pictures that produce them
+are remade. Needs the examples extra (matplotlib) and Graphviz's ``dot`` (``make dot``).
 """
 
 from __future__ import annotations
 
+import argparse
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nn
@@ -15,18 +27,29 @@ from autograd_lite import Value, render_graph, sigmoid
 from autograd_lite.render import write_atomically
 
 DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+SUFFIXES = (".svg", ".png")
+# For each example, the pictures it writes that the README shows (as docs/example_<picture>).
+EXAMPLES = {
+    "four_points": ["four_points.png"],
+    "iris": ["iris_confusion.png"],
+    "moons": ["moons_boundary.png", "moons_loss.png"],
+    "newton": ["newton.png"],
+    "shallow_network": ["shallow_network_grads.png"],
+    "vanishing_gradients": ["vanishing_gradients.png"],
+}
 
 
-def neuron() -> None:
+def neuron(stem: Path) -> None:
     """The neuron of the course notes, drawn by the command line exactly as a user would."""
     argv = ["graph", "tanh(w1*x1 + w2*x2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1"]
     argv += ["b=6.8813735870195432"]
-    for suffix in (".svg", ".png"):
-        command = [sys.executable, "-m", "autograd_lite", *argv, "-o", f"neuron{suffix}"]
-        subprocess.run(command, cwd=DOCS, check=True, stdout=subprocess.DEVNULL)
+    for suffix in SUFFIXES:
+        command = [sys.executable, "-m", "autograd_lite", *argv, "-o", f"{stem}{suffix}"]
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
-def vanishing() -> None:
+def vanishing(stem: Path) -> None:
     """A chain of four sigmoid units, h ← σ(w·h + b), coloured by log₁₀|grad|, top to bottom.
 
     σ′ ≤ 1/4, so each unit scales the gradient flowing back by at most w/4: the parameters of
@@ -39,31 +62,76 @@ def vanishing() -> None:
     loss = (h - 1.0) ** 2
     loss.label = "loss"
     loss.backward()
-    for suffix in (".svg", ".png"):
-        render_graph(loss, DOCS / f"vanishing_gradients{suffix}", color_by="grad", rankdir="TB")
+    for suffix in SUFFIXES:
+        render_graph(loss, f"{stem}{suffix}", color_by="grad", rankdir="TB")
 
 
-def network() -> None:
-    """A 3 → 4 → 4 → 1 tanh MLP after twenty steps of gradient descent on four examples."""
-    mlp = nn.MLP(3, [4, 4, 1], activation="tanh", seed=1)
-    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
-    ys = [1.0, -1.0, -1.0, 1.0]
-    for _ in range(20):
-        mlp.zero_grad()
-        loss: Value | float = 0.0
-        for x, y in zip(xs, ys):
-            loss = loss + (mlp(x)[0] - y) ** 2
-        assert isinstance(loss, Value)
-        loss.backward()
-        for p in mlp.parameters():
-            p.data -= 0.05 * p.grad
-    for show, name in (("weights", "mlp_weights"), ("grads", "mlp_grads")):
+def network(show: str) -> Callable[[Path], None]:
+    """A 3 → 4 → 4 → 1 tanh MLP after twenty steps of gradient descent on four examples,
+    edges by ``show`` (weights or their gradients on the four examples)."""
+
+    def draw(stem: Path) -> None:
+        mlp = nn.MLP(3, [4, 4, 1], activation="tanh", seed=1)
+        xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+        ys = [1.0, -1.0, -1.0, 1.0]
+        for _ in range(20):
+            mlp.zero_grad()
+            loss: Value | float = 0.0
+            for x, y in zip(xs, ys):
+                loss = loss + (mlp(x)[0] - y) ** 2
+            assert isinstance(loss, Value)
+            loss.backward()
+            for p in mlp.parameters():
+                p.data -= 0.05 * p.grad
         dot = nn.draw_network(mlp, show=show)  # type: ignore[arg-type]
-        for fmt in ("svg", "png"):
-            write_atomically(DOCS / f"{name}.{fmt}", dot.pipe(format=fmt))
+        for suffix in SUFFIXES:
+            write_atomically(Path(f"{stem}{suffix}"), dot.pipe(format=suffix[1:]))
+
+    return draw
+
+
+DRAWINGS: dict[str, Callable[[Path], None]] = {
+    "neuron": neuron,
+    "vanishing_gradients": vanishing,
+    "mlp_weights": network("weights"),
+    "mlp_grads": network("grads"),
+}
+
+
+def outputs() -> list[str]:
+    """The file names of every picture this script writes."""
+    drawn = [stem + suffix for stem in DRAWINGS for suffix in SUFFIXES]
+    return drawn + [f"example_{p}" for pictures in EXAMPLES.values() for p in pictures]
+
+
+def run_example(name: str, pictures: Sequence[str], into: Path) -> None:
+    """Run ``examples/<name>.py`` with its defaults; copy ``pictures`` as ``example_<p>``."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, str(ROOT / "examples" / f"{name}.py"), "--out", out]
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        for picture in pictures:
+            shutil.copyfile(Path(out) / picture, into / f"example_{picture}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    cli.add_argument("names", nargs="*", metavar="NAME", help="only these pictures (file names)")
+    cli.add_argument("--into", type=Path, default=DOCS, help="the folder (default: docs/)")
+    args = cli.parse_args(argv)
+    unknown = sorted(set(args.names) - set(outputs()))
+    if unknown:
+        cli.error(f"no such picture: {', '.join(unknown)} (choose from {', '.join(outputs())})")
+    wanted = set(args.names or outputs())
+    args.into.mkdir(parents=True, exist_ok=True)
+    into = args.into.resolve()  # the neuron's command line runs from the repository's root
+    for stem, draw in DRAWINGS.items():
+        if wanted & {stem + suffix for suffix in SUFFIXES}:
+            draw(into / stem)
+    for name, pictures in EXAMPLES.items():
+        if wanted & {f"example_{p}" for p in pictures}:
+            run_example(name, pictures, into)
+    print(f"pictures in {args.into}: {', '.join(sorted(wanted))}")
 
 
 if __name__ == "__main__":
-    neuron()
-    vanishing()
-    network()
+    main()

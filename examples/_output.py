@@ -1,11 +1,14 @@
 """What every example shares about its output: the ``--out`` option, the folder, the figures.
 
-Figures are drawn on matplotlib's Agg backend (no display needed) and saved as PNG.
+Figures are drawn on matplotlib's Agg backend (no display needed) and saved as PNG. Pictures of
+graphs and networks need Graphviz's ``dot``; without it an example skips them with a note that
+says how to get it, and does everything else.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,6 +17,11 @@ import matplotlib
 matplotlib.use("Agg")  # before anything imports pyplot: the examples never open a window
 
 from matplotlib.figure import Figure
+
+import nn
+from autograd_lite.render import write_atomically
+
+GET_DOT = "apt-get install graphviz, or make dot"
 
 
 def parser(description: str | None) -> argparse.ArgumentParser:
@@ -43,13 +51,41 @@ def figure(width: float = 6.4, height: float = 4.8, *, columns: int = 1) -> Figu
     return Figure(figsize=(width * columns, height), layout="constrained")
 
 
-def save(out: Path, figures: Mapping[str, Figure]) -> list[Path]:
-    """Write each figure to ``out/name`` (creating the folder), say where, return the paths."""
+def have_dot(skipped: str) -> bool:
+    """Whether Graphviz's ``dot`` is on PATH; if not, say in one line what is ``skipped``."""
+    if shutil.which("dot") is not None:
+        return True
+    print(f"no {skipped}: it needs Graphviz's dot, which is not on PATH ({GET_DOT})")
+    return False
+
+
+def network_pictures(mlp: nn.MLP, out: Path, name: str) -> list[Path]:
+    """Draw ``mlp`` by weight (:func:`nn.draw_network`) as ``out/name.svg`` and ``.png``.
+
+    Returns the paths written: none, after a one-line note, when ``dot`` is missing.
+    """
+    if not have_dot(f"picture of the network ({out / name}.svg)"):
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    network = nn.draw_network(mlp, show="weights")
+    paths = [out / f"{name}.{fmt}" for fmt in ("svg", "png")]
+    for path in paths:
+        write_atomically(path, network.pipe(format=path.suffix[1:]))
+    return paths
+
+
+def save(out: Path, figures: Mapping[str, Figure], also: Sequence[Path] = ()) -> list[Path]:
+    """Write each figure to ``out/name`` (creating the folder), say where, return the paths.
+
+    ``also`` are pictures written already (such as :func:`network_pictures`'), named after
+    the figures in the same line.
+    """
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, fig in figures.items():
         fig.savefig(out / name, dpi=120)
         paths.append(out / name)
+    paths.extend(also)
     print(f"picture{'s' if len(paths) > 1 else ''}: " + ", ".join(str(p) for p in paths))
     return paths
 

@@ -7,7 +7,7 @@ s(x) is its single linear output and the predicted class is sign s(x). Training 
 
 by full-batch SGD, w ← w − γₖ ∇L(w), with γₖ decaying linearly from 1.0 to 0.1 over the
 epochs (``optim.linear(1.0, 0.1, epochs)``). Writes the decision boundary and the training
-curves.
+curves; ``main(draw_network=True)`` (the demo) also draws the trained network by weight.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import optim
 from autograd_lite import Value, no_grad
 
 from _data import FloatArray, make_moons
-from _output import figure, parser, positive_int, save, training_curves
+from _output import figure, network_pictures, parser, positive_int, save, training_curves
 
 
 def scores(mlp: nn.MLP, X: FloatArray) -> FloatArray:
@@ -73,8 +73,12 @@ def boundary_figure(mlp: nn.MLP, X: FloatArray, y: FloatArray, grid: int, title:
     return fig
 
 
-def main(argv: Sequence[str] | None = None) -> list[Path]:
-    """Train, print the results, write the pictures; return their paths."""
+def main(argv: Sequence[str] | None = None, *, draw_network: bool = False) -> list[Path]:
+    """Train, print the results, write the pictures; return their paths.
+
+    With ``draw_network`` also ``moons_network.svg`` and ``.png``, the trained MLP with its
+    edges sized by weight (skipped, with a note, where Graphviz's ``dot`` is missing).
+    """
     args = arguments(argv)
     X, y = make_moons(args.samples, noise=args.noise, seed=args.seed)
     mlp = nn.MLP(2, [args.hidden, args.hidden, 1], "relu", seed=args.seed)
@@ -104,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
 
     shape = f"2-{args.hidden}-{args.hidden}-1 ReLU MLP"
     curves = {"training accuracy": accuracies}
+    drawn = network_pictures(mlp, args.out, "moons_network") if draw_network else []
     paths = save(
         args.out,
         {
@@ -112,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
             ),
             "moons_loss.png": training_curves(history.loss, curves, f"{shape} on the two moons"),
         },
+        also=drawn,
     )
     if history.interrupted:
         raise SystemExit(130)  # results and pictures are out; still say it was cut short

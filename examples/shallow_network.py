@@ -24,7 +24,7 @@ import nn
 from autograd_lite import Value, render_graph
 from nn.reference import LossName, backprop, compare, graph_backprop
 
-from _output import parser, positive_int
+from _output import have_dot, parser, positive_int
 
 
 def name_parameters(mlp: nn.MLP) -> None:
@@ -76,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
         print_gradients(mlp, X, targets[task], task, args.lam)
 
     # One sample's loss ℓ = −log f_y(x) as a graph, each Value coloured by log₁₀|∂ℓ/∂v|.
+    if not have_dot(f"graph of one sample's loss, nor picture of the network (in {args.out})"):
+        return []
     mlp = networks["classification"]
     x = [Value(float(v), f"x{j}") for j, v in enumerate(X[0], start=1)]
     y = int(targets["classification"][0])

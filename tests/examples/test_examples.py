@@ -8,9 +8,12 @@ few iterations, the sigmoid's gradients vanish.
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -32,10 +35,11 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 pytest.importorskip("matplotlib")  # the examples extra
 
 
-def run(script: str, out: Path, *args: str) -> str:
+def run(script: str, out: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     """Run ``python examples/<script> --out <out> <args>`` and return what it printed."""
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / script), "--out", str(out), *args],
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -82,6 +86,21 @@ def test_four_points(tmp_path: Path) -> None:
         assert error < start, row  # every method has gone downhill from w⁰
 
 
+def without_dot(tmp_path: Path) -> dict[str, str]:
+    """The environment with PATH an empty folder: no dot (python is run by absolute path)."""
+    (tmp_path / "bin").mkdir()
+    return {**os.environ, "PATH": str(tmp_path / "bin")}
+
+
+def test_shallow_network_without_dot_prints_its_tables_and_a_note(tmp_path: Path) -> None:
+    out = run("shallow_network.py", tmp_path / "out", env=without_dot(tmp_path))
+    assert len(re.findall("largest [|]engine − formulas[|] per layer", out)) == 2
+    notes = [line for line in out.splitlines() if "Graphviz" in line]
+    assert len(notes) == 1 and "apt-get install graphviz, or make dot" in notes[0], out
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 def test_shallow_network(tmp_path: Path) -> None:
     out = run("shallow_network.py", tmp_path)
     for name in ("shallow_network_graph.png", "shallow_network_grads.png"):
@@ -105,11 +124,32 @@ def test_moons_learns(tmp_path: Path) -> None:
     assert number_after("training accuracy:", out) >= 85.0
 
 
-def test_demo_runs_the_moons_example(tmp_path: Path) -> None:
-    out = run("demo.py", tmp_path, "--samples", "20", "--epochs", "5", "--hidden", "4")
+DEMO_ARGS = ("--samples", "20", "--epochs", "5", "--hidden", "4")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_demo_runs_the_moons_example_and_draws_the_network(tmp_path: Path) -> None:
+    out = run("demo.py", tmp_path, *DEMO_ARGS)
     assert "two moons: 20 points" in out
-    assert f"pictures: {tmp_path / 'moons_boundary.png'}, {tmp_path / 'moons_loss.png'}" in out
+    pictures = ["moons_boundary.png", "moons_loss.png", "moons_network.svg", "moons_network.png"]
+    assert "pictures: " + ", ".join(str(tmp_path / name) for name in pictures) in out
     assert_png(tmp_path / "moons_boundary.png")
+    assert_png(tmp_path / "moons_network.png")
+    svg = (tmp_path / "moons_network.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "hidden layer 1" in svg
+    assert "Graphviz" not in out  # no note when dot is there
+
+
+def test_demo_runs_without_dot_and_says_how_to_get_the_picture(tmp_path: Path) -> None:
+    out = run("demo.py", tmp_path / "out", *DEMO_ARGS, env=without_dot(tmp_path))
+    notes = [line for line in out.splitlines() if "Graphviz" in line]
+    assert len(notes) == 1, out
+    assert "moons_network.svg" in notes[0] and "apt-get install graphviz" in notes[0]
+    assert "make dot" in notes[0]
+    pictures = ["moons_boundary.png", "moons_loss.png"]
+    assert "pictures: " + ", ".join(str(tmp_path / "out" / name) for name in pictures) + "\n" in out
+    assert_png(tmp_path / "out" / "moons_boundary.png")
+    assert not list((tmp_path / "out").glob("moons_network*"))
 
 
 def test_iris_reaches_90_percent_on_the_test_set(tmp_path: Path) -> None:
