@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
+from autograd_lite.checks import shown
 from autograd_lite.render import FORMATS, DotNotFoundError, render_graph
 from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 
@@ -122,7 +123,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but an error is a :class:`UsageError` (one line, exit 2) instead of sys.exit."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see {self.prog} --help)")
+        # argparse quotes what was typed ("invalid choice: '...'"): clip it like our messages.
+        raise UsageError(f"{_clip(message, 300)} (see {self.prog} --help)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    print(f"autograd-lite: error: {' '.join(message.split())}", file=sys.stderr)
+    # The net under every message: whatever echoed input slipped through stays one short line.
+    print(f"autograd-lite: error: {_clip(message, 500)}", file=sys.stderr)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -187,7 +190,8 @@ def _graph(args: argparse.Namespace) -> int:
         suffix = Path(args.output).suffix.lower()
         if suffix not in FORMATS:
             raise UsageError(
-                f"-o {args.output}: unknown output format {suffix or '(no suffix)'}; "
+                f"-o {_echo(args.output)}: unknown output format "
+                f"{_echo(suffix) if suffix else '(no suffix)'}; "
                 f"use one of {' '.join(FORMATS)}"
             )
     variables = parse_assignments(args.at)
@@ -196,20 +200,24 @@ def _graph(args: argparse.Namespace) -> int:
     try:
         result = evaluate(tree, values)
     except ArithmeticError as error:  # DomainError is a ValueError, and is caught below
-        raise UsageError(f"{args.expression!r}: {error}") from None
+        raise UsageError(f"{_echo(args.expression)}: {error}") from None
     except ValueError as error:
         raise UsageError(str(error)) from None
     if not isinstance(result, Value):
-        raise UsageError(f"{args.expression!r} has no variables: there is nothing to differentiate")
+        raise UsageError(
+            f"{_echo(args.expression)} has no variables: there is nothing to differentiate"
+        )
     unused = [name for name in values if name not in _names(tree)]
     if unused:
-        raise UsageError(f"--at {unused[0]}: {unused[0]} does not appear in the expression")
+        raise UsageError(
+            f"--at {_echo(unused[0])}: this variable does not appear in the expression"
+        )
     if not result.label:
         result.label = "out"
     try:
         result.backward()
     except ArithmeticError as error:
-        raise UsageError(f"backward through {args.expression!r}: {error}") from None
+        raise UsageError(f"backward through {_echo(args.expression)}: {error}") from None
     except ValueError as error:
         raise UsageError(str(error)) from None
 
@@ -237,17 +245,17 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals or not name.isidentifier():
-            raise UsageError(f"--at {item!r}: expected NAME=VALUE with NAME a variable name")
+            raise UsageError(f"--at {_echo(item)}: expected NAME=VALUE with NAME a variable name")
         if name in FUNCTIONS:
-            raise UsageError(f"--at {item!r}: {name} is a function, not a variable name")
+            raise UsageError(f"--at {_echo(item)}: {name} is a function, not a variable name")
         if name in variables:
-            raise UsageError(f"--at {item!r}: {name} is given twice")
+            raise UsageError(f"--at {_echo(item)}: this variable is given twice")
         try:
             x = float(text)
         except ValueError:
-            raise UsageError(f"--at {item!r}: {text.strip()!r} is not a number") from None
+            raise UsageError(f"--at {_echo(item)}: the value is not a number") from None
         if not math.isfinite(x):
-            raise UsageError(f"--at {item!r}: the value must be a finite number")
+            raise UsageError(f"--at {_echo(item)}: the value must be a finite number")
         variables[name] = x
     return variables
 
@@ -324,6 +332,11 @@ def _refuse(what: str, node: ast.AST, source: str) -> NoReturn:
     raise UsageError(f"not allowed: {what}{where}; see --help for the expression grammar")
 
 
+def _echo(text: str) -> str:
+    """What a message shows of something the user typed: quoted, one line, clipped."""
+    return shown(" ".join(text.split()))
+
+
 def _clip(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -356,7 +369,7 @@ def evaluate(tree: ast.Expression, values: dict[str, Value]) -> Value | float:
                 raise UsageError(f"{node.id} is a function: call it, as in {node.id}(x)")
             if node.id not in values:
                 raise UsageError(
-                    f"unknown variable {node.id!r}: give its value with --at {node.id}=VALUE"
+                    f"unknown variable {_echo(node.id)}: give its value with --at NAME=VALUE"
                 )
             results.append(values[node.id])
         elif not children_done:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -226,14 +227,14 @@ def test_expressions_are_parsed_to_a_tree_and_never_compiled_or_evaluated(
     ("argv", "message"),
     [
         (["x", "--at", "x"], "--at 'x': expected NAME=VALUE"),
-        (["x", "--at", "x=one"], "--at 'x=one': 'one' is not a number"),
+        (["x", "--at", "x=one"], "--at 'x=one': the value is not a number"),
         (["x", "--at", "x=nan"], "the value must be a finite number"),
         (["x", "--at", "1x=2"], "expected NAME=VALUE with NAME a variable name"),
-        (["x", "--at", "x=1", "x=2"], "x is given twice"),
-        (["x", "--at", "x=1", "y=2"], "--at y: y does not appear in the expression"),
+        (["x", "--at", "x=1", "x=2"], "--at 'x=2': this variable is given twice"),
+        (["x", "--at", "x=1", "y=2"], "--at 'y': this variable does not appear in the expression"),
         (["x", "--at", "exp=1"], "exp is a function"),
         (["2 + 3"], "has no variables"),
-        (["x", "--at", "x=1", "-o", "g.jpeg"], "unknown output format .jpeg"),
+        (["x", "--at", "x=1", "-o", "g.jpeg"], "unknown output format '.jpeg'"),
         (["x*x*x", "--at", "x=1", "-o", "g.dot", "--max-nodes", "2"], "--max-nodes"),
         (["x", "--at", "x=1", "--rankdir", "up"], "invalid choice: 'up'"),
         ([], "the following arguments are required"),
@@ -272,3 +273,35 @@ def test_deep_left_nested_sum_is_evaluated_iteratively(capsys: pytest.CaptureFix
     rows = table(capsys.readouterr().out)
     assert rows["x"] == (0.5, float(n))
     assert math.isfinite(rows["x"][1])
+
+
+LONG = "9" * 100_000
+LONG_NAME = "v" * 5000
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["x", "--at", f"x={LONG}"],
+        ["x", "--at", f"x=1{LONG}z"],
+        ["x", "--at", f"x=1 {LONG_NAME}"],
+        ["x", "--at", f"{LONG_NAME}"],
+        ["x", "--at", "x=1", f"{LONG_NAME}=2"],
+        ["x", "--at", "x=1", "x=2" + "0" * 5000],
+        [LONG_NAME, "--at", "x=1"],
+        [f"log(x - 1) + {LONG_NAME[:4000]}*0", "--at", "x=1", f"{LONG_NAME[:4000]}=1"],
+        ["1 + 2 " * 1500],
+        ["x", "--at", "x=1", "-o", "g." + "s" * 5000],
+        ["x", "--at", "x=1", "--rankdir", LONG_NAME],
+        ["x", "--at", "x=1", "--max-nodes", LONG],
+        ["x", "--at", "x=1", LONG_NAME],
+    ],
+)
+def test_error_lines_clip_what_they_echo(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("autograd-lite: error: ")
+    assert len(err) < 600, err[:300]
+    assert len(re.findall("v{20,}", err)) <= 1  # a long name is shown once, not twice
