@@ -13,16 +13,18 @@ starred arguments, calls of any other name) is refused with a one-line message n
 Constant sub-expressions are folded in floats with the engine's checks, so ``9 ** 9 ** 9``
 is an overflow error, not a billion-digit integer.
 
-Exit status: 0 on success; 2 when the input is at fault (a refused expression, an unknown
-variable, a malformed ``--at``, a value outside an op's domain, a graph above ``--max-nodes``,
-an unknown output suffix); 1 when the environment is (``dot`` missing, the file not writable).
-"""
+Exit status: 0 on success; 141 (128 + SIGPIPE, quietly) when the reader of stdout went
+away, as in ``autograd-lite graph ... | head -1``; 2 when the input is at fault (a refused
+expression, an unknown variable, a malformed ``--at``, a value outside an op's domain, a graph
+above ``--max-nodes``, an unknown output suffix); 1 when the environment is (``dot`` missing,
+the file not writable, ``dot`` past its time limit)."""
 
 from __future__ import annotations
 
 import argparse
 import ast
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -111,8 +113,15 @@ example:
   variables as inputs. An expression starting with '-' goes last, after '--':
   autograd-lite graph --at x=1 y=2 -o f.svg -- "-x*y"
 
-exit status: 0 done; 2 the input was refused or is outside an op's domain; 1 rendering failed.
+exit status: 0 done; 2 the input was refused or is outside an op's domain; 1 rendering failed;
+  141 the reader of stdout went away (as in `| head -1`), quietly, as Unix tools do.
 """
+
+
+# The options; any other argument starting with '-' (bar a prefix of a long one, which argparse
+# accepts) is taken for an expression when parsing fails.
+_OPTIONS = ("-h", "--help", "--version", "--at", "-o", "--output", "--rankdir")
+_OPTIONS += ("--color-by-grad", "--no-grad", "--max-nodes")
 
 
 class UsageError(Exception):
@@ -130,17 +139,50 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = _build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = parser.parse_args(argv)
-        return _graph(args)
+        args = parser.parse_args(arguments)
+        status = _graph(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return status
+    except BrokenPipeError:
+        return _closed_pipe()
     except UsageError as error:
-        _fail(str(error))
+        _fail(f"{error}{_dash_hint(arguments)}")
         return 2
     except (DotNotFoundError, OSError, RuntimeError) as error:
         _fail(str(error))
         return 1
     except SystemExit as done:  # --help and --version print, then argparse exits
         return done.code if isinstance(done.code, int) else 0
+
+
+def _closed_pipe() -> int:
+    """Exit quietly when the reader of stdout went away (``autograd-lite ... | head``).
+
+    Like a Unix tool killed by SIGPIPE: no message, status 141 = 128 + SIGPIPE. stdout is
+    pointed at /dev/null so the interpreter's own flush at exit cannot fail a second time.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13  # SIGPIPE is 13 on every POSIX system; signal.SIGPIPE is absent on Windows
+
+
+def _dash_hint(arguments: Sequence[str]) -> str:
+    """A hint when an argument before ``--`` looks like an expression starting with '-'."""
+    before = arguments[: arguments.index("--")] if "--" in arguments else arguments
+    for argument in before:
+        option = argument.partition("=")[0]
+        known = option in _OPTIONS or (
+            option.startswith("--") and any(o.startswith(option) for o in _OPTIONS)
+        )
+        if argument.startswith("-") and not known:
+            return (
+                "; an expression that starts with '-' goes last, after '--': "
+                'autograd-lite graph --at x=1 y=2 -- "-x*y"'
+            )
+    return ""
 
 
 def _fail(message: str) -> None:
@@ -207,7 +249,8 @@ def _graph(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{_echo(args.expression)} has no variables: there is nothing to differentiate"
         )
-    unused = [name for name in values if name not in _names(tree)]
+    used = _names(tree)  # one walk for all the variables, not one per variable
+    unused = [name for name in values if name not in used]
     if unused:
         raise UsageError(
             f"--at {_echo(unused[0])}: this variable does not appear in the expression"
@@ -272,9 +315,17 @@ def parse_expression(source: str) -> ast.Expression:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         raise UsageError(f"{_clip(source)!r} is not a valid expression: {error.msg}") from None
-    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
-        # Too deeply nested, or an integer literal beyond Python's digit limit.
-        raise UsageError(f"the expression cannot be parsed: {error}") from None
+    except (RecursionError, MemoryError):
+        # CPython's parser gives up on deep trees (x+x+...+x, x**x**...**x, nested brackets)
+        # with a RecursionError, or a MemoryError whose message is empty: say it ourselves.
+        raise UsageError(
+            "the expression cannot be parsed: it is nested too deeply for Python's parser "
+            "(a chain of a few thousand operators or brackets); split it or use fewer terms"
+        ) from None
+    except (ValueError, OverflowError) as error:
+        # An integer literal beyond Python's digit limit, or a null byte.
+        reason = str(error) or type(error).__name__
+        raise UsageError(f"the expression cannot be parsed: {reason}") from None
     stack: list[ast.AST] = [tree.body]
     while stack:
         node = stack.pop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import math
 import os
 import re
@@ -305,3 +306,106 @@ def test_error_lines_clip_what_they_echo(
     assert err.count("\n") == 1 and err.startswith("autograd-lite: error: ")
     assert len(err) < 600, err[:300]
     assert len(re.findall("v{20,}", err)) <= 1  # a long name is shown once, not twice
+
+
+def test_closed_stdout_exits_quietly_with_141(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written, as with `| head -0`
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "autograd_lite", "graph", *NEURON],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 141
+
+
+@pytest.mark.parametrize("expression", ["-x*y", "-y*x", "-(x+y)", "--x*y"])
+def test_expression_starting_with_minus_before_dashes_gets_the_hint(
+    expression: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "--at", "x=1", "y=2", expression]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "after '--'" in err
+    assert main(["graph", "--at", "x=1", "y=2", "--", expression]) == 0
+
+
+def test_other_usage_errors_get_no_dash_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", "--at", "x=1", "--max-nodes", "many"]) == 2
+    assert main(["graph", "--at", "x=1", "--max", "many", "x"]) == 2
+    assert "after '--'" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["**".join(["x"] * 3333), "+".join(["x"] * 4999), "x" + "[0]" * 3000, "-" * 9000 + "x"],
+)
+def test_unparsable_expression_always_says_why(
+    expression: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "--at", "x=1", "--", expression]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    reason = err.partition("cannot be parsed:")[2].strip()
+    assert "cannot be parsed:" not in err or reason, err
+    assert "nested too deeply" in err
+
+
+def test_unused_variable_check_walks_the_tree_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ast
+    import itertools
+    import string
+
+    names = [
+        "".join(p)
+        for p in itertools.product(string.ascii_letters, repeat=2)
+        if not keyword.iskeyword("".join(p))  # as, if, in, is, or
+    ][:300]
+    expression = "+".join(names)
+    visits = 0
+    real = ast.iter_child_nodes
+
+    def counting(node: ast.AST) -> Any:
+        nonlocal visits
+        visits += 1
+        return real(node)
+
+    monkeypatch.setattr(ast, "iter_child_nodes", counting)
+    assert main(["graph", expression, "--at", *(f"{n}=1" for n in names)]) == 0
+    capsys.readouterr()
+    nodes = sum(1 for _ in ast.walk(ast.parse(expression, mode="eval")))
+    visits_per_node = visits / nodes
+    # Checking, evaluating and the unused-variable check each visit a node a few times; one
+    # walk per variable would make this about 300.
+    assert visits_per_node < 10
+
+
+def test_unused_variable_check_is_fast_for_thousands_of_variables(tmp_path: Path) -> None:
+    import itertools
+    import string
+
+    names = [
+        "".join(p)
+        for p in itertools.product(string.ascii_letters, repeat=2)
+        if not keyword.iskeyword("".join(p))  # as, if, in, is, or
+    ][:2500]
+    # A safety net, not a timing assertion: the quadratic check took about 15 s.
+    done = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "graph", "+".join(names), "--at"]
+        + [f"{n}=1" for n in names],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
