@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
+from autograd_lite import __version__
 from autograd_lite.checks import shown
 from autograd_lite.render import FORMATS, DotNotFoundError, render_graph
 from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
@@ -120,8 +121,8 @@ exit status: 0 done; 2 the input was refused or is outside an op's domain; 1 ren
 
 # The options; any other argument starting with '-' (bar a prefix of a long one, which argparse
 # accepts) is taken for an expression when parsing fails.
-_OPTIONS = ("-h", "--help", "--version", "--at", "-o", "--output", "--rankdir")
-_OPTIONS += ("--color-by-grad", "--no-grad", "--max-nodes")
+_OPTIONS = frozenset({"-h", "--help", "--version", "--at", "-o", "--output", "--rankdir"})
+_OPTIONS |= {"--color-by-grad", "--no-grad", "--max-nodes"}
 
 
 class UsageError(Exception):
@@ -195,6 +196,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="autograd-lite",
         description="Draw and differentiate computation graphs of autograd-lite.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     graph = commands.add_parser(
         "graph",
