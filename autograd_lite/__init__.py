@@ -1,5 +1,6 @@
 """autograd-lite: a scalar reverse-mode autodiff engine you can read, check and look at."""
 
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
@@ -25,6 +26,12 @@ from autograd_lite.value import (
     tanh,
     total,
 )
+
+try:
+    #: The installed distribution's version; pyproject.toml is the one place it is written.
+    __version__: str = metadata.version("autograd-lite")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 if TYPE_CHECKING:
     from autograd_lite.render import draw_graph, render_graph

@@ -13,21 +13,25 @@ starred arguments, calls of any other name) is refused with a one-line message n
 Constant sub-expressions are folded in floats with the engine's checks, so ``9 ** 9 ** 9``
 is an overflow error, not a billion-digit integer.
 
-Exit status: 0 on success; 2 when the input is at fault (a refused expression, an unknown
-variable, a malformed ``--at``, a value outside an op's domain, a graph above ``--max-nodes``,
-an unknown output suffix); 1 when the environment is (``dot`` missing, the file not writable).
-"""
+Exit status: 0 on success; 141 (128 + SIGPIPE, quietly) when the reader of stdout went
+away, as in ``autograd-lite graph ... | head -1``; 2 when the input is at fault (a refused
+expression, an unknown variable, a malformed ``--at``, a value outside an op's domain, a graph
+above ``--max-nodes``, an unknown output suffix); 1 when the environment is (``dot`` missing,
+the file not writable, ``dot`` past its time limit)."""
 
 from __future__ import annotations
 
 import argparse
 import ast
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
+from autograd_lite import __version__
+from autograd_lite.checks import shown
 from autograd_lite.render import FORMATS, DotNotFoundError, render_graph
 from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 
@@ -110,8 +114,15 @@ example:
   variables as inputs. An expression starting with '-' goes last, after '--':
   autograd-lite graph --at x=1 y=2 -o f.svg -- "-x*y"
 
-exit status: 0 done; 2 the input was refused or is outside an op's domain; 1 rendering failed.
+exit status: 0 done; 2 the input was refused or is outside an op's domain; 1 rendering failed;
+  141 the reader of stdout went away (as in `| head -1`), quietly, as Unix tools do.
 """
+
+
+# The options; any other argument starting with '-' (bar a prefix of a long one, which argparse
+# accepts) is taken for an expression when parsing fails.
+_OPTIONS = frozenset({"-h", "--help", "--version", "--at", "-o", "--output", "--rankdir"})
+_OPTIONS |= {"--color-by-grad", "--no-grad", "--max-nodes"}
 
 
 class UsageError(Exception):
@@ -122,17 +133,23 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but an error is a :class:`UsageError` (one line, exit 2) instead of sys.exit."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see {self.prog} --help)")
+        # argparse quotes what was typed ("invalid choice: '...'"): clip it like our messages.
+        raise UsageError(f"{_clip(message, 300)} (see {self.prog} --help)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = _build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = parser.parse_args(argv)
-        return _graph(args)
+        args = parser.parse_args(arguments)
+        status = _graph(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return status
+    except BrokenPipeError:
+        return _closed_pipe()
     except UsageError as error:
-        _fail(str(error))
+        _fail(f"{error}{_dash_hint(arguments)}")
         return 2
     except (DotNotFoundError, OSError, RuntimeError) as error:
         _fail(str(error))
@@ -141,8 +158,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else 0
 
 
+def _closed_pipe() -> int:
+    """Exit quietly when the reader of stdout went away (``autograd-lite ... | head``).
+
+    Like a Unix tool killed by SIGPIPE: no message, status 141 = 128 + SIGPIPE. stdout is
+    pointed at /dev/null so the interpreter's own flush at exit cannot fail a second time.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13  # SIGPIPE is 13 on every POSIX system; signal.SIGPIPE is absent on Windows
+
+
+def _dash_hint(arguments: Sequence[str]) -> str:
+    """A hint when an argument before ``--`` looks like an expression starting with '-'."""
+    before = arguments[: arguments.index("--")] if "--" in arguments else arguments
+    for argument in before:
+        option = argument.partition("=")[0]
+        known = option in _OPTIONS or (
+            option.startswith("--") and any(o.startswith(option) for o in _OPTIONS)
+        )
+        if argument.startswith("-") and not known:
+            return (
+                "; an expression that starts with '-' goes last, after '--': "
+                'autograd-lite graph --at x=1 y=2 -- "-x*y"'
+            )
+    return ""
+
+
 def _fail(message: str) -> None:
-    print(f"autograd-lite: error: {' '.join(message.split())}", file=sys.stderr)
+    # The net under every message: whatever echoed input slipped through stays one short line.
+    print(f"autograd-lite: error: {_clip(message, 500)}", file=sys.stderr)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -150,6 +196,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="autograd-lite",
         description="Draw and differentiate computation graphs of autograd-lite.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     graph = commands.add_parser(
         "graph",
@@ -187,7 +234,8 @@ def _graph(args: argparse.Namespace) -> int:
         suffix = Path(args.output).suffix.lower()
         if suffix not in FORMATS:
             raise UsageError(
-                f"-o {args.output}: unknown output format {suffix or '(no suffix)'}; "
+                f"-o {_echo(args.output)}: unknown output format "
+                f"{_echo(suffix) if suffix else '(no suffix)'}; "
                 f"use one of {' '.join(FORMATS)}"
             )
     variables = parse_assignments(args.at)
@@ -196,20 +244,25 @@ def _graph(args: argparse.Namespace) -> int:
     try:
         result = evaluate(tree, values)
     except ArithmeticError as error:  # DomainError is a ValueError, and is caught below
-        raise UsageError(f"{args.expression!r}: {error}") from None
+        raise UsageError(f"{_echo(args.expression)}: {error}") from None
     except ValueError as error:
         raise UsageError(str(error)) from None
     if not isinstance(result, Value):
-        raise UsageError(f"{args.expression!r} has no variables: there is nothing to differentiate")
-    unused = [name for name in values if name not in _names(tree)]
+        raise UsageError(
+            f"{_echo(args.expression)} has no variables: there is nothing to differentiate"
+        )
+    used = _names(tree)  # one walk for all the variables, not one per variable
+    unused = [name for name in values if name not in used]
     if unused:
-        raise UsageError(f"--at {unused[0]}: {unused[0]} does not appear in the expression")
+        raise UsageError(
+            f"--at {_echo(unused[0])}: this variable does not appear in the expression"
+        )
     if not result.label:
         result.label = "out"
     try:
         result.backward()
     except ArithmeticError as error:
-        raise UsageError(f"backward through {args.expression!r}: {error}") from None
+        raise UsageError(f"backward through {_echo(args.expression)}: {error}") from None
     except ValueError as error:
         raise UsageError(str(error)) from None
 
@@ -237,17 +290,17 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals or not name.isidentifier():
-            raise UsageError(f"--at {item!r}: expected NAME=VALUE with NAME a variable name")
+            raise UsageError(f"--at {_echo(item)}: expected NAME=VALUE with NAME a variable name")
         if name in FUNCTIONS:
-            raise UsageError(f"--at {item!r}: {name} is a function, not a variable name")
+            raise UsageError(f"--at {_echo(item)}: {name} is a function, not a variable name")
         if name in variables:
-            raise UsageError(f"--at {item!r}: {name} is given twice")
+            raise UsageError(f"--at {_echo(item)}: this variable is given twice")
         try:
             x = float(text)
         except ValueError:
-            raise UsageError(f"--at {item!r}: {text.strip()!r} is not a number") from None
+            raise UsageError(f"--at {_echo(item)}: the value is not a number") from None
         if not math.isfinite(x):
-            raise UsageError(f"--at {item!r}: the value must be a finite number")
+            raise UsageError(f"--at {_echo(item)}: the value must be a finite number")
         variables[name] = x
     return variables
 
@@ -264,9 +317,17 @@ def parse_expression(source: str) -> ast.Expression:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         raise UsageError(f"{_clip(source)!r} is not a valid expression: {error.msg}") from None
-    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
-        # Too deeply nested, or an integer literal beyond Python's digit limit.
-        raise UsageError(f"the expression cannot be parsed: {error}") from None
+    except (RecursionError, MemoryError):
+        # CPython's parser gives up on deep trees (x+x+...+x, x**x**...**x, nested brackets)
+        # with a RecursionError, or a MemoryError whose message is empty: say it ourselves.
+        raise UsageError(
+            "the expression cannot be parsed: it is nested too deeply for Python's parser "
+            "(a chain of a few thousand operators or brackets); split it or use fewer terms"
+        ) from None
+    except (ValueError, OverflowError) as error:
+        # An integer literal beyond Python's digit limit, or a null byte.
+        reason = str(error) or type(error).__name__
+        raise UsageError(f"the expression cannot be parsed: {reason}") from None
     stack: list[ast.AST] = [tree.body]
     while stack:
         node = stack.pop()
@@ -324,6 +385,11 @@ def _refuse(what: str, node: ast.AST, source: str) -> NoReturn:
     raise UsageError(f"not allowed: {what}{where}; see --help for the expression grammar")
 
 
+def _echo(text: str) -> str:
+    """What a message shows of something the user typed: quoted, one line, clipped."""
+    return shown(" ".join(text.split()))
+
+
 def _clip(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -356,7 +422,7 @@ def evaluate(tree: ast.Expression, values: dict[str, Value]) -> Value | float:
                 raise UsageError(f"{node.id} is a function: call it, as in {node.id}(x)")
             if node.id not in values:
                 raise UsageError(
-                    f"unknown variable {node.id!r}: give its value with --at {node.id}=VALUE"
+                    f"unknown variable {_echo(node.id)}: give its value with --at NAME=VALUE"
                 )
             results.append(values[node.id])
         elif not children_done:

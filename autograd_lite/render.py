@@ -192,7 +192,7 @@ def draw_graph(
         if not node.op:
             continue
         oid = f"{vid}_op"
-        symbol = quote(graphviz.escape(_OP_SYMBOLS.get(node.op, node.op)))
+        symbol = quote(graphviz.nohtml(literal(_OP_SYMBOLS.get(node.op, node.op))))
         body.append(f"\t{oid} [label={symbol} {op_style}]\n")
         for k, arg in enumerate(node.args):
             edge_label = _edge_label(node.op, len(node.args), k)
@@ -343,9 +343,20 @@ def _record(node: Value, show_grad: bool, horizontal: bool) -> str:
     return f"{{ {body} }}" if horizontal else body
 
 
+def literal(text: str) -> str:
+    """``text`` shown literally in a plain (not HTML, not record) DOT label or tooltip.
+
+    Graphviz reads a backslash as an escape (``\\N`` is the node's name, ``\\l`` a line
+    break) and decodes HTML entities in every label (``&amp;`` would show as ``&``): both are
+    disarmed, the ampersand as ``&amp;``, which Graphviz turns back into the ``&`` typed.
+    """
+    return text.replace("\\", "\\\\").replace("&", "&amp;")
+
+
 def _escape_record(text: str) -> str:
-    """``text`` shown literally in a record label: its field syntax ``{ } | < >`` escaped."""
-    text = text.replace("\\", "\\\\")
+    """``text`` shown literally in a record label: its field syntax ``{ } | < >``, backslashes
+    and HTML entities escaped (see :func:`literal`)."""
+    text = literal(text)
     for special in '{}|<>"':
         text = text.replace(special, "\\" + special)
     return text.replace("\n", " ").replace("\r", " ")

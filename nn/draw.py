@@ -71,6 +71,8 @@ def draw_network(
 
     import graphviz  # here, not at the top: `import nn` should not pay for the pictures
 
+    from autograd_lite.render import literal
+
     def number(v: float) -> str:
         return f"{v:.3g}"
 
@@ -116,7 +118,7 @@ def draw_network(
         activation = str(getattr(layer, "activation", ""))
         current = [f"l{k}n{j}" for j in range(len(layer.neurons))]
         with dot.subgraph(name=f"layer{k}") as column:
-            _column(column, f"title{k}", f"{title}\\n{activation}", current)
+            _column(column, f"title{k}", f"{title}\\n{literal(activation)}", current)
             for j, neuron in enumerate(layer.neurons):
                 bias = shown(neuron.b.data, neuron.b.grad)
                 unit = f"y{j + 1}" if last else f"h{j + 1}"
@@ -127,7 +129,7 @@ def draw_network(
                     else f"{unit}\\nb = {number(bias)}",
                     fillcolor="#fef9c3" if last else "#dbeafe",
                     color="#a16207" if last else "#1d4ed8",
-                    tooltip=f"{neuron.b.label or 'b'} = {bias!r}",
+                    tooltip=literal(f"{neuron.b.label or 'b'} = {bias!r}"),
                 )
         for j, neuron in enumerate(layer.neurons):
             for i, w in enumerate(neuron.w):
@@ -135,7 +137,7 @@ def draw_network(
                 attributes = {
                     "color": _edge_colour(value, largest),
                     "penwidth": _width(value, largest),
-                    "tooltip": f"{w.label or symbol} = {value!r}",
+                    "tooltip": literal(f"{w.label or symbol} = {value!r}"),
                 }
                 if not math.isfinite(value):
                     attributes["style"] = "dashed"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import keyword
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -226,14 +228,14 @@ def test_expressions_are_parsed_to_a_tree_and_never_compiled_or_evaluated(
     ("argv", "message"),
     [
         (["x", "--at", "x"], "--at 'x': expected NAME=VALUE"),
-        (["x", "--at", "x=one"], "--at 'x=one': 'one' is not a number"),
+        (["x", "--at", "x=one"], "--at 'x=one': the value is not a number"),
         (["x", "--at", "x=nan"], "the value must be a finite number"),
         (["x", "--at", "1x=2"], "expected NAME=VALUE with NAME a variable name"),
-        (["x", "--at", "x=1", "x=2"], "x is given twice"),
-        (["x", "--at", "x=1", "y=2"], "--at y: y does not appear in the expression"),
+        (["x", "--at", "x=1", "x=2"], "--at 'x=2': this variable is given twice"),
+        (["x", "--at", "x=1", "y=2"], "--at 'y': this variable does not appear in the expression"),
         (["x", "--at", "exp=1"], "exp is a function"),
         (["2 + 3"], "has no variables"),
-        (["x", "--at", "x=1", "-o", "g.jpeg"], "unknown output format .jpeg"),
+        (["x", "--at", "x=1", "-o", "g.jpeg"], "unknown output format '.jpeg'"),
         (["x*x*x", "--at", "x=1", "-o", "g.dot", "--max-nodes", "2"], "--max-nodes"),
         (["x", "--at", "x=1", "--rankdir", "up"], "invalid choice: 'up'"),
         ([], "the following arguments are required"),
@@ -272,3 +274,138 @@ def test_deep_left_nested_sum_is_evaluated_iteratively(capsys: pytest.CaptureFix
     rows = table(capsys.readouterr().out)
     assert rows["x"] == (0.5, float(n))
     assert math.isfinite(rows["x"][1])
+
+
+LONG = "9" * 100_000
+LONG_NAME = "v" * 5000
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["x", "--at", f"x={LONG}"],
+        ["x", "--at", f"x=1{LONG}z"],
+        ["x", "--at", f"x=1 {LONG_NAME}"],
+        ["x", "--at", f"{LONG_NAME}"],
+        ["x", "--at", "x=1", f"{LONG_NAME}=2"],
+        ["x", "--at", "x=1", "x=2" + "0" * 5000],
+        [LONG_NAME, "--at", "x=1"],
+        [f"log(x - 1) + {LONG_NAME[:4000]}*0", "--at", "x=1", f"{LONG_NAME[:4000]}=1"],
+        ["1 + 2 " * 1500],
+        ["x", "--at", "x=1", "-o", "g." + "s" * 5000],
+        ["x", "--at", "x=1", "--rankdir", LONG_NAME],
+        ["x", "--at", "x=1", "--max-nodes", LONG],
+        ["x", "--at", "x=1", LONG_NAME],
+    ],
+)
+def test_error_lines_clip_what_they_echo(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("autograd-lite: error: ")
+    assert len(err) < 600, err[:300]
+    assert len(re.findall("v{20,}", err)) <= 1  # a long name is shown once, not twice
+
+
+def test_closed_stdout_exits_quietly_with_141(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written, as with `| head -0`
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "autograd_lite", "graph", *NEURON],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 141
+
+
+@pytest.mark.parametrize("expression", ["-x*y", "-y*x", "-(x+y)", "--x*y"])
+def test_expression_starting_with_minus_before_dashes_gets_the_hint(
+    expression: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "--at", "x=1", "y=2", expression]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "after '--'" in err
+    assert main(["graph", "--at", "x=1", "y=2", "--", expression]) == 0
+
+
+def test_other_usage_errors_get_no_dash_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", "--at", "x=1", "--max-nodes", "many"]) == 2
+    assert main(["graph", "--at", "x=1", "--max", "many", "x"]) == 2
+    assert "after '--'" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["**".join(["x"] * 3333), "+".join(["x"] * 4999), "x" + "[0]" * 3000, "-" * 9000 + "x"],
+)
+def test_unparsable_expression_always_says_why(
+    expression: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "--at", "x=1", "--", expression]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    reason = err.partition("cannot be parsed:")[2].strip()
+    assert "cannot be parsed:" not in err or reason, err
+    assert "nested too deeply" in err
+
+
+def test_unused_variable_check_walks_the_tree_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ast
+    import itertools
+    import string
+
+    names = [
+        "".join(p)
+        for p in itertools.product(string.ascii_letters, repeat=2)
+        if not keyword.iskeyword("".join(p))  # as, if, in, is, or
+    ][:300]
+    expression = "+".join(names)
+    visits = 0
+    real = ast.iter_child_nodes
+
+    def counting(node: ast.AST) -> Any:
+        nonlocal visits
+        visits += 1
+        return real(node)
+
+    monkeypatch.setattr(ast, "iter_child_nodes", counting)
+    assert main(["graph", expression, "--at", *(f"{n}=1" for n in names)]) == 0
+    capsys.readouterr()
+    nodes = sum(1 for _ in ast.walk(ast.parse(expression, mode="eval")))
+    visits_per_node = visits / nodes
+    # Checking, evaluating and the unused-variable check each visit a node a few times; one
+    # walk per variable would make this about 300.
+    assert visits_per_node < 10
+
+
+def test_unused_variable_check_is_fast_for_thousands_of_variables(tmp_path: Path) -> None:
+    import itertools
+    import string
+
+    names = [
+        "".join(p)
+        for p in itertools.product(string.ascii_letters, repeat=2)
+        if not keyword.iskeyword("".join(p))  # as, if, in, is, or
+    ][:2500]
+    # A safety net, not a timing assertion: the quadratic check took about 15 s.
+    done = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "graph", "+".join(names), "--at"]
+        + [f"{n}=1" for n in names],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
