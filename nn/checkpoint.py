@@ -19,14 +19,12 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import numbers
 import os
 import stat
 import tempfile
 from typing import Any
 
-import numpy as np
-
+from nn.checks import choice, positive_int, real, shown
 from nn.layers import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS, Layer, Neuron
 from nn.module import Module
 
@@ -39,6 +37,9 @@ _ARCHITECTURE_KEYS = {
     "Layer": ("type", "n_in", "n_out", "activation"),
     "Neuron": ("type", "n_in", "activation"),
 }
+
+
+_SHOWN = 10  # how many offending keys an error lists before it says "and N more"
 
 
 class _Corrupt(ValueError):
@@ -69,10 +70,19 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
 def load(path: str | os.PathLike[str]) -> Module:
     """The network saved at ``path``, rebuilt from its architecture and parameters.
 
-    A file that is empty, truncated, not JSON, not a checkpoint, of another format version, or
-    whose parameters do not fit its architecture (missing, unexpected, non-numeric or
-    non-finite values) raises ``ValueError`` naming the path and the problem. A missing file
-    raises ``FileNotFoundError``.
+    Every malformed content raises ``ValueError``, whose message names the path, the key at
+    fault by its place in the JSON (``version``, ``architecture.type``,
+    ``architecture.layer_sizes[1]``, ``parameters["layers.0.neurons.0.b"]``) and the problem:
+    an empty, truncated, non-UTF-8 or non-JSON file, another format or version, missing or
+    unexpected keys, a value of the wrong type (bools are not numbers, 2.0 is not a size), a
+    size below 1 or beyond ``sys.maxsize``, an unknown activation, parameters that do not fit
+    the architecture or are not finite (NaN, ±Infinity, 1e400, 10**400). The whole file is
+    checked before the network is built, and building draws no random numbers.
+
+    A path that cannot be read raises the ``OSError`` that says why, unchanged:
+    ``FileNotFoundError`` for a missing file, ``IsADirectoryError`` for a folder (on Windows,
+    ``PermissionError``), ``PermissionError`` for a file you may not read. A ``path`` that is
+    not a path (an int file descriptor, say) raises ``TypeError``.
     """
     where = os.fspath(path)
     with open(path, "rb") as file:
@@ -150,10 +160,30 @@ def _fsync_folder(folder: str) -> None:
 
 
 # --- Reading ---------------------------------------------------------------------------------
+# Every check names the offending key by its path in the JSON document: ``version``,
+# ``architecture.type``, ``architecture.layer_sizes[1]``, ``parameters["layers.0.neurons.0.b"]``.
+
+#: Python refuses int() of a longer decimal literal (sys.get_int_max_str_digits); JSON allows it.
+_INT_DIGITS = 4300
+
+
+class _LongInteger(int):
+    """A JSON integer literal too long for ``int()``, stood for by ±10**4300: larger than any
+    size and beyond the float range, so every check refuses it; shown by its length."""
+
+    length: int
+
+    def __new__(cls, literal: str) -> _LongInteger:
+        number = super().__new__(cls, -(10**_INT_DIGITS) if literal[0] == "-" else 10**_INT_DIGITS)
+        number.length = len(literal)
+        return number
+
+    def __repr__(self) -> str:
+        return f"an integer literal of {self.length} characters"
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
-    """The checkpoint's top-level object, checked for format and version."""
+    """The checkpoint's top-level object, checked for format, version and keys."""
     if not raw.strip():
         raise _Corrupt("empty file, not a checkpoint")
     try:
@@ -161,7 +191,12 @@ def _parse(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise _Corrupt(f"corrupt: not UTF-8 text ({error})") from None
     try:
-        document = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        document = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_int=_integer_literal,
+        )
     except json.JSONDecodeError as error:
         raise _Corrupt(
             f"truncated or corrupt JSON at line {error.lineno}, column {error.colno}: {error.msg}"
@@ -171,75 +206,121 @@ def _parse(raw: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise _Corrupt(f"not a checkpoint: expected a JSON object, got {_json_type(document)}")
     if document.get("format") != FORMAT:
-        raise _Corrupt(f"not a checkpoint: format is {document.get('format')!r}, not {FORMAT!r}")
+        raise _Corrupt(
+            f"not a checkpoint: format is {shown(document.get('format'))}, not {FORMAT!r}"
+        )
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise _Corrupt(f"version must be an integer, got {version!r}")
+        raise _Corrupt(f"version must be an integer, got {shown(version)}")
     if version != VERSION:
-        raise _Corrupt(f"unsupported checkpoint version {version} (this code reads {VERSION})")
-    _exact_keys(document, _KEYS, "the checkpoint")
+        raise _Corrupt(
+            f"unsupported checkpoint version {shown(version)} (this code reads {VERSION})"
+        )
+    _exact_keys(document, _KEYS, "")
     return document
 
 
 def _rebuild(document: dict[str, Any]) -> Module:
-    """Build the module the architecture describes and load the parameters into it."""
-    architecture = document["architecture"]
+    """The module the architecture describes, holding the file's parameters.
+
+    Everything is checked before anything is built; the module is built with zero parameters
+    (nothing random is drawn) and then filled.
+    """
+    kind, shape = _shape(document["architecture"])
     parameters = document["parameters"]
-    if not isinstance(architecture, dict):
-        raise _Corrupt(f"architecture must be an object, got {_json_type(architecture)}")
     if not isinstance(parameters, dict):
         raise _Corrupt(f"parameters must be an object, got {_json_type(parameters)}")
+    # Checked before building, so a corrupt size cannot make us allocate a huge network.
+    count = _parameter_count(kind, shape)
+    if len(parameters) != count:
+        raise _Corrupt(
+            f"parameters: the architecture has {shown(count)} parameters, "
+            f"the file has {len(parameters)}"
+        )
+    values = {name: _real_value(name, number) for name, number in parameters.items()}
+    module = _blank(kind, shape)
+    names = [name for name, _ in module.named_parameters()]
+    missing = [f"parameters[{shown(name)}]" for name in names if name not in values]
+    unexpected = [f"parameters[{shown(name)}]" for name in values if name not in set(names)]
+    if missing or unexpected:
+        problems = [
+            f"{what} {_listing(keys)}"
+            for what, keys in (("missing", missing), ("unexpected", unexpected))
+            if keys
+        ]
+        raise _Corrupt(f"parameters do not fit the architecture: {'; '.join(problems)}")
+    module.load_state_dict(values)
+    return module
+
+
+def _real_value(name: str, number: object) -> float:
+    """A parameter's value, or an error naming ``parameters["name"]``."""
+    try:
+        return real(number, f"parameters[{shown(name)}]")
+    except TypeError as error:
+        raise _Corrupt(str(error)) from None
+
+
+def _shape(architecture: object) -> tuple[str, dict[str, Any]]:
+    """The architecture's type and its checked fields (sizes as ints, activations as names)."""
+    if not isinstance(architecture, dict):
+        raise _Corrupt(f"architecture must be an object, got {_json_type(architecture)}")
     kind = architecture.get("type")
-    if kind not in _ARCHITECTURE_KEYS:
-        raise _Corrupt(f"unknown architecture type {kind!r} (expected MLP, Layer or Neuron)")
-    _exact_keys(architecture, _ARCHITECTURE_KEYS[kind], "the architecture")
-    n_in = _width(architecture["n_in"], "n_in")
+    if not isinstance(kind, str) or kind not in _ARCHITECTURE_KEYS:
+        raise _Corrupt(
+            f"architecture.type: unknown architecture type {shown(kind)} "
+            "(expected MLP, Layer or Neuron)"
+        )
+    _exact_keys(architecture, _ARCHITECTURE_KEYS[kind], "architecture.")
+    shape: dict[str, Any] = {"n_in": _layer_size(architecture["n_in"], "architecture.n_in")}
     if kind == "MLP":
         sizes = architecture["layer_sizes"]
         if not isinstance(sizes, list) or not sizes:
-            raise _Corrupt(f"wrong shape: layer_sizes must be a non-empty list, got {sizes!r}")
-        widths = [n_in] + [_width(size, f"layer_sizes[{i}]") for i, size in enumerate(sizes)]
-        _activation(architecture["activation"], ACTIVATIONS, "activation")
-        _activation(architecture["output_activation"], OUTPUT_ACTIVATIONS, "output_activation")
-        count = sum((widths[i] + 1) * widths[i + 1] for i in range(len(sizes)))
-    elif kind == "Layer":
-        n_out = _width(architecture["n_out"], "n_out")
-        _activation(architecture["activation"], OUTPUT_ACTIVATIONS, "activation")
-        count = (n_in + 1) * n_out
-    else:
-        _activation(architecture["activation"], ACTIVATIONS, "activation")
-        count = n_in + 1
-    # Checked before building, so a corrupt width cannot make us allocate a huge network.
-    if len(parameters) != count:
-        raise _Corrupt(
-            f"wrong shape: the architecture has {count} parameters, the file has {len(parameters)}"
-        )
-    module: Module
-    rng = np.random.default_rng(0)
+            raise _Corrupt(f"architecture.layer_sizes must be a non-empty list, got {shown(sizes)}")
+        shape["layer_sizes"] = [
+            _layer_size(size, f"architecture.layer_sizes[{i}]") for i, size in enumerate(sizes)
+        ]
+    if kind == "Layer":
+        shape["n_out"] = _layer_size(architecture["n_out"], "architecture.n_out")
+    hidden = OUTPUT_ACTIVATIONS if kind == "Layer" else ACTIVATIONS
+    shape["activation"] = _activation(architecture["activation"], hidden, "activation")
     if kind == "MLP":
-        module = MLP(
-            n_in,
-            widths[1:],
-            architecture["activation"],
-            architecture["output_activation"],
-            seed=0,
+        shape["output_activation"] = _activation(
+            architecture["output_activation"], OUTPUT_ACTIVATIONS, "output_activation"
         )
-    elif kind == "Layer":
-        module = Layer(n_in, n_out, architecture["activation"], rng=rng)
-    else:
-        module = Neuron(n_in, architecture["activation"], rng=rng)
-    try:
-        module.load_state_dict(parameters)
-    except ValueError as error:
-        raise _Corrupt(f"parameters do not fit the architecture: {error}") from None
-    return module
+    return kind, shape
+
+
+def _parameter_count(kind: str, shape: dict[str, Any]) -> int:
+    """How many parameters the architecture has: (inputs + 1) × outputs per layer."""
+    if kind == "Neuron":
+        return int(shape["n_in"]) + 1
+    if kind == "Layer":
+        return (int(shape["n_in"]) + 1) * int(shape["n_out"])
+    fan_ins = [shape["n_in"], *shape["layer_sizes"][:-1]]
+    return sum((fan_in + 1) * size for fan_in, size in zip(fan_ins, shape["layer_sizes"]))
+
+
+def _blank(kind: str, shape: dict[str, Any]) -> Module:
+    """The module of the checked ``shape``, all parameters 0, built without drawing weights."""
+    if kind == "MLP":
+        return MLP._blank(
+            shape["n_in"], shape["layer_sizes"], shape["activation"], shape["output_activation"]
+        )
+    if kind == "Layer":
+        return Layer._blank(shape["n_in"], shape["n_out"], shape["activation"])
+    return Neuron._blank(shape["n_in"], shape["activation"])
+
+
+def _integer_literal(literal: str) -> int:
+    return int(literal) if len(literal) <= _INT_DIGITS else _LongInteger(literal)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _Corrupt(f"corrupt JSON: key {key!r} appears twice in one object")
+            raise _Corrupt(f"corrupt JSON: key {shown(key)} appears twice in one object")
         result[key] = value
     return result
 
@@ -248,31 +329,46 @@ def _no_constant(name: str) -> Any:
     raise _Corrupt(f"corrupt JSON: {name} is not a valid parameter value")
 
 
-def _exact_keys(obj: dict[str, Any], keys: tuple[str, ...], what: str) -> None:
-    missing = [key for key in keys if key not in obj]
-    unexpected = [key for key in obj if key not in keys]
-    if missing or unexpected:
-        problems = []
-        if missing:
-            problems.append(f"missing {', '.join(missing)}")
-        if unexpected:
-            problems.append(f"unexpected {', '.join(map(repr, unexpected))}")
-        raise _Corrupt(f"{what} has {'; '.join(problems)}")
+def _exact_keys(obj: dict[str, Any], keys: tuple[str, ...], prefix: str) -> None:
+    """``obj`` has exactly ``keys``; an error names the missing and unexpected ones by path."""
+    missing = [_key(prefix, key) for key in keys if key not in obj]
+    unexpected = [_key(prefix, key) for key in obj if key not in keys]
+    problems = [
+        f"{what} {_listing(paths)}"
+        for what, paths in (("missing", missing), ("unexpected", unexpected))
+        if paths
+    ]
+    if problems:
+        raise _Corrupt("; ".join(problems))
 
 
-def _width(n: object, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise _Corrupt(f"wrong shape: {name} must be a positive integer, got {n!r}")
-    return int(n)
+def _key(prefix: str, key: str) -> str:
+    """The path of ``key`` in an object at ``prefix``: ``architecture.n_in``, ``["a b"]``."""
+    if key.isidentifier():
+        return prefix + key
+    return f"{prefix.rstrip('.')}[{shown(key)}]"
 
 
-def _activation(name: object, allowed: tuple[str, ...], field: str) -> None:
-    if name not in allowed:
-        raise _Corrupt(f"{field} must be one of {', '.join(allowed)}, got {name!r}")
+def _layer_size(n: object, key: str) -> int:
+    """A layer size from the file; a wrong type is a corrupt file too, so a ValueError."""
+    try:
+        return positive_int(n, key)
+    except TypeError as error:
+        raise _Corrupt(str(error)) from None
+
+
+def _activation(name: object, allowed: tuple[str, ...], field: str) -> str:
+    return choice(name, allowed, f"architecture.{field}")
+
+
+def _listing(keys: list[str]) -> str:
+    shown_keys = ", ".join(keys[:_SHOWN])
+    more = len(keys) - _SHOWN
+    return f"{shown_keys} and {more} more" if more > 0 else shown_keys
 
 
 def _json_type(obj: object) -> str:
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
     if obj is None:
         return "null"
-    return names.get(type(obj), f"a number ({obj!r})")
+    return names.get(type(obj), f"a number ({shown(obj)})")

@@ -9,6 +9,8 @@ as large as ±10⁴ and beyond:
     softmax(a)ₖ    = exp(aₖ − m) / Σⱼ exp(aⱼ − m)
 
 ∂ logsumexp/∂aₖ = softmax(a)ₖ and ∂ softmaxₖ/∂aⱼ = softmaxₖ (δₖⱼ − softmaxⱼ), as the graph shows.
+
+:func:`total` is the one sum of a list of Values in nn (losses, penalties, softmax).
 """
 
 from __future__ import annotations
@@ -44,29 +46,37 @@ def as_values(values: object, where: str) -> list[Value]:
     return [v if isinstance(v, Value) else Value(v) for v in checked]
 
 
+def total(values: Sequence[Value]) -> Value:
+    """v₀ + v₁ + … + vₙ₋₁, added left to right (the order fixes the rounding), as a chain of
+    ``+`` nodes; ``Value(0.0)`` for no values. Unchecked: every item must be a Value."""
+    if not values:
+        return Value(0.0)
+    result = values[0]
+    for value in values[1:]:
+        result = result + value
+    return result
+
+
 def _shifted_exps(values: list[Value]) -> tuple[list[Value], list[Value], Value]:
     """aⱼ − m, exp(aⱼ − m) and their sum Σⱼ exp(aⱼ − m), with m = maxⱼ aⱼ."""
     m = max(v.data for v in values)
     shifted = [v - m for v in values]
     exps = [s.exp() for s in shifted]
-    total = exps[0]
-    for e in exps[1:]:
-        total = total + e
-    return shifted, exps, total
+    return shifted, exps, total(exps)
 
 
 def logsumexp(values: Scalars) -> Value:
     """log Σⱼ exp(aⱼ), computed as m + log Σⱼ exp(aⱼ − m): finite for any finite inputs."""
     a = as_values(values, "logsumexp")
     m = max(v.data for v in a)
-    _, _, total = _shifted_exps(a)
-    return total.log() + m
+    _, _, sum_exps = _shifted_exps(a)
+    return sum_exps.log() + m
 
 
 def log_softmax(values: Scalars) -> list[Value]:
     """log softmax(a)ₖ = (aₖ − m) − log Σⱼ exp(aⱼ − m); exact at logits of ±1000 (0 and −2000)."""
-    shifted, _, total = _shifted_exps(as_values(values, "log_softmax"))
-    log_total = total.log()
+    shifted, _, sum_exps = _shifted_exps(as_values(values, "log_softmax"))
+    log_total = sum_exps.log()
     return [s - log_total for s in shifted]
 
 
@@ -77,5 +87,5 @@ def softmax(values: Scalars) -> list[Value]:
 
 def softmax_of(values: list[Value]) -> list[Value]:
     """:func:`softmax` of a list already known to hold Values, without checking it (hot path)."""
-    _, exps, total = _shifted_exps(values)
-    return [e / total for e in exps]
+    _, exps, sum_exps = _shifted_exps(values)
+    return [e / sum_exps for e in exps]

@@ -26,14 +26,13 @@ loops trust them.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from autograd_lite import Value, affine
-from nn.checks import scalar
+from nn.checks import choice, generator, positive_int, scalar
 from nn.functional import softmax_of
 from nn.module import Module
 
@@ -62,7 +61,9 @@ def init_std(n_in: int, n_out: int, activation: str) -> float:
 class Neuron(Module):
     """σ(b + Σᵢ wᵢ xᵢ), with weights ``w`` (a list of ``n_in`` Values) and bias ``b``.
 
-    ``fan_out`` is the width of the layer the neuron belongs to; it only sets the Glorot scale.
+    ``seed`` (an int ≥ 0, a ``numpy.random.Generator`` or ``None``) draws the weights, as for
+    :class:`MLP`; ``rng=`` is its former name for a Generator, still accepted. ``fan_out`` is the
+    width of the layer the neuron belongs to; it only sets the Glorot scale.
     """
 
     unregularised = ("b",)
@@ -72,15 +73,26 @@ class Neuron(Module):
         n_in: int,
         activation: str = "relu",
         *,
-        rng: np.random.Generator | None = None,
+        seed: int | np.random.Generator | None = None,
         fan_out: int = 1,
+        rng: np.random.Generator | None = None,
     ) -> None:
-        n_in = _size(n_in, "Neuron(n_in)")
-        fan_out = _size(fan_out, "Neuron(fan_out)")
-        _choice(activation, ACTIVATIONS, "Neuron(activation)")
-        rng = _generator(rng, "Neuron(rng)")
+        n_in = positive_int(n_in, "Neuron(n_in)")
+        fan_out = positive_int(fan_out, "Neuron(fan_out)")
+        activation = choice(activation, ACTIVATIONS, "Neuron(activation)")
+        draw = _generator(seed, rng, "Neuron")
         std = init_std(n_in, fan_out, activation)
-        self.w: list[Value] = [Value(v) for v in rng.normal(0.0, std, n_in).tolist()]
+        self._build(n_in, activation, draw.normal(0.0, std, n_in).tolist())
+
+    @classmethod
+    def _blank(cls, n_in: int, activation: str) -> Neuron:
+        """A neuron with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+        neuron = cls.__new__(cls)
+        neuron._build(n_in, activation, [0.0] * n_in)
+        return neuron
+
+    def _build(self, n_in: int, activation: str, weights: list[float]) -> None:
+        self.w: list[Value] = [Value(v) for v in weights]
         self.b = Value(0.0)
         self.n_in = n_in
         self.activation = activation
@@ -105,7 +117,8 @@ class Layer(Module):
     """``n_out`` neurons reading the same input: z = σ(W x + b), returned as a list of Values.
 
     With ``activation="softmax"`` the neurons are linear and the layer returns
-    softmax(W x + b).
+    softmax(W x + b). ``seed`` (or its former name ``rng=``) as for :class:`Neuron`; the
+    neurons draw their weights one after another from the same generator.
     """
 
     def __init__(
@@ -114,16 +127,29 @@ class Layer(Module):
         n_out: int,
         activation: str = "relu",
         *,
+        seed: int | np.random.Generator | None = None,
         rng: np.random.Generator | None = None,
     ) -> None:
-        n_in = _size(n_in, "Layer(n_in)")
-        n_out = _size(n_out, "Layer(n_out)")
-        _choice(activation, OUTPUT_ACTIVATIONS, "Layer(activation)")
-        rng = _generator(rng, "Layer(rng)")
-        per_neuron = "linear" if activation == "softmax" else activation
-        self.neurons = [Neuron(n_in, per_neuron, rng=rng, fan_out=n_out) for _ in range(n_out)]
+        n_in = positive_int(n_in, "Layer(n_in)")
+        n_out = positive_int(n_out, "Layer(n_out)")
+        activation = choice(activation, OUTPUT_ACTIVATIONS, "Layer(activation)")
+        draw = _generator(seed, rng, "Layer")
+        per_neuron = _per_neuron(activation)
+        neurons = [Neuron(n_in, per_neuron, seed=draw, fan_out=n_out) for _ in range(n_out)]
+        self._build(n_in, activation, neurons)
+
+    @classmethod
+    def _blank(cls, n_in: int, n_out: int, activation: str) -> Layer:
+        """A layer with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+        layer = cls.__new__(cls)
+        neuron = _per_neuron(activation)
+        layer._build(n_in, activation, [Neuron._blank(n_in, neuron) for _ in range(n_out)])
+        return layer
+
+    def _build(self, n_in: int, activation: str, neurons: list[Neuron]) -> None:
+        self.neurons = neurons
         self.n_in = n_in
-        self.n_out = n_out
+        self.n_out = len(neurons)
         self.activation = activation
         self._softmax = activation == "softmax"
         _label(self)
@@ -145,7 +171,8 @@ class MLP(Module):
     output layer of ``layer_sizes[-1]`` units with ``output_activation``.
 
     ``MLP(2, [16, 16, 1])`` maps 2 inputs through two ReLU layers of 16 to one linear output.
-    The same ``seed`` (an int) gives the same initial parameters; ``None`` draws fresh ones.
+    The same ``seed`` (an int ≥ 0) gives the same initial parameters; ``None`` draws fresh ones;
+    a ``numpy.random.Generator`` is drawn from, layer after layer.
     """
 
     def __init__(
@@ -155,9 +182,9 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str = "linear",
         *,
-        seed: int | None = None,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
-        n_in = _size(n_in, "MLP(n_in)")
+        n_in = positive_int(n_in, "MLP(n_in)")
         if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence):
             raise TypeError(
                 "MLP(layer_sizes): expected a sequence of layer widths, "
@@ -165,28 +192,32 @@ class MLP(Module):
             )
         if not layer_sizes:
             raise ValueError("MLP(layer_sizes): expected at least one layer, got none")
-        sizes = [_size(size, f"MLP(layer_sizes[{i}])") for i, size in enumerate(layer_sizes)]
-        _choice(activation, ACTIVATIONS, "MLP(activation)")
-        _choice(output_activation, OUTPUT_ACTIVATIONS, "MLP(output_activation)")
-        if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-                raise TypeError(f"MLP(seed): expected an int or None, got {type(seed).__name__}")
-            if seed < 0:
-                raise ValueError(f"MLP(seed): expected a non-negative int, got {seed}")
-        rng = np.random.default_rng(seed)
-        widths = [n_in, *sizes]
-        last = len(sizes) - 1
-        self.layers = [
-            Layer(
-                widths[i],
-                widths[i + 1],
-                output_activation if i == last else activation,
-                rng=rng,
-            )
-            for i in range(len(sizes))
+        sizes = [positive_int(size, f"MLP(layer_sizes[{i}])") for i, size in enumerate(layer_sizes)]
+        activation = choice(activation, ACTIVATIONS, "MLP(activation)")
+        output_activation = choice(output_activation, OUTPUT_ACTIVATIONS, "MLP(output_activation)")
+        draw = generator(seed, "MLP(seed)")
+        layers = [
+            Layer(fan_in, fan_out, kind, seed=draw)
+            for fan_in, fan_out, kind in _layer_plan(n_in, sizes, activation, output_activation)
         ]
+        self._build(n_in, activation, output_activation, layers)
+
+    @classmethod
+    def _blank(
+        cls, n_in: int, sizes: Sequence[int], activation: str, output_activation: str
+    ) -> MLP:
+        """An MLP with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+        mlp = cls.__new__(cls)
+        plan = _layer_plan(n_in, sizes, activation, output_activation)
+        mlp._build(n_in, activation, output_activation, [Layer._blank(*step) for step in plan])
+        return mlp
+
+    def _build(
+        self, n_in: int, activation: str, output_activation: str, layers: list[Layer]
+    ) -> None:
+        self.layers = layers
         self.n_in = n_in
-        self.layer_sizes = tuple(sizes)
+        self.layer_sizes = tuple(layer.n_out for layer in layers)
         self.activation = activation
         self.output_activation = output_activation
         _label(self)
@@ -202,6 +233,23 @@ class MLP(Module):
         hidden = "".join(f" → {size} {self.activation}" for size in self.layer_sizes[:-1])
         output = f" → {self.layer_sizes[-1]} {self.output_activation}"
         return f"MLP({self.n_in}{hidden}{output}; {self.num_parameters()} parameters)"
+
+
+def _per_neuron(activation: str) -> str:
+    """A layer's neurons' own activation: a softmax layer's neurons are linear."""
+    return "linear" if activation == "softmax" else activation
+
+
+def _layer_plan(
+    n_in: int, sizes: Sequence[int], activation: str, output_activation: str
+) -> list[tuple[int, int, str]]:
+    """(inputs, outputs, activation) of each layer of an MLP."""
+    fan_ins = [n_in, *sizes[:-1]]
+    last = len(sizes) - 1
+    return [
+        (fan_in, size, output_activation if i == last else activation)
+        for i, (fan_in, size) in enumerate(zip(fan_ins, sizes))
+    ]
 
 
 # --- Checks at the public boundary ------------------------------------------------------------
@@ -228,25 +276,15 @@ def _inputs(x: object, n_in: int, where: str) -> list[Any]:
     return [scalar(item, f"{where}: input {i}") for i, item in enumerate(x)]
 
 
-def _size(n: object, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{where}: expected a positive int, got {type(n).__name__}: {n!r}")
-    if n < 1:
-        raise ValueError(f"{where}: expected a positive int, got {n}")
-    return int(n)
-
-
-def _choice(name: object, allowed: tuple[str, ...], where: str) -> None:
-    if name not in allowed:
-        raise ValueError(f"{where}: expected one of {', '.join(allowed)}; got {name!r}")
-
-
-def _generator(rng: object, where: str) -> np.random.Generator:
+def _generator(seed: object, rng: object, where: str) -> np.random.Generator:
+    """The generator of ``seed=``, or of ``rng=`` (its former name, a Generator or None)."""
     if rng is None:
-        return np.random.default_rng()
+        return generator(seed, f"{where}(seed)")
+    if seed is not None:
+        raise TypeError(f"{where}: give seed= or its former name rng=, not both")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"{where}: expected a numpy.random.Generator or None, got {type(rng).__name__}"
+            f"{where}(rng): expected a numpy.random.Generator or None, got {type(rng).__name__}"
         )
     return rng
 

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd_lite import Value
-from nn.checks import scalar
-from nn.functional import Scalars, as_values, log_softmax
+from nn.checks import integer, non_negative, real, scalar, shown
+from nn.functional import Scalars, as_values, log_softmax, total
 from nn.module import Module
 
 
@@ -48,15 +48,12 @@ def cross_entropy(logits: Scalars, target: int) -> Value:
     logits of any size (at logits (1000, −1000) the loss is 0 or 2000).
     """
     a = as_values(logits, "cross_entropy(logits)")
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(
-            f"cross_entropy(target): expected a class index (int), got {type(target).__name__}"
-        )
-    if not 0 <= target < len(a):
+    index = integer(target, "cross_entropy(target): a class index")
+    if not 0 <= index < len(a):
         raise ValueError(
-            f"cross_entropy(target): class index {target} out of range for {len(a)} logits"
+            f"cross_entropy(target): class index {shown(index)} out of range for {len(a)} logits"
         )
-    return -log_softmax(a)[int(target)]
+    return -log_softmax(a)[index]
 
 
 def binary_cross_entropy(logit: Value | float, target: float) -> Value:
@@ -89,30 +86,19 @@ def l2_penalty(module: Module, lam: float) -> Value:
     """
     if not isinstance(module, Module):
         raise TypeError(f"l2_penalty(module): expected an nn.Module, got {type(module).__name__}")
-    if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
-        raise TypeError(f"l2_penalty(lam): expected a real number, got {type(lam).__name__}")
-    lam = float(lam)
-    if not (math.isfinite(lam) and lam >= 0.0):
-        raise ValueError(f"l2_penalty(lam): expected a finite λ ≥ 0, got {lam!r}")
+    lam = non_negative(lam, "l2_penalty(lam)")
     weights = module.weights()
     if not weights:
         return Value(0.0)
-    total = weights[0] * weights[0]
-    for w in weights[1:]:
-        total = total + w * w
-    return total * (0.5 * lam)
+    return total([w * w for w in weights]) * (0.5 * lam)
 
 
 # --- Helpers --------------------------------------------------------------------------------
 
 
 def _sum_of_squares(f: list[Value], y: list[Value | float]) -> Value:
-    d = f[0] - y[0]
-    total = d * d
-    for fk, yk in zip(f[1:], y[1:]):
-        d = fk - yk
-        total = total + d * d
-    return total
+    differences = [fk - yk for fk, yk in zip(f, y)]
+    return total([d * d for d in differences])
 
 
 def _paired(pred: object, target: object, where: str) -> tuple[list[Value], list[Value | float]]:
@@ -142,11 +128,17 @@ def _value(x: object, where: str) -> Value:
 
 
 def _label_in(target: object, allowed: tuple[float, ...], where: str, wanted: str) -> float:
-    if isinstance(target, bool) or not isinstance(target, numbers.Real):
-        raise TypeError(f"{where}: expected {wanted}, got {type(target).__name__}: {target!r}")
-    if float(target) not in allowed:
-        raise ValueError(f"{where}: expected {wanted}, got {target!r}")
-    return float(target)
+    try:
+        label = real(target, where)
+    except TypeError:
+        raise TypeError(
+            f"{where}: expected {wanted}, got {type(target).__name__}: {shown(target)}"
+        ) from None
+    except ValueError:
+        label = math.nan  # NaN, ±inf, 10**400: not a label either
+    if label not in allowed:
+        raise ValueError(f"{where}: expected {wanted}, got {shown(target)}")
+    return label
 
 
 def _softplus(u: Value) -> Value:

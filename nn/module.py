@@ -12,12 +12,11 @@ alone (the biases: the notes' gradient term is λ[w; 0]); see :meth:`Module.weig
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from autograd_lite import Value
+from nn.checks import real, shown
 
 # How many offending names an error message lists before it says "and N more".
 _SHOWN = 10
@@ -61,7 +60,8 @@ class Module:
         """Set every parameter from ``state`` (name → real number), all or nothing.
 
         ``state`` must name every parameter and nothing else, with a finite real number for each
-        (bools are not numbers here). Every problem is collected and reported in one
+        (bools are not numbers here; an int beyond the float range, such as ``10**400``, is not
+        finite). Every problem is collected and reported in one
         ``ValueError``; the module is changed only when there is none.
         """
         if not isinstance(state, Mapping):
@@ -71,22 +71,19 @@ class Module:
         named = self.named_parameters()
         expected = {name for name, _ in named}
         missing = [name for name, _ in named if name not in state]
-        unexpected = [repr(key) for key in state if key not in expected]
+        unexpected = [shown(key) for key in state if key not in expected]
         not_numbers: list[str] = []
         not_finite: list[str] = []
         values: dict[str, float] = {}
         for name, _ in named:
             if name not in state:
                 continue
-            number = state[name]
-            if isinstance(number, bool) or not isinstance(number, numbers.Real):
-                not_numbers.append(f"{name} ({type(number).__name__})")
-                continue
-            number = float(number)
-            if not math.isfinite(number):
-                not_finite.append(f"{name} ({number!r})")
-                continue
-            values[name] = number
+            try:
+                values[name] = real(state[name], name)
+            except TypeError:
+                not_numbers.append(f"{name} ({type(state[name]).__name__})")
+            except ValueError:  # NaN, ±inf or beyond the float range, e.g. 10**400
+                not_finite.append(f"{name} ({shown(state[name])})")
         problems = [
             f"{what}: {_listing(names)}"
             for what, names in (

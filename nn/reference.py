@@ -26,7 +26,6 @@ pass, ``nn``'s losses, :func:`autograd_lite.grad`), and :func:`compare` sets the
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from typing import Literal, NamedTuple, TypeAlias
@@ -35,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from autograd_lite import Value, grad
+from nn.checks import non_negative, real, shown
+from nn.functional import total
 from nn.layers import MLP
 from nn.losses import cross_entropy, l2_penalty, squared_error
 
@@ -184,10 +185,7 @@ def graph_backprop(
             terms.append(-out[int(np.argmax(y_tilde))].log())
         else:
             terms.append(cross_entropy(out, int(np.argmax(y_tilde))))
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    objective = total * (1.0 / len(terms)) + l2_penalty(mlp, lam)
+    objective = total(terms) * (1.0 / len(terms)) + l2_penalty(mlp, lam)
     params = [p for layer in mlp.layers for neuron in layer.neurons for p in (*neuron.w, neuron.b)]
     grads = iter(grad(objective, params))
     grad_w: list[FloatArray] = []
@@ -248,11 +246,7 @@ def _check(
         )
     if mlp.activation not in _ACTIVATIONS:
         raise ValueError(f"{where}: no σ′ is known for the activation {mlp.activation!r}")
-    if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
-        raise TypeError(f"{where}(lam): expected a real number, got {type(lam).__name__}")
-    lam = float(lam)
-    if not (math.isfinite(lam) and lam >= 0.0):
-        raise ValueError(f"{where}(lam): expected a finite λ ≥ 0, got {lam!r}")
+    lam = non_negative(lam, f"{where}(lam)")
 
     X = _numbers(x, f"{where}(x)")
     if X.ndim not in (1, 2) or X.shape[-1] != mlp.n_in or X.shape[0] == 0:
@@ -285,13 +279,24 @@ def _numbers(values: object, where: str) -> FloatArray:
         array = np.asarray(values)
     except ValueError:  # ragged nested lists
         raise ValueError(f"{where}: expected a rectangular array of numbers") from None
+    if array.dtype == object:  # ints beyond int64, Fractions, Values, None…: one by one
+        return _numbers_one_by_one(array, where)
     if array.dtype.kind not in "fiu":
         raise TypeError(
             f"{where}: expected real numbers, got {type(values).__name__} of dtype {array.dtype}"
         )
     result = array.astype(np.float64)
     if not np.all(np.isfinite(result)):
-        raise ValueError(f"{where}: expected finite numbers, got {values!r}")
+        raise ValueError(f"{where}: expected finite numbers, got {shown(values)}")
+    return result
+
+
+def _numbers_one_by_one(array: npt.NDArray[np.object_], where: str) -> FloatArray:
+    """An object array as floats, each item checked by :func:`nn.checks.real` (named by index)."""
+    result = np.empty(array.shape, dtype=np.float64)
+    for index, item in np.ndenumerate(array):
+        place = "".join(f"[{i}]" for i in index)
+        result[index] = real(item, f"{where}{place}")
     return result
 
 
@@ -318,5 +323,5 @@ def _class_indices(y: object, n: int, k: int, batch: bool, where: str) -> list[i
         indices = [int(y)]
     for i in indices:
         if not 0 <= i < k:
-            raise ValueError(f"{where}: class index {i} out of range for {k} outputs")
+            raise ValueError(f"{where}: class index {shown(i)} out of range for {k} outputs")
     return indices

@@ -245,22 +245,28 @@ CORRUPT: dict[str, tuple[str | bytes, str]] = {
     "version as text": (edited(version="1"), "version must be an integer, got '1'"),
     "version as float": (edited(version=1.0), "version must be an integer, got 1.0"),
     "version true": (edited(version=True), "version must be an integer, got True"),
-    "extra key": (edited(comment="hi"), "unexpected 'comment'"),
+    "extra key": (edited(comment="hi"), "unexpected comment"),
     "no parameters": (edited(parameters=DELETE), "missing parameters"),
     "no architecture": (edited(architecture=DELETE), "missing architecture"),
     "architecture a list": (edited(architecture=[2, 1]), "architecture must be an object"),
     "parameters a list": (edited(parameters=[0.0] * 9), "parameters must be an object"),
     "unknown type": (edited(arch_type="CNN"), "unknown architecture type 'CNN'"),
-    "missing n_in": (edited(arch_n_in=DELETE), "architecture has missing n_in"),
-    "extra architecture key": (edited(arch_depth=2), "unexpected 'depth'"),
-    "zero width": (edited(arch_n_in=0), "n_in must be a positive integer, got 0"),
-    "negative width": (edited(arch_layer_sizes=[2, -1]), r"layer_sizes\[1\] must be a positive"),
-    "float width": (edited(arch_layer_sizes=[2.5, 1]), r"layer_sizes\[0\] must be a positive"),
-    "bool width": (edited(arch_n_in=True), "n_in must be a positive integer, got True"),
+    "missing n_in": (edited(arch_n_in=DELETE), "missing architecture.n_in"),
+    "extra architecture key": (edited(arch_depth=2), "unexpected architecture.depth"),
+    "zero width": (edited(arch_n_in=0), "architecture.n_in: expected a positive int, got 0"),
+    "negative width": (
+        edited(arch_layer_sizes=[2, -1]),
+        r"architecture.layer_sizes\[1\]: expected a positive int",
+    ),
+    "float width": (
+        edited(arch_layer_sizes=[2.5, 1]),
+        r"architecture.layer_sizes\[0\]: expected a positive int",
+    ),
+    "bool width": (edited(arch_n_in=True), "architecture.n_in: expected a positive int, got bool"),
     "no layers": (edited(arch_layer_sizes=[]), "layer_sizes must be a non-empty list"),
-    "huge width": (edited(arch_layer_sizes=[10**12, 1]), "wrong shape: the architecture has"),
-    "bad activation": (edited(arch_activation="swish"), "activation must be one of"),
-    "softmax hidden": (edited(arch_activation="softmax"), "activation must be one of"),
+    "huge width": (edited(arch_layer_sizes=[10**12, 1]), "parameters: the architecture has"),
+    "bad activation": (edited(arch_activation="swish"), "architecture.activation: expected one of"),
+    "softmax hidden": (edited(arch_activation="softmax"), "architecture.activation: expected one"),
     "wider than saved": (edited(arch_layer_sizes=[3, 1]), "has 13 parameters, the file has 9"),
     "too few parameters": (
         edited(parameters={k: PARAMS[k] for k in NAMES[:-1]}),  # type: ignore[index]
@@ -268,17 +274,56 @@ CORRUPT: dict[str, tuple[str | bytes, str]] = {
     ),
     "renamed parameter": (
         edited(parameters={**{k: PARAMS[k] for k in NAMES[:-1]}, "x": 1.0}),  # type: ignore[index]
-        "missing: layers.1.neurons.0.b; unexpected: 'x'",
+        r"missing parameters\['layers.1.neurons.0.b'\]; unexpected parameters\['x'\]",
     ),
-    "text parameter": (edited(parameters={**PARAMS, NAMES[0]: "0.5"}), "not a real number"),  # type: ignore[dict-item]
-    "bool parameter": (edited(parameters={**PARAMS, NAMES[0]: True}), "not a real number"),  # type: ignore[dict-item]
-    "null parameter": (edited(parameters={**PARAMS, NAMES[0]: None}), "not a real number"),  # type: ignore[dict-item]
+    "text parameter": (edited(parameters={**PARAMS, NAMES[0]: "0.5"}), "w.0'] must be a real"),  # type: ignore[dict-item]
+    "bool parameter": (edited(parameters={**PARAMS, NAMES[0]: True}), "w.0'] must be a real"),  # type: ignore[dict-item]
+    "null parameter": (edited(parameters={**PARAMS, NAMES[0]: None}), "w.0'] must be a real"),  # type: ignore[dict-item]
     "NaN": (GOOD.replace(str(PARAMS[NAMES[0]]), "NaN", 1), "NaN is not a valid parameter"),  # type: ignore[index]
     "Infinity": (
         GOOD.replace(str(PARAMS[NAMES[0]]), "-Infinity", 1),  # type: ignore[index]
         "-Infinity is not a valid",
     ),
-    "overflowing number": (GOOD.replace(str(PARAMS[NAMES[0]]), "1e400", 1), "not finite"),  # type: ignore[index]
+    "overflowing number": (
+        GOOD.replace(str(PARAMS[NAMES[0]]), "1e400", 1),
+        "w.0'] is inf, not a finite",
+    ),  # type: ignore[index]
+    # Issue 12: each was an OverflowError or a TypeError, not a ValueError naming the key.
+    "400-digit parameter": (
+        GOOD.replace(str(PARAMS[NAMES[0]]), "1" * 400, 1),  # type: ignore[index]
+        r"parameters\['layers.0.neurons.0.w.0'\] is an integer of about 400 digits, too large",
+    ),
+    "5000-digit parameter": (
+        GOOD.replace(str(PARAMS[NAMES[0]]), "9" * 5000, 1),  # type: ignore[index]
+        r"w.0'\] is an integer literal of 5000 characters, too large",
+    ),
+    "5000-digit size": (
+        GOOD.replace('"n_in": 2', '"n_in": ' + "9" * 5000),
+        "architecture.n_in: expected a size of at most",
+    ),
+    "400-digit size": (edited(arch_n_in=10**400), "architecture.n_in: expected a size of at most"),
+    "type a list": (
+        edited(arch_type=["MLP"]),
+        r"architecture.type: unknown architecture type \['MLP'\]",
+    ),
+    "type an object": (edited(arch_type={"a": 1}), "architecture.type: unknown"),
+    "activation a list": (edited(arch_activation=["relu"]), "architecture.activation: expected"),
+    "sizes an object": (
+        edited(arch_layer_sizes={"0": 2}),
+        "architecture.layer_sizes must be a non-empty list",
+    ),
+    "size a list": (
+        edited(arch_layer_sizes=[[2], 1]),
+        r"layer_sizes\[0\]: expected a positive int, got list",
+    ),
+    "size null": (
+        edited(arch_layer_sizes=[2, None]),
+        r"layer_sizes\[1\]: expected a positive int, got NoneType",
+    ),
+    "huge version": (
+        edited(version=10**400),
+        "unsupported checkpoint version an integer of about 401 digits",
+    ),
     "duplicate key": (
         GOOD.replace('"version": 1', '"version": 1, "version": 1'),
         "key 'version' appears twice",
@@ -311,3 +356,27 @@ def test_the_good_document_of_the_corrupt_cases_loads(tmp_path: Path) -> None:
 def test_a_missing_file_is_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         nn.load(tmp_path / "absent.json")
+
+
+def test_load_state_dict_refuses_a_huge_int_and_changes_nothing() -> None:
+    mlp = nn.MLP(2, [2, 1], seed=0)
+    before = mlp.state_dict()
+    for bad in (10**400, -(10**400)):
+        state = {**before, NAMES[3]: bad}
+        with pytest.raises(ValueError, match=rf"not finite: {NAMES[3]} \(an integer of about"):
+            mlp.load_state_dict(state)
+        assert mlp.state_dict() == before
+
+
+def test_loading_draws_no_random_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.json"
+    modules = [fresh() for fresh in MODULES.values()]
+
+    def no_draws(*args: object, **kwargs: object) -> None:
+        raise AssertionError("load drew random weights it would throw away")
+
+    for module in modules:
+        nn.save(module, path)
+        monkeypatch.setattr(nn.Neuron, "__init__", no_draws)  # the only place weights are drawn
+        assert bits(nn.load(path)) == bits(module)
+        monkeypatch.undo()

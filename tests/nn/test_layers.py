@@ -245,3 +245,48 @@ def test_reprs_are_compact() -> None:
     assert repr(nn.MLP(4, [3], "tanh", "softmax", seed=0)) == "MLP(4 → 3 softmax; 15 parameters)"
     assert repr(nn.Layer(3, 2, "tanh")) == "Layer(3 → 2, tanh)"
     assert repr(nn.Neuron(3, "sigmoid")) == "Neuron(3, sigmoid)"
+
+
+def test_one_seed_spelling_for_neuron_layer_and_mlp_with_rng_still_accepted() -> None:
+    assert nn.Neuron(3, seed=5).state_dict() == nn.Neuron(3, rng=rng(5)).state_dict()
+    assert nn.Layer(3, 4, seed=5).state_dict() == nn.Layer(3, 4, rng=rng(5)).state_dict()
+    assert nn.Layer(3, 4, seed=rng(5)).state_dict() == nn.Layer(3, 4, seed=5).state_dict()
+    assert nn.MLP(3, [4, 2], seed=rng(5)).state_dict() == nn.MLP(3, [4, 2], seed=5).state_dict()
+    with pytest.raises(TypeError, match="not both"):
+        nn.Neuron(2, seed=1, rng=rng(1))
+    with pytest.raises(TypeError, match=r"Layer\(seed\)"):
+        nn.Layer(2, 2, seed=1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: nn.Neuron(10**400), ValueError, r"Neuron\(n_in\): expected a size of at most"),
+        (lambda: nn.Layer(2, 10**30), ValueError, r"Layer\(n_out\): expected a size of at most"),
+        (lambda: nn.MLP(2, [10**400]), ValueError, r"MLP\(layer_sizes\[0\]\): expected a size"),
+        (lambda: nn.MLP(2, [2], ["relu"]), ValueError, r"MLP\(activation\)"),
+        (lambda: nn.MLP(2, [2], seed=True), TypeError, r"MLP\(seed\)"),
+        (lambda: nn.MLP(2, [2])([10**400, 1.0]), ValueError, "input 0 is an integer of about"),
+        (lambda: nn.l2_penalty(nn.Neuron(2), 10**400), ValueError, r"l2_penalty\(lam\) is an"),
+        (lambda: nn.l2_penalty(nn.Neuron(2), math.inf), ValueError, r"l2_penalty\(lam\) is inf"),
+        (lambda: nn.hinge_loss(Value(1.0), 10**400), ValueError, r"hinge_loss\(target\)"),
+        (lambda: nn.cross_entropy([1.0, 2.0], 10**400), ValueError, "class index an integer of"),
+        (lambda: nn.softmax([1.0, -(10**400)]), ValueError, "item 1 is an integer of about"),
+        (lambda: nn.squared_error(Value(1.0), 10**400), ValueError, r"target\): item 0 is an"),
+        (
+            lambda: nn.reference.backprop(nn.MLP(1, [2]), [10**400], 0),
+            ValueError,
+            r"backprop\(x\)\[0\] is an integer of about",
+        ),
+        (
+            lambda: nn.reference.backprop(nn.MLP(1, [2]), [1.0], 0, lam=10**400),
+            ValueError,
+            r"backprop\(lam\) is an integer",
+        ),
+    ],
+)
+def test_huge_ints_and_odd_types_are_named_errors_everywhere(
+    build: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        build()  # type: ignore[operator]

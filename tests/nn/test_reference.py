@@ -165,7 +165,7 @@ SQ = nn.MLP(2, [3, 1], "tanh", "linear", seed=0)
     [
         ("not an MLP", [1.0, 2.0], 0, {}, TypeError, r"backprop\(mlp\).*nn\.MLP"),
         (CE, [1.0, 2.0], 0, {"loss": "hinge"}, ValueError, r"backprop\(loss\)"),
-        (CE, [1.0, 2.0], 0, {"lam": -0.1}, ValueError, r"backprop\(lam\).*λ ≥ 0"),
+        (CE, [1.0, 2.0], 0, {"lam": -0.1}, ValueError, r"backprop\(lam\) must be ≥ 0"),
         (CE, [1.0, 2.0], 0, {"lam": float("nan")}, ValueError, r"backprop\(lam\)"),
         (CE, [1.0, 2.0], 0, {"lam": True}, TypeError, r"backprop\(lam\)"),
         (CE, [1.0, 2.0, 3.0], 0, {}, ValueError, r"backprop\(x\).*2 numbers.*shape \(3,\)"),
