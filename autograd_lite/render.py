@@ -40,7 +40,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +49,7 @@ import graphviz
 from graphviz.quoting import quote
 
 from autograd_lite.checks import positive, shown
+from autograd_lite.files import write_atomically
 from autograd_lite.graph import topological_order
 from autograd_lite.value import Value
 
@@ -251,8 +251,9 @@ def render_graph(
     """Draw ``root``'s graph with :func:`draw_graph` and write it to ``path``; return the path.
 
     The format comes from the suffix: ``.svg``, ``.png``, ``.pdf``, or ``.dot``/``.gv`` for the
-    DOT source, which needs no Graphviz binary. The file is written to a temporary name beside
-    it and renamed into place, so a failed render never leaves a half-written file.
+    DOT source, which needs no Graphviz binary. The file is written with
+    :func:`autograd_lite.files.write_atomically`: a failed render never leaves a half-written
+    file, and the old picture stays until the new one is complete.
 
     ``dot`` is killed after ``timeout`` seconds (default 60; ``None``: no limit), and the
     layout is bounded by :data:`LAYOUT_LIMITS` in any case.
@@ -312,35 +313,6 @@ def dot_missing_message(target: Path) -> str:
         "graphviz`; macOS: `brew install graphviz`; conda: `conda install graphviz`), or write a "
         ".dot file instead, which needs no binary."
     )
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it onto ``target``.
-
-    ``os.replace`` is atomic on one file system: readers see the old file or the new one, and
-    an error on the way leaves neither a partial file nor the temporary one behind.
-    """
-    try:
-        fd, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
-    except OSError as error:
-        raise OSError(error.errno, f"cannot write {str(target)!r}: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    """The process umask (mkstemp creates 0600 files; a rendered picture should be 0644)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
