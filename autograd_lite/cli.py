@@ -32,7 +32,7 @@ from typing import Any, NoReturn, cast
 
 from autograd_lite import __version__
 from autograd_lite.checks import shown
-from autograd_lite.render import FORMATS, DotNotFoundError, render_graph
+from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, DotNotFoundError, render_graph
 from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 
 #: The functions an expression may call, each of one positional argument.
@@ -122,7 +122,7 @@ exit status: 0 done; 2 the input was refused or is outside an op's domain; 1 ren
 # The options; any other argument starting with '-' (bar a prefix of a long one, which argparse
 # accepts) is taken for an expression when parsing fails.
 _OPTIONS = frozenset({"-h", "--help", "--version", "--at", "-o", "--output", "--rankdir"})
-_OPTIONS |= {"--color-by-grad", "--no-grad", "--max-nodes"}
+_OPTIONS |= {"--color-by-grad", "--no-grad", "--max-nodes", "--timeout"}
 
 
 class UsageError(Exception):
@@ -226,6 +226,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--no-grad", action="store_true", help="leave gradients out of the nodes")
     graph.add_argument("--max-nodes", type=int, default=1000, metavar="N", help="default 1000")
+    graph.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop dot after this long (default {DEFAULT_TIMEOUT:g})",
+    )
     return parser
 
 
@@ -276,9 +283,11 @@ def _graph(args: argparse.Namespace) -> int:
                 show_grad=not args.no_grad,
                 color_by="grad" if args.color_by_grad else None,
                 max_nodes=args.max_nodes,
+                timeout=args.timeout,
             )
         except ValueError as error:
-            raise UsageError(f"{error} (the command line option is --max-nodes)") from None
+            option = "--timeout" if "timeout" in str(error) else "--max-nodes"
+            raise UsageError(f"{error} (the command line option is {option})") from None
         print(f"wrote {written}")
     return 0
 

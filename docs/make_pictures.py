@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nn
 from autograd_lite import Value, render_graph, sigmoid
-from autograd_lite.render import write_atomically
+from autograd_lite.files import write_atomically
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent

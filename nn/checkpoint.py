@@ -8,22 +8,19 @@ The file is a JSON object::
      "parameters": {"layers.0.neurons.0.w.0": 0.8316..., ...}}
 
 Floats are written with ``repr``, the shortest decimal string that reads back as the same
-double, so parameters round-trip bit for bit. ``save`` writes a temporary file in the target's
-folder, flushes and fsyncs it, then renames it over the target (``os.replace``, atomic on POSIX
-and Windows): whatever happens mid-save, the target holds the old checkpoint or the new one,
-never a mix, and the temporary file is removed.
+double, so parameters round-trip bit for bit. ``save`` writes with
+:func:`autograd_lite.files.write_atomically` (temporary file, fsync, rename): whatever happens
+mid-save, the target holds the old checkpoint or the new one, never a mix.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import stat
-import tempfile
 from typing import Any
 
+from autograd_lite.files import write_atomically
 from nn.checks import choice, positive_int, real, shown
 from nn.layers import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS, Layer, Neuron
 from nn.module import Module
@@ -64,7 +61,7 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
         "architecture": architecture,
         "parameters": parameters,
     }
-    _atomic_write(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
+    write_atomically(path, (json.dumps(document, indent=1, allow_nan=False) + "\n").encode())
 
 
 def load(path: str | os.PathLike[str]) -> Module:
@@ -119,44 +116,6 @@ def _architecture(module: Module) -> dict[str, Any]:
         f"save: can save an nn.MLP, nn.Layer or nn.Neuron, not {type(module).__name__}; "
         "save its state_dict() instead"
     )
-
-
-def _atomic_write(path: str | os.PathLike[str], text: str) -> None:
-    """Replace ``path``'s content by ``text`` all at once: temporary file, fsync, rename."""
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)  # keep an existing file's permissions
-    except FileNotFoundError:
-        mode = 0o644  # mkstemp would leave 0o600
-    descriptor, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make the rename itself durable where the system allows fsync on a folder (POSIX)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):  # some file systems refuse fsync on a folder
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 # --- Reading ---------------------------------------------------------------------------------
