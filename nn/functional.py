@@ -10,7 +10,7 @@ as large as ±10⁴ and beyond:
 
 ∂ logsumexp/∂aₖ = softmax(a)ₖ and ∂ softmaxₖ/∂aⱼ = softmaxₖ (δₖⱼ − softmaxⱼ), as the graph shows.
 
-:func:`total` is the one sum of a list of Values in nn (losses, penalties, softmax).
+:func:`autograd_lite.total` is the one sum of a list of Values (losses, penalties, softmax).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd_lite import Value
+from autograd_lite import Value, total
 from nn.checks import scalar
 
 #: What the functions accept: Values, real numbers (made constants) or a 1-D NumPy array.
@@ -44,17 +44,6 @@ def as_values(values: object, where: str) -> list[Value]:
         raise ValueError(f"{where}: expected at least one value, got an empty sequence")
     checked = [scalar(item, f"{where}: item {i}") for i, item in enumerate(values)]
     return [v if isinstance(v, Value) else Value(v) for v in checked]
-
-
-def total(values: Sequence[Value]) -> Value:
-    """v₀ + v₁ + … + vₙ₋₁, added left to right (the order fixes the rounding), as a chain of
-    ``+`` nodes; ``Value(0.0)`` for no values. Unchecked: every item must be a Value."""
-    if not values:
-        return Value(0.0)
-    result = values[0]
-    for value in values[1:]:
-        result = result + value
-    return result
 
 
 def _shifted_exps(values: list[Value]) -> tuple[list[Value], list[Value], Value]:

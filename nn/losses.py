@@ -19,9 +19,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd_lite import Value
+from autograd_lite import Value, total
 from nn.checks import integer, non_negative, real, scalar, shown
-from nn.functional import Scalars, as_values, log_softmax, total
+from nn.functional import Scalars, as_values, log_softmax
 from nn.module import Module
 
 

@@ -33,9 +33,8 @@ from typing import Literal, NamedTuple, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from autograd_lite import Value, grad
+from autograd_lite import Value, grad, total
 from nn.checks import non_negative, real, shown
-from nn.functional import total
 from nn.layers import MLP
 from nn.losses import cross_entropy, l2_penalty, squared_error
 
