@@ -353,7 +353,7 @@ def _value_style(
     if is_root:
         style["penwidth"] = "2.5"
     if scale is not None:
-        fill, text = scale.colours(node.grad)
+        fill, text = scale.colors(node.grad)
         style["fillcolor"] = fill
         style["fontcolor"] = text
     style["style"] = "filled,rounded" if node.op else "filled"
@@ -425,7 +425,7 @@ class _GradScale:
         if self.high == self.low:
             self.high += 1
 
-    def colours(self, grad: float) -> tuple[str, str]:
+    def colors(self, grad: float) -> tuple[str, str]:
         """The fill colour for ``grad`` and a text colour that reads on it."""
         if grad == 0.0:
             return _ZERO_FILL, "black"

@@ -135,7 +135,7 @@ def draw_network(
             for i, w in enumerate(neuron.w):
                 value = shown(w.data, w.grad)
                 attributes = {
-                    "color": _edge_colour(value, largest),
+                    "color": _edge_color(value, largest),
                     "penwidth": _width(value, largest),
                     "tooltip": literal(f"{w.label or symbol} = {value!r}"),
                 }
@@ -178,7 +178,7 @@ def _width(value: float, largest: float) -> str:
     return f"{0.4 + 3.6 * abs(value) / largest:.2f}" if largest else "0.4"
 
 
-def _edge_colour(value: float, largest: float) -> str:
+def _edge_color(value: float, largest: float) -> str:
     """The sign's colour with an opacity from 25 % to 100 % as |value| grows to ``largest``.
 
     A non-finite value (a diverged training run) is drawn solid black, dashed.

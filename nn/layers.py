@@ -66,7 +66,7 @@ class Neuron(Module):
     width of the layer the neuron belongs to; it only sets the Glorot scale.
     """
 
-    unregularised = ("b",)
+    unregularized = ("b",)
 
     def __init__(
         self,

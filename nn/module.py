@@ -6,7 +6,7 @@ A module finds its parameters in its own attributes, in the order they were assi
 name; attributes whose names start with ``_`` are skipped. The names are dotted paths, as in
 PyTorch: ``layers.0.neurons.3.w.1``, ``layers.0.neurons.3.b``.
 
-A subclass names in ``unregularised`` the attributes whose parameters the L2 penalty leaves
+A subclass names in ``unregularized`` the attributes whose parameters the L2 penalty leaves
 alone (the biases: the notes' gradient term is λ[w; 0]); see :meth:`Module.weights`.
 """
 
@@ -25,8 +25,15 @@ _SHOWN = 10
 class Module:
     """The base of every network piece: parameters, their names, their gradients, their state."""
 
-    #: Attribute names whose parameters are not regularised by :func:`nn.l2_penalty`.
-    unregularised: ClassVar[tuple[str, ...]] = ()
+    #: Attribute names whose parameters are not regularized by :func:`nn.l2_penalty`. (Public
+    #: names use the American spelling, as ``fit(regularization=)`` and ``color_by`` do; a
+    #: subclass that sets the older ``unregularised`` is read the same way.)
+    unregularized: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "unregularised" in cls.__dict__:
+            cls.unregularized = tuple(cls.__dict__["unregularised"])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, in attribute order, depth first.
@@ -40,7 +47,7 @@ class Module:
         return [value for _, value, _ in self._walk()]
 
     def weights(self) -> list[Value]:
-        """The parameters the L2 penalty λ/2 Σ w² covers: all but the ``unregularised`` ones."""
+        """The parameters the L2 penalty λ/2 Σ w² covers: all but the ``unregularized`` ones."""
         return [value for _, value, regularised in self._walk() if regularised]
 
     def num_parameters(self) -> int:
@@ -122,7 +129,7 @@ class Module:
             for attribute, item in vars(module).items():
                 if attribute.startswith("_"):
                     continue
-                regularised = attribute not in type(module).unregularised
+                regularised = attribute not in type(module).unregularized
                 name = prefix + attribute
                 if isinstance(item, Value):
                     pending.append((name, item, regularised))

@@ -11,7 +11,7 @@ from autograd_lite import Value
 class Affine(nn.Module):
     """A module written by hand, as a user would: attributes are found in assignment order."""
 
-    unregularised = ("bias",)
+    unregularized = ("bias",)
 
     def __init__(self) -> None:
         self.scale = [Value(2.0), Value(3.0)]
@@ -43,7 +43,7 @@ def test_a_hand_written_module_lists_its_parameters_by_dotted_name() -> None:
     assert pair.num_parameters() == 6
 
 
-def test_weights_leave_out_the_unregularised_attributes() -> None:
+def test_weights_leave_out_the_unregularized_attributes() -> None:
     pair = Pair()
     assert pair.weights() == [*pair.first.scale, *pair.blocks[0].scale]
 
@@ -141,3 +141,15 @@ def test_load_state_dict_shortens_long_listings() -> None:
 def test_load_state_dict_needs_a_mapping(bad: object) -> None:
     with pytest.raises(TypeError, match="mapping"):
         nn.Neuron(1).load_state_dict(bad)  # type: ignore[arg-type]
+
+
+def test_the_older_british_spelling_of_unregularized_still_works() -> None:
+    class Old(nn.Module):
+        unregularised = ("bias",)
+
+        def __init__(self) -> None:
+            self.weight = Value(1.0)
+            self.bias = Value(2.0)
+
+    old = Old()
+    assert Old.unregularized == ("bias",) and old.weights() == [old.weight]
