@@ -8,6 +8,7 @@ from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import detect_anomaly, no_grad
 from autograd_lite.rules import defvjp, defvjp_variadic, derivative
+from autograd_lite.trace import TraceError, trace
 from autograd_lite.value import (
     DomainError,
     Value,
@@ -17,10 +18,12 @@ from autograd_lite.value import (
     expm1,
     log,
     log1p,
+    maximum,
     relu,
     sigmoid,
     sign,
     sin,
+    softplus,
     sqrt,
     step,
     tanh,
@@ -50,6 +53,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DomainError",
     "GradcheckError",
+    "TraceError",
     "Value",
     "affine",
     "cos",
@@ -64,15 +68,18 @@ __all__ = [
     "gradcheck",
     "log",
     "log1p",
+    "maximum",
     "no_grad",
     "relu",
     "render_graph",
     "sigmoid",
     "sign",
     "sin",
+    "softplus",
     "sqrt",
     "step",
     "tanh",
     "topological_order",
     "total",
+    "trace",
 ]

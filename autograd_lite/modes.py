@@ -1,22 +1,32 @@
-"""Process-wide switches that change how ops record: ``no_grad`` and ``detect_anomaly``.
+"""Process-wide switches that change how ops record: ``no_grad``, ``detect_anomaly``, tracing.
 
-The switches are plain attributes of one small object, read by every op, so reading them costs
-one attribute lookup. They are process-wide, not per thread (like the rest of a scalar engine
-that is not meant to be shared between threads).
+The switches are plain attributes of one small object, read by every op. ``plain`` says that
+none is set, so the common case costs an op one attribute lookup. They are process-wide, not
+per thread (like the rest of a scalar engine that is not meant to be shared between threads).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 class _Switches:
-    __slots__ = ("recording", "checking")
+    __slots__ = ("recording", "checking", "tracing", "plain")
 
     def __init__(self) -> None:
         self.recording = True  # ops record their operands (off inside no_grad)
         self.checking = False  # ops check their results are finite (on inside detect_anomaly)
+        self.tracing: Any = None  # the recording of autograd_lite.trace under way, if any
+        self.plain = True  # recording, not checking, not tracing: what an op does by default
+
+    def set(self, name: str, value: Any) -> Any:
+        """Set one switch, keep ``plain`` in step, and return the switch's previous value."""
+        previous = getattr(self, name)
+        setattr(self, name, value)
+        self.plain = self.recording and not self.checking and self.tracing is None
+        return previous
 
 
 SWITCHES = _Switches()
@@ -30,12 +40,11 @@ def no_grad() -> Iterator[None]:
     them. Use it for evaluation and for updating parameters in place. Nests; restores the
     previous state on exit, also when an exception leaves the block.
     """
-    previous = SWITCHES.recording
-    SWITCHES.recording = False
+    previous = SWITCHES.set("recording", False)
     try:
         yield
     finally:
-        SWITCHES.recording = previous
+        SWITCHES.set("recording", previous)
 
 
 @contextmanager
@@ -46,9 +55,8 @@ def detect_anomaly() -> Iterator[None]:
     derivative rule returns); the message names the op and its inputs. Outside the block the
     engine follows IEEE float arithmetic and pays nothing for the check.
     """
-    previous = SWITCHES.checking
-    SWITCHES.checking = True
+    previous = SWITCHES.set("checking", True)
     try:
         yield
     finally:
-        SWITCHES.checking = previous
+        SWITCHES.set("checking", previous)

@@ -27,6 +27,11 @@ A rule is written once, with ordinary arithmetic, and serves every caller:
 Rules use only operators and the module-level functions of :mod:`autograd_lite.value` (``exp``,
 ``log``, ``step``, ...), which accept floats and Values alike.
 
+An entry may also name the op's *forward* formula on floats, ``forward(*args) -> float`` (the
+``a + b`` of ``add``, the ``eˣ`` with its overflow check of ``exp``): a recorded graph
+(:mod:`autograd_lite.trace`) replays an op through it, so a user-defined op needs one to be
+traced. The forward formula beside the derivative is the whole op, as in JAX's primitives.
+
 Op names are global. Registering the very same rule again for a name (the same code and the same
 captured values, as when a module is imported twice) is harmless; a different rule for a name
 that is taken raises, and a library should qualify its ops (``"mylib.softplus"``).
@@ -61,24 +66,29 @@ Rule = tuple[Partial, ...] | Variadic
 
 RULES: dict[str, Rule] = {}
 
+#: The forward formula of each op that has one: ``FORWARDS[op](*args)`` is its result on floats.
+FORWARDS: dict[str, Callable[..., Any]] = {}
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def defvjp(op: str, *partials: Partial) -> None:
+def defvjp(op: str, *partials: Partial, forward: Callable[..., Any] | None = None) -> None:
     """Register the derivative rule of the op called ``op``: one partial per operand.
 
     ``defvjp("mul", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)`` says
     ∂(a·b)/∂a = b and ∂(a·b)/∂b = a. Ops made with this rule must have exactly
-    ``len(partials)`` operands.
+    ``len(partials)`` operands. ``forward``, if given, is the op on floats (``operator.mul``).
     """
     if not partials:
         raise TypeError(f"defvjp: give one partial per operand of {op!r}, got none")
     for i, partial in enumerate(partials):
         _check_callable(op, partial, f"partial {i}")
-    _register(op, tuple(partials))
+    _register(op, tuple(partials), forward)
 
 
-def defvjp_variadic(op: str, partials: Callable[..., Sequence[Any]]) -> None:
+def defvjp_variadic(
+    op: str, partials: Callable[..., Sequence[Any]], forward: Callable[..., Any] | None = None
+) -> None:
     """Register the rule of an op with any number of operands.
 
     ``partials(wanted, g, out, args)`` gets the indices of the operands that need a gradient
@@ -86,10 +96,12 @@ def defvjp_variadic(op: str, partials: Callable[..., Sequence[Any]]) -> None:
     that order. It must not compute the others: they are constants.
     """
     _check_callable(op, partials, "the partials")
-    _register(op, Variadic(partials))
+    _register(op, Variadic(partials), forward)
 
 
-def derivative(op: str, *partials: Partial) -> Callable[[F], F]:
+def derivative(
+    op: str, *partials: Partial, forward: Callable[..., Any] | None = None
+) -> Callable[[F], F]:
     """Decorator form of :func:`defvjp`, so an op's code and its derivative stand together::
 
         @derivative("mul", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
@@ -97,7 +109,7 @@ def derivative(op: str, *partials: Partial) -> Callable[[F], F]:
 
     The decorated function is returned unchanged: registering costs nothing per call.
     """
-    defvjp(op, *partials)
+    defvjp(op, *partials, forward=forward)
 
     def register(function: F) -> F:
         return function
@@ -120,14 +132,26 @@ def _check_callable(op: object, partial: object, which: str) -> None:
         raise TypeError(f"defvjp: {which} of {op!r} must be callable, got {type(partial).__name__}")
 
 
-def _register(op: str, rule: Rule) -> None:
+def forward(op: str) -> Callable[..., Any] | None:
+    """The forward formula of ``op`` on floats, or None if it was registered without one."""
+    return FORWARDS.get(op)
+
+
+def _register(op: str, rule: Rule, forward: Callable[..., Any] | None) -> None:
+    if forward is not None:
+        _check_callable(op, forward, "the forward formula")
     taken = RULES.get(op)
-    if taken is not None and not _same_rule(taken, rule):
+    known = FORWARDS.get(op)
+    if (taken is not None and not _same_rule(taken, rule)) or (
+        known is not None and forward is not None and not _same(known, forward)
+    ):
         raise ValueError(
             f"defvjp: op {op!r} already has a different derivative rule; "
             f"qualify the name of yours (e.g. 'mylib.{op}')"
         )
     RULES[op] = rule
+    if forward is not None:
+        FORWARDS[op] = forward
 
 
 def _same_rule(a: Rule, b: Rule) -> bool:

@@ -29,7 +29,7 @@ from typing import Any, SupportsFloat, TypeAlias
 
 from autograd_lite.checks import real
 from autograd_lite.modes import SWITCHES
-from autograd_lite.rules import RULES, arity, defvjp_variadic, derivative
+from autograd_lite.rules import FORWARDS, RULES, arity, defvjp_variadic, derivative
 
 
 class DomainError(ValueError):
@@ -128,6 +128,14 @@ def _expm1(x: float) -> float:
         raise DomainError(f"expm1: expm1({x!r}) overflows a float (x must be ≤ 709.78)") from None
 
 
+def _softplus(x: float) -> float:
+    # log1p(eˣ) for x ≤ 0, x + log1p(e⁻ˣ) for x > 0: the exponent is never positive, and the
+    # tiny values of the left tail keep their digits (softplus(−40) = 4.2e-18, not 0).
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
 def _pow_base_partial(g: Any, out: Any, a: Any, b: Any) -> Any:
     """g · ∂(aᵇ)/∂a = g · b · aᵇ⁻¹.
 
@@ -163,15 +171,22 @@ def _result(data: float, op: str, args: tuple[Any, ...]) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
+    node.op = op
+    node.args = args
+    if not SWITCHES.plain:
+        _switched(node)
+    return node
+
+
+def _switched(node: Value) -> None:
+    """What ``no_grad``, ``detect_anomaly`` and a trace under way do to a new node."""
     if SWITCHES.checking:
-        _check_finite(data, op, args)
-    if SWITCHES.recording:
-        node.op = op
-        node.args = args
-    else:
+        _check_finite(node.data, node.op, node.args)
+    if SWITCHES.tracing is not None:
+        SWITCHES.tracing.made(node)  # before no_grad: a trace refuses unrecorded results
+    if not SWITCHES.recording:
         node.op = ""
         node.args = ()
-    return node
 
 
 def _check_finite(data: float, op: str, args: tuple[Any, ...]) -> None:
@@ -216,6 +231,8 @@ class Value:
         self.label = label
         self.op = ""
         self.args = ()
+        if SWITCHES.tracing is not None:  # a leaf made while tracing is one of its constants
+            SWITCHES.tracing.constant(self)
 
     @classmethod
     def from_op(cls, data: Number, op: str, args: tuple[Any, ...]) -> Value:
@@ -236,6 +253,22 @@ class Value:
         operands = tuple(a if isinstance(a, Value) else _real(a, f"{op} operand") for a in args)
         return _result(_real(data, f"{op} result"), op, operands)
 
+    @classmethod
+    def apply(cls, op: str, *args: Operand) -> Value:
+        """``op`` applied to ``args`` by its forward formula, ``defvjp(op, ..., forward=f)``.
+
+        The same node as ``Value.from_op(f(*numbers), op, args)``, with the numbers read by the
+        engine: so a function using the op can be traced (:func:`autograd_lite.trace`).
+        """
+        formula = FORWARDS.get(op) if isinstance(op, str) else None
+        if formula is None:
+            raise ValueError(
+                f"Value.apply: op {op!r} has no forward formula; register it with "
+                f"defvjp({op!r}, ..., forward=...)"
+            )
+        data = [a.data if isinstance(a, Value) else _real(a, f"{op} operand") for a in args]
+        return cls.from_op(formula(*data), op, args)
+
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this one was computed from, in argument order, repeats kept."""
@@ -243,7 +276,7 @@ class Value:
 
     # --- Arithmetic: each op with its derivative rule -----------------------------------------
 
-    @derivative("add", lambda g, out, a, b: g, lambda g, out, a, b: g)
+    @derivative("add", lambda g, out, a, b: g, lambda g, out, a, b: g, forward=operator.add)
     def __add__(self, other: Operand) -> Value:
         """a + b.   ∂/∂a = 1,  ∂/∂b = 1."""
         if isinstance(other, Value):
@@ -255,7 +288,7 @@ class Value:
         other = _real(other, "+")
         return _result(other + self.data, "add", (other, self))
 
-    @derivative("sub", lambda g, out, a, b: g, lambda g, out, a, b: -g)
+    @derivative("sub", lambda g, out, a, b: g, lambda g, out, a, b: -g, forward=operator.sub)
     def __sub__(self, other: Operand) -> Value:
         """a − b.   ∂/∂a = 1,  ∂/∂b = −1."""
         if isinstance(other, Value):
@@ -267,7 +300,7 @@ class Value:
         other = _real(other, "-")
         return _result(other - self.data, "sub", (other, self))
 
-    @derivative("mul", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
+    @derivative("mul", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a, forward=operator.mul)
     def __mul__(self, other: Operand) -> Value:
         """a · b.   ∂/∂a = b,  ∂/∂b = a."""
         if isinstance(other, Value):
@@ -279,7 +312,7 @@ class Value:
         other = _real(other, "*")
         return _result(other * self.data, "mul", (other, self))
 
-    @derivative("div", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
+    @derivative("div", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, forward=_div)
     def __truediv__(self, other: Operand) -> Value:
         """a / b.   ∂/∂a = 1/b,  ∂/∂b = −a/b² = −(a/b)/b."""
         if isinstance(other, Value):
@@ -291,7 +324,7 @@ class Value:
         other = _real(other, "/")
         return _result(_div(other, self.data), "div", (other, self))
 
-    @derivative("pow", _pow_base_partial, _pow_exponent_partial)
+    @derivative("pow", _pow_base_partial, _pow_exponent_partial, forward=_pow)
     def __pow__(self, other: Operand) -> Value:
         """aᵇ.   ∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a (taken as 0 where a ≤ 0)."""
         if isinstance(other, Value):
@@ -303,7 +336,7 @@ class Value:
         other = _real(other, "**")
         return _result(_pow(other, self.data), "pow", (other, self))
 
-    @derivative("neg", lambda g, out, a: -g)
+    @derivative("neg", lambda g, out, a: -g, forward=operator.neg)
     def __neg__(self) -> Value:
         """−a.   d/da = −1."""
         return _result(-self.data, "neg", (self,))
@@ -312,62 +345,67 @@ class Value:
         """+a is a itself: no op is recorded."""
         return self
 
-    @derivative("abs", lambda g, out, a: g * sign(a))
+    @derivative("abs", lambda g, out, a: g * sign(a), forward=abs)
     def __abs__(self) -> Value:
         """\\|a\\|.   d/da = sign(a), with \\|a\\|′(0) = 0."""
         return _result(abs(self.data), "abs", (self,))
 
     # --- Functions ------------------------------------------------------------------------
 
-    @derivative("exp", lambda g, out, a: g * out)
+    @derivative("exp", lambda g, out, a: g * out, forward=_exp)
     def exp(self) -> Value:
         """eˣ.   d/dx eˣ = eˣ.   Raises DomainError where eˣ overflows (x > 709.78)."""
         return _result(_exp(self.data), "exp", (self,))
 
-    @derivative("log", lambda g, out, a: g / a)
+    @derivative("log", lambda g, out, a: g / a, forward=_log)
     def log(self) -> Value:
         """ln x for x > 0.   d/dx ln x = 1/x."""
         return _result(_log(self.data), "log", (self,))
 
-    @derivative("sqrt", lambda g, out, a: g / (2.0 * out))
+    @derivative("sqrt", lambda g, out, a: g / (2.0 * out), forward=_sqrt)
     def sqrt(self) -> Value:
         """√x for x ≥ 0.   d/dx √x = 1/(2√x), infinite at 0 (backward then raises)."""
         return _result(_sqrt(self.data), "sqrt", (self,))
 
-    @derivative("tanh", lambda g, out, a: g * (1.0 - out * out))
+    @derivative("tanh", lambda g, out, a: g * (1.0 - out * out), forward=math.tanh)
     def tanh(self) -> Value:
         """tanh x.   d/dx tanh x = 1 − tanh²x.   tanh(±1000) = ±1 exactly, gradient 0."""
         return _result(math.tanh(self.data), "tanh", (self,))
 
-    @derivative("sigmoid", lambda g, out, a: g * out * (1.0 - out))
+    @derivative("sigmoid", lambda g, out, a: g * out * (1.0 - out), forward=_sigmoid)
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e⁻ˣ).   σ′(x) = σ(x)(1 − σ(x)).   Never overflows: σ(−1000) = 0."""
         return _result(_sigmoid(self.data), "sigmoid", (self,))
 
-    @derivative("relu", lambda g, out, a: g * step(a))
+    @derivative("relu", lambda g, out, a: g * step(a), forward=_relu)
     def relu(self) -> Value:
         """max(0, x).   ReLU′(x) = 1 if x > 0 else 0 (so ReLU′(0) = 0)."""
         return _result(_relu(self.data), "relu", (self,))
 
-    @derivative("sin", lambda g, out, a: g * cos(a))
+    @derivative("sin", lambda g, out, a: g * cos(a), forward=_sin)
     def sin(self) -> Value:
         """sin x.   d/dx sin x = cos x."""
         return _result(_sin(self.data), "sin", (self,))
 
-    @derivative("cos", lambda g, out, a: -g * sin(a))
+    @derivative("cos", lambda g, out, a: -g * sin(a), forward=_cos)
     def cos(self) -> Value:
         """cos x.   d/dx cos x = −sin x."""
         return _result(_cos(self.data), "cos", (self,))
 
-    @derivative("log1p", lambda g, out, a: g / (1.0 + a))
+    @derivative("log1p", lambda g, out, a: g / (1.0 + a), forward=_log1p)
     def log1p(self) -> Value:
         """ln(1 + x) for x > −1, exact for tiny x.   d/dx ln(1 + x) = 1/(1 + x)."""
         return _result(_log1p(self.data), "log1p", (self,))
 
-    @derivative("expm1", lambda g, out, a: g * (out + 1.0))
+    @derivative("expm1", lambda g, out, a: g * (out + 1.0), forward=_expm1)
     def expm1(self) -> Value:
         """eˣ − 1, exact for tiny x.   d/dx (eˣ − 1) = eˣ = (eˣ − 1) + 1."""
         return _result(_expm1(self.data), "expm1", (self,))
+
+    @derivative("softplus", lambda g, out, a: g * sigmoid(a), forward=_softplus)
+    def softplus(self) -> Value:
+        """log(1 + eˣ), with no positive exponent.   d/dx log(1 + eˣ) = σ(x)."""
+        return _result(_softplus(self.data), "softplus", (self,))
 
     # --- Gradients ------------------------------------------------------------------------
 
@@ -457,7 +495,7 @@ def _shape(x: object) -> object:
 
 
 #: The engine's functions that have a NumPy ufunc of the same name.
-_ENGINE_FUNCTIONS = ("exp", "log", "log1p", "expm1", "sqrt", "tanh", "sin", "cos")
+_ENGINE_FUNCTIONS = ("exp", "log", "log1p", "expm1", "sqrt", "tanh", "sin", "cos", "maximum")
 
 
 def _numpy_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -493,7 +531,16 @@ def _affine_partials(wanted: Sequence[int], g: Any, out: Any, args: Sequence[Any
     return [g if i == 0 else g * args[i + n] if i <= n else g * args[i - n] for i in wanted]
 
 
-defvjp_variadic("affine", _affine_partials)
+def _affine_forward(*args: Any) -> Any:
+    """b + w₀x₀ + w₁x₁ + ... on the operands (b, w₀, ..., wₙ₋₁, x₀, ..., xₙ₋₁), left to right."""
+    n = len(args) // 2
+    result = args[0]
+    for w, x in zip(args[1 : n + 1], args[n + 1 :]):
+        result += w * x
+    return result
+
+
+defvjp_variadic("affine", _affine_partials, forward=_affine_forward)
 
 
 def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
@@ -510,12 +557,47 @@ def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand 
         )
     args = (bias, *weights, *inputs)
     data = [a.data if isinstance(a, Value) else _real(a, "affine operand") for a in args]
-    n = len(weights)
-    total = data[0]
-    for w, x in zip(data[1 : n + 1], data[n + 1 :]):
-        total += w * x
     operands = tuple(a if isinstance(a, Value) else d for a, d in zip(args, data))
-    return _result(total, "affine", operands)
+    return _result(_affine_forward(*data), "affine", operands)
+
+
+# --- The largest of several values, as one node ------------------------------------------
+
+
+def _maximum(*args: float) -> float:
+    """max(a₀, a₁, ...), NaN if any aᵢ is NaN (Python's ``max`` drops a NaN that is not first)."""
+    result = args[0]
+    for a in args[1:]:
+        if a > result or a != a:
+            result = a
+        if result != result:
+            break
+    return result
+
+
+def _maximum_partials(wanted: Sequence[int], g: Any, out: Any, args: Sequence[Any]) -> list[Any]:
+    """∂ max(a₀, ..., aₙ₋₁)/∂aᵢ = 1 for the first i where the maximum is attained, else 0
+    (a subgradient at ties, as PyTorch's ``max``)."""
+    top = _number(out)
+    if top != top:  # a NaN operand: NaN partials, as every op gives
+        return [g * out for _ in wanted]
+    first = next(i for i, a in enumerate(args) if _number(a) == top)
+    return [g if i == first else g * 0.0 for i in wanted]
+
+
+defvjp_variadic("max", _maximum_partials, forward=_maximum)
+
+
+def maximum(values: Iterable[Operand]) -> Value:
+    """The largest of ``values``, recorded as one ``max`` node whose gradient goes to the first
+    operand that attains it. Unlike Python's ``max`` it reads no value out of the graph, so a
+    traced function may use it (:mod:`autograd_lite.trace`); NaN among the values gives NaN."""
+    args = tuple(v if isinstance(v, Value) else _real(v, "maximum item") for v in values)
+    if not args:
+        raise ValueError("maximum: got no values")
+    if not any(isinstance(a, Value) for a in args):
+        raise TypeError("maximum: expected Values among the items, got only numbers")
+    return _result(_maximum(*[_number(a) for a in args]), "max", args)
 
 
 def total(values: Iterable[Operand]) -> Value:
@@ -590,6 +672,11 @@ def log1p(x: Operand) -> Any:
 def expm1(x: Operand) -> Any:
     """eˣ − 1 of a Value (recorded) or of a number (a float)."""
     return x.expm1() if isinstance(x, Value) else _expm1(_real(x, "expm1"))
+
+
+def softplus(x: Operand) -> Any:
+    """log(1 + eˣ) of a Value (recorded) or of a number (a float)."""
+    return x.softplus() if isinstance(x, Value) else _softplus(_real(x, "softplus"))
 
 
 # --- Piecewise-constant factors of derivative rules ------------------------------------------

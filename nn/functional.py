@@ -1,14 +1,18 @@
 """The softmax family, built from Value ops so that gradients flow through them.
 
-Each function subtracts the largest input m first (a constant: the results do not depend on it,
-so neither do their gradients), which keeps every exponent ≤ 0 and every result finite for inputs
-as large as ±10⁴ and beyond:
+Each function subtracts the largest input m first, which keeps every exponent ≤ 0 and every
+result finite for inputs as large as ±10⁴ and beyond:
 
     logsumexp(a)   = m + log Σⱼ exp(aⱼ − m)
     log_softmax(a)ₖ = (aₖ − m) − log Σⱼ exp(aⱼ − m)
     softmax(a)ₖ    = exp(aₖ − m) / Σⱼ exp(aⱼ − m)
 
 ∂ logsumexp/∂aₖ = softmax(a)ₖ and ∂ softmaxₖ/∂aⱼ = softmaxₖ (δₖⱼ − softmaxⱼ), as the graph shows.
+
+The results do not depend on m, and neither do their gradients: m is the graph's own
+:func:`autograd_lite.maximum` node, through which the gradient 1 − Σⱼ softmaxⱼ = 0 flows (to
+rounding), rather than a number read out of the data. Reading it out would make the functions
+untraceable: a recording (:func:`autograd_lite.trace`) would keep one sample's shift for all.
 
 :func:`autograd_lite.total` is the one sum of a list of Values (losses, penalties, softmax).
 """
@@ -19,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd_lite import Value, total
+from autograd_lite import Value, maximum, total
 from nn.checks import scalar
 
 #: What the functions accept: Values, real numbers (made constants) or a 1-D NumPy array.
@@ -46,25 +50,23 @@ def as_values(values: object, where: str) -> list[Value]:
     return [v if isinstance(v, Value) else Value(v) for v in checked]
 
 
-def _shifted_exps(values: list[Value]) -> tuple[list[Value], list[Value], Value]:
-    """aⱼ − m, exp(aⱼ − m) and their sum Σⱼ exp(aⱼ − m), with m = maxⱼ aⱼ."""
-    m = max(v.data for v in values)
+def _shifted_exps(values: list[Value]) -> tuple[Value, list[Value], list[Value], Value]:
+    """m = maxⱼ aⱼ (one node), aⱼ − m, exp(aⱼ − m) and their sum Σⱼ exp(aⱼ − m)."""
+    m = maximum(values)
     shifted = [v - m for v in values]
     exps = [s.exp() for s in shifted]
-    return shifted, exps, total(exps)
+    return m, shifted, exps, total(exps)
 
 
 def logsumexp(values: Scalars) -> Value:
     """log Σⱼ exp(aⱼ), computed as m + log Σⱼ exp(aⱼ − m): finite for any finite inputs."""
-    a = as_values(values, "logsumexp")
-    m = max(v.data for v in a)
-    _, _, sum_exps = _shifted_exps(a)
+    m, _, _, sum_exps = _shifted_exps(as_values(values, "logsumexp"))
     return sum_exps.log() + m
 
 
 def log_softmax(values: Scalars) -> list[Value]:
     """log softmax(a)ₖ = (aₖ − m) − log Σⱼ exp(aⱼ − m); exact at logits of ±1000 (0 and −2000)."""
-    shifted, _, sum_exps = _shifted_exps(as_values(values, "log_softmax"))
+    _, shifted, _, sum_exps = _shifted_exps(as_values(values, "log_softmax"))
     log_total = sum_exps.log()
     return [s - log_total for s in shifted]
 
@@ -76,5 +78,5 @@ def softmax(values: Scalars) -> list[Value]:
 
 def softmax_of(values: list[Value]) -> list[Value]:
     """:func:`softmax` of a list already known to hold Values, without checking it (hot path)."""
-    _, exps, sum_exps = _shifted_exps(values)
+    _, _, exps, sum_exps = _shifted_exps(values)
     return [e / sum_exps for e in exps]

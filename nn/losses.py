@@ -142,7 +142,5 @@ def _label_in(target: object, allowed: tuple[float, ...], where: str, wanted: st
 
 
 def _softplus(u: Value) -> Value:
-    """log(1 + eᵘ) with no positive exponent; d/du = σ(u), also at u = 0."""
-    if u.data > 0.0:
-        return u + (-u).exp().log1p()
-    return u.exp().log1p()
+    """log(1 + eᵘ) with no positive exponent, the engine's op; d/du = σ(u), also at u = 0."""
+    return u.softplus()

@@ -14,8 +14,10 @@ from autograd_lite import (
     grad,
     log,
     log1p,
+    maximum,
     relu,
     sign,
+    softplus,
     sqrt,
     step,
 )
@@ -73,6 +75,8 @@ NAN_OPS = {
     "sin": Value.sin,
     "cos": Value.cos,
     "affine": lambda v: affine([v, 1.0], [2.0, v], 0.5),
+    "softplus": Value.softplus,
+    "max": lambda v: maximum([1.0, v]),
 }
 
 
@@ -94,7 +98,7 @@ def test_nan_propagates_through_every_op_and_its_derivative(name: str) -> None:
 
 
 def test_number_functions_propagate_nan_as_the_methods_do() -> None:
-    for f in (relu, log, sqrt, exp, log1p, expm1, step, sign):
+    for f in (relu, log, sqrt, exp, log1p, expm1, softplus, step, sign):
         assert math.isnan(f(math.nan)), f
 
 

@@ -16,10 +16,27 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Value, affine, detect_anomaly, grad, gradcheck, topological_order
+from autograd_lite import (
+    Value,
+    affine,
+    detect_anomaly,
+    grad,
+    gradcheck,
+    maximum,
+    topological_order,
+)
 from autograd_lite.backward import _float_pass, _general_gradients
 
 KINKED = {"relu", "abs"}
+TIES = 0.25  # the third operand of the max in OPS
+
+
+def _max(a: Any, b: Any) -> Any:
+    if isinstance(a, Value) or isinstance(b, Value):
+        return maximum([a, b, TIES])
+    import torch
+
+    return torch.clamp_min(torch.maximum(a, b), TIES)
 
 
 def _affine(weights: list[Any], inputs: list[Any], bias: Any) -> Any:
@@ -30,6 +47,14 @@ def _affine(weights: list[Any], inputs: list[Any], bias: Any) -> Any:
 
 def _squash(x: Any) -> Any:
     return x.tanh() * 2  # keeps a value in (−2, 2) so nothing overflows
+
+
+def _softplus(a: Any) -> Any:
+    if isinstance(a, Value):
+        return a.softplus()
+    import torch
+
+    return torch.nn.functional.softplus(a)
 
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -57,6 +82,8 @@ OPS: dict[str, Callable[[Any, Any], Any]] = {
     "sin": lambda a, b: a.sin(),
     "cos": lambda a, b: a.cos(),
     "affine": lambda a, b: _affine([a, b, 0.5], [b, 1.5, a], a),
+    "softplus": lambda a, b: _softplus(a),
+    "max": _max,
 }
 
 Step = tuple[str, int, int]
@@ -79,6 +106,9 @@ def run(program: list[Step], xs: list[Any], check_kinks: bool = False) -> Any:
         a, b = values[i % len(values)], values[j % len(values)]
         if check_kinks and op in KINKED:
             assume(abs(_float(a)) > 1e-3)
+        if check_kinks and op == "max":  # a kink wherever two of the operands tie
+            x, y = _float(a), _float(b)
+            assume(min(abs(x - y), abs(x - TIES), abs(y - TIES)) > 1e-3)
         values.append(OPS[op](a, b))
     return _squash(values[-1]) if abs(_float(values[-1])) > 50 else values[-1]
 
@@ -95,6 +125,8 @@ def test_the_expression_table_covers_every_builtin_op() -> None:
         "log1p",
         "expm1",
         "affine",
+        "softplus",
+        "max",
     }
 
 

@@ -1,0 +1,278 @@
+"""Python source for replaying a recorded graph, written by the rule table itself.
+
+A rule is ordinary arithmetic. Run on :class:`Symbol` operands, which stand for the replay's
+slots and record each operation as text, a rule *writes its own source*: the partial
+``lambda g, out, a, b: g * b`` of ``mul``, run on ``G[7]``, ``V[7]``, ``V[3]`` and ``V[4]``,
+returns the text ``G[7] * V[4]``. The forward formulas are run the same way (``operator.mul``
+gives ``V[3] * V[4]``). So the generated code holds no second copy of any derivative, and its
+floats are the ones the eager float pass computes: the same operations in the same order.
+
+A formula that looks at its operands' values (a branch such as ``_relu``'s ``x <= 0.0``,
+``float(a)``, a call into :mod:`math`) cannot be written out like this: the symbolic run raises
+and the source calls the formula itself on the floats instead, ``_relu(V[3])``. Constants are
+written as literals that read back exactly (``repr`` of a float round-trips; NaN and the
+infinities by name).
+
+The replay works on two lists: ``V``, every slot's value (inputs, then parameters, then constant
+leaves, then the nodes in topological order), and ``G``, every slot's gradient, starting at 0.0
+as the eager pass's sums do. The code is cut into functions of :data:`CHUNK` nodes each, so that
+a graph of a million nodes compiles piece by piece; inside one, its own nodes are local
+variables (``v7``, ``g7``), which Python reads several times faster than list items.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd_lite.rules import RULES, Variadic, forward
+
+#: Nodes per generated function.
+CHUNK = 1000
+
+#: Deepest expression written inline; a deeper one (a wide ``affine``) becomes a call.
+MAX_DEPTH = 40
+
+_ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 10, 8, 7, 6, 5
+
+
+class Opaque(Exception):
+    """A symbolic run asked for a value: the formula must be called, not written out."""
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One node of a recording: ``V[slot] = op(*operands)``.
+
+    An operand is a slot index (an ``int``) or a constant operand (a ``float``), in the op's
+    argument order.
+    """
+
+    slot: int
+    op: str
+    operands: tuple[int | float, ...]
+
+
+class Symbol:
+    """An operand of a symbolic run: the text of an expression, its precedence and depth."""
+
+    __slots__ = ("text", "precedence", "depth")
+
+    def __init__(self, text: str, precedence: int = _ATOM, depth: int = 0) -> None:
+        self.text = text
+        self.precedence = precedence
+        self.depth = depth
+
+    def _binary(self, other: object, symbol: str, precedence: int, reflected: bool) -> Symbol:
+        left, right = (_symbol(other), self) if reflected else (self, _symbol(other))
+        # Parentheses exactly where Python's grammar needs them: + - * / group to the left,
+        # ** to the right. The text parses back to the same tree of operations.
+        if precedence == _POWER:
+            left_text = _wrapped(left, left.precedence <= _POWER)
+            right_text = _wrapped(right, right.precedence < _ATOM)
+        else:
+            left_text = _wrapped(left, left.precedence < precedence)
+            right_text = _wrapped(right, right.precedence <= precedence)
+        depth = max(left.depth, right.depth) + 1
+        if depth > MAX_DEPTH:
+            raise Opaque("expression too deep to write inline")
+        return Symbol(f"{left_text} {symbol} {right_text}", precedence, depth)
+
+    def __add__(self, other: object) -> Symbol:
+        return self._binary(other, "+", _SUM, False)
+
+    def __radd__(self, other: object) -> Symbol:
+        return self._binary(other, "+", _SUM, True)
+
+    def __sub__(self, other: object) -> Symbol:
+        return self._binary(other, "-", _SUM, False)
+
+    def __rsub__(self, other: object) -> Symbol:
+        return self._binary(other, "-", _SUM, True)
+
+    def __mul__(self, other: object) -> Symbol:
+        return self._binary(other, "*", _PRODUCT, False)
+
+    def __rmul__(self, other: object) -> Symbol:
+        return self._binary(other, "*", _PRODUCT, True)
+
+    def __truediv__(self, other: object) -> Symbol:
+        return self._binary(other, "/", _PRODUCT, False)
+
+    def __rtruediv__(self, other: object) -> Symbol:
+        return self._binary(other, "/", _PRODUCT, True)
+
+    def __pow__(self, other: object) -> Symbol:
+        return self._binary(other, "**", _POWER, False)
+
+    def __rpow__(self, other: object) -> Symbol:
+        return self._binary(other, "**", _POWER, True)
+
+    def __neg__(self) -> Symbol:
+        return Symbol("-" + _wrapped(self, self.precedence <= _UNARY), _UNARY, self.depth + 1)
+
+    def __pos__(self) -> Symbol:
+        return self  # +x is x for every float, -0.0 and NaN included
+
+    def __abs__(self) -> Symbol:
+        return Symbol(f"abs({self.text})", _ATOM, self.depth + 1)
+
+    def _value(self, *_: object) -> Any:
+        raise Opaque(f"the value of {self.text} was asked for")
+
+    __bool__ = __float__ = __int__ = __index__ = _value
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _value
+    __hash__ = object.__hash__
+
+
+def literal(x: float | int) -> Symbol:
+    """A number as source that evaluates to exactly that number."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise Opaque(f"not a number: {x!r}")
+    if isinstance(x, float) and not math.isfinite(x):
+        text = "_nan" if math.isnan(x) else "_inf" if x > 0 else "-_inf"
+    else:
+        text = repr(x)
+    return Symbol(text, _UNARY if text.startswith("-") else _ATOM)
+
+
+def _symbol(x: object) -> Symbol:
+    return x if isinstance(x, Symbol) else literal(x)  # type: ignore[arg-type]
+
+
+def _wrapped(s: Symbol, parenthesize: bool) -> str:
+    return f"({s.text})" if parenthesize else s.text
+
+
+def written(function: Callable[..., Any], *args: Any) -> Symbol | None:
+    """``function`` run on symbols, as one expression; None if it must be called instead."""
+    try:
+        return _symbol(function(*args))
+    except Exception:  # any failure of a symbolic run just means: call the function
+        return None
+
+
+class Names:
+    """The functions generated code calls, each under one name in its namespace."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf}
+        self._names: dict[int, str] = {}
+
+    def of(self, function: Callable[..., Any], hint: str) -> str:
+        name = self._names.get(id(function))
+        if name is None:
+            stem = "".join(c if c.isalnum() else "_" for c in hint)
+            name = f"_{stem}_{len(self._names)}"
+            self._names[id(function)] = name
+            self.namespace[name] = function
+        return name
+
+
+class Scope:
+    """How one generated function names slots: its own nodes as locals (``v7``, ``g7``), every
+    other slot through the lists (``V[3]``, ``G[3]``). Its nodes are the slots ``lo`` to ``hi``."""
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+
+    def value(self, x: int | float) -> Symbol:
+        if type(x) is not int:
+            return literal(x)
+        return Symbol(f"v{x}" if self.lo <= x < self.hi else f"V[{x}]")
+
+    def grad(self, slot: int) -> str:
+        return f"g{slot}" if self.lo <= slot < self.hi else f"G[{slot}]"
+
+    def locals(self, prefix: str) -> str:
+        return ", ".join(f"{prefix}{i}" for i in range(self.lo, self.hi)) + ","
+
+
+def forward_line(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> str:
+    """``v7 = ...``: the node's value from its operands', by the op's forward formula."""
+    formula = forward(instruction.op)
+    if formula is None:
+        raise ValueError(f"op {instruction.op!r} has no forward formula")
+    operands = [scope.value(x) for x in instruction.operands]
+    expression = written(formula, *operands) if inline else None
+    if expression is None:
+        arguments = ", ".join(s.text for s in operands)
+        expression = Symbol(f"{names.of(formula, instruction.op)}({arguments})")
+    return f"{scope.value(instruction.slot).text} = {expression.text}"
+
+
+def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> list[str]:
+    """``g3 += partial`` for each slot operand, in the order the float pass adds them."""
+    s, op = instruction.slot, instruction.op
+    g, out = Symbol(scope.grad(s)), scope.value(s)
+    operands = [scope.value(x) for x in instruction.operands]
+    wanted = [i for i, x in enumerate(instruction.operands) if type(x) is int]
+    targets = [scope.grad(instruction.operands[i]) for i in wanted]  # type: ignore[arg-type]
+    rule = RULES[op]
+    if isinstance(rule, Variadic):
+        partials = _variadic(rule, wanted, g, out, operands, inline)
+        if partials is None:
+            arguments = "[" + ", ".join(x.text for x in operands) + "]"
+            call = _call(names.of(rule.partials, op), [repr(wanted), g.text, out.text, arguments])
+            return [f"_t = {call}"] + [f"{t} += _t[{j}]" for j, t in enumerate(targets)]
+        return [f"{t} += {p.text}" for t, p in zip(targets, partials)]
+    lines = []
+    for i, t in zip(wanted, targets):
+        partial = written(rule[i], g, out, *operands) if inline else None
+        if partial is None:
+            name = names.of(rule[i], f"{op}_{i}")
+            partial = Symbol(_call(name, [g.text, out.text, *[x.text for x in operands]]))
+        lines.append(f"{t} += {partial.text}")  # `+=` adds the whole partial, as eager does
+    return lines
+
+
+def _variadic(
+    rule: Variadic, wanted: list[int], g: Symbol, out: Symbol, args: list[Symbol], inline: bool
+) -> list[Symbol] | None:
+    if not inline:
+        return None
+    try:
+        partials = list(rule.partials(wanted, g, out, args))
+        if len(partials) != len(wanted):
+            return None
+        return [_symbol(p) for p in partials]
+    except Exception:  # as in `written`: call the rule instead
+        return None
+
+
+def _call(name: str, arguments: Sequence[str]) -> str:
+    return f"{name}({', '.join(arguments)})"
+
+
+def functions(
+    instructions: Sequence[Instruction], names: Names, inline: bool = True
+) -> tuple[list[str], list[str]]:
+    """The source of the forward functions and of the backward functions, in calling order.
+
+    Each function covers :data:`CHUNK` consecutive nodes (consecutive slots ``lo`` to ``hi``).
+    ``forward_k(V)`` computes them into locals and stores them with one slice assignment;
+    ``backward_k(V, G)`` loads their values and gradients so far, adds each one's partials in
+    reverse order, and stores the gradients back.
+    """
+    forwards: list[str] = []
+    backwards: list[str] = []
+    for start in range(0, len(instructions), CHUNK):
+        chunk = instructions[start : start + CHUNK]
+        scope = Scope(chunk[0].slot, chunk[-1].slot + 1)
+        window = f"[{scope.lo}:{scope.hi}]"
+        body = [forward_line(ins, names, scope, inline) for ins in chunk]
+        body.append(f"V{window} = [{scope.locals('v')[:-1]}]")
+        forwards.append(_function(f"forward_{len(forwards)}", "V", body))
+        body = [f"{scope.locals('v')} = V{window}", f"{scope.locals('g')} = G{window}"]
+        body += [
+            line for ins in reversed(chunk) for line in backward_lines(ins, names, scope, inline)
+        ]
+        body.append(f"G{window} = [{scope.locals('g')[:-1]}]")
+        backwards.append(_function(f"backward_{start // CHUNK}", "V, G", body))
+    return forwards, backwards[::-1]
+
+
+def _function(name: str, signature: str, body: Sequence[str]) -> str:
+    return f"def {name}({signature}):\n    " + "\n    ".join(body) + "\n"

@@ -1,0 +1,234 @@
+"""A recorded graph, replayed on plain floats by code the rule table wrote (:mod:`codegen`).
+
+A :class:`Tape` is what :func:`autograd_lite.trace` returns. Its slots are numbered inputs
+first, then parameters, then constant leaves, then the nodes in the topological order of the
+recording, the order the eager backward pass visits them in reverse. A replay fills the list
+``V`` of slot values and runs the generated forward functions, and for a gradient the list ``G``
+(all 0.0 but the output's, which is the seed) and the backward functions. Those do what the eager
+float pass does, operation for operation, so the numbers are bit for bit eager's.
+
+Two cases run the eager machinery itself on a graph of Values rebuilt from the recording (as
+slow as eager code, and by construction the same): inside ``detect_anomaly``, whose checks
+live there, and after a backward replay met a division by zero or an overflow, so that the
+error is eager's own DomainError naming the op.
+
+Parameters are held by weak reference: a model that replaced one by a new Value leaves the
+recording pointing at nothing, and a replay raises instead of reading a stale number.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from autograd_lite import codegen
+from autograd_lite.backward import _float_pass, backward, grad
+from autograd_lite.checks import real
+from autograd_lite.codegen import Instruction, Names
+from autograd_lite.graph import topological_order
+from autograd_lite.modes import SWITCHES
+from autograd_lite.rules import forward
+from autograd_lite.trace import TraceError
+from autograd_lite.value import DomainError, Value, _result
+
+
+class Tape:
+    """``fn``'s graph, recorded once by :func:`~autograd_lite.trace`, replayed on new inputs."""
+
+    def __init__(
+        self,
+        name: str,
+        n_inputs: int,
+        parameters: Sequence[Value],
+        constants: Sequence[float],
+        instructions: Sequence[Instruction],
+        root: int,
+    ) -> None:
+        self.name = name
+        self.n_inputs = n_inputs
+        self._parameters = [weakref.ref(p) for p in parameters]
+        self._labels = [p.label for p in parameters]
+        self._constants = list(constants)
+        self.instructions = tuple(instructions)
+        self.root = root
+        self._blank: list[Any] = [None] * len(self.instructions)
+        self._forward: list[Any] = []
+        self._backward: list[Any] = []
+        self.source = ""
+
+    @classmethod
+    def from_graph(cls, name: str, inputs: list[Value], out: Value, constants: set[int]) -> Tape:
+        """The recording of ``out``'s graph, compiled and checked against it bit for bit."""
+        order = topological_order(out)
+        leaves = [v for v in order if not v.args]
+        known = {id(x) for x in inputs}
+        parameters = [v for v in leaves if id(v) not in known and id(v) not in constants]
+        fixed = [v for v in leaves if id(v) in constants]
+        slots = {id(v): i for i, v in enumerate([*inputs, *parameters, *fixed])}
+        instructions = []
+        for node in order:
+            if node.args:
+                if forward(node.op) is None:
+                    raise TraceError(
+                        f"trace: op {node.op!r} has no forward formula to replay it with; "
+                        f"register one: defvjp({node.op!r}, ..., forward=...)"
+                    )
+                slots[id(node)] = len(slots)
+                operands = tuple(slots[id(a)] if isinstance(a, Value) else a for a in node.args)
+                instructions.append(Instruction(slots[id(node)], node.op, operands))
+        root = slots[id(out)]
+        tape = cls(name, len(inputs), parameters, [v.data for v in fixed], instructions, root)
+        tape._compile_checked([(slots[id(v)], v) for v in order], [x.data for x in inputs], out)
+        return tape
+
+    # --- Replays ------------------------------------------------------------------------------
+
+    def __call__(self, *xs: Any) -> float:
+        """The output's value with the inputs set to ``xs``."""
+        if SWITCHES.checking:
+            return self._eager(xs)[self.root].data  # type: ignore[no-any-return]
+        values = self._values(xs)
+        for function in self._forward:
+            function(values)
+        return values[self.root]  # type: ignore[no-any-return]
+
+    def backward(self, *xs: Any, grad: Any = 1.0) -> float:
+        """Add ∂out/∂p · ``grad`` to ``p.grad`` of every parameter; return the output's value.
+
+        Bit for bit what ``fn(*[Value(x) for x in xs]).backward(grad)`` leaves in every
+        parameter's ``.grad``.
+        """
+        seed = real(grad, f"{self.name}.backward(grad)", "a real number")
+        if SWITCHES.checking:
+            root = self._eager(xs)[self.root]
+            backward(root, seed)
+            return root.data  # type: ignore[no-any-return]
+        values, gradients = self._replay(xs, seed)
+        for p, g in zip(self._live(), gradients[self.n_inputs :]):
+            p.grad += g
+        return values[self.root]  # type: ignore[no-any-return]
+
+    def grad(self, *xs: Any) -> tuple[float, list[float]]:
+        """The output's value and ∂out/∂xᵢ for each input, touching no ``.grad``."""
+        if SWITCHES.checking:
+            graph = self._eager(xs)
+            root, inputs = graph[self.root], graph[: self.n_inputs]
+            return root.data, grad(root, inputs)
+        values, gradients = self._replay(xs, 1.0)
+        return values[self.root], gradients[: self.n_inputs]
+
+    @property
+    def parameters(self) -> list[Value]:
+        """The parameters, in the order the replay reads them (TraceError if one is gone)."""
+        return self._live()
+
+    def __len__(self) -> int:
+        """The number of op nodes replayed."""
+        return len(self.instructions)
+
+    def __repr__(self) -> str:
+        return (
+            f"Tape({self.name}: {self.n_inputs} inputs, {len(self._parameters)} parameters, "
+            f"{len(self)} nodes)"
+        )
+
+    # --- Machinery ----------------------------------------------------------------------------
+
+    def _values(self, xs: tuple[Any, ...]) -> list[Any]:
+        if len(xs) != self.n_inputs:
+            raise TraceError(
+                f"{self.name}: the recording takes {self.n_inputs} inputs, got {len(xs)}"
+            )
+        numbers = [real(x, f"{self.name}: input {i}", "a real number") for i, x in enumerate(xs)]
+        return [*numbers, *[p.data for p in self._live()], *self._constants, *self._blank]
+
+    def _replay(self, xs: tuple[Any, ...], seed: float) -> tuple[list[Any], list[float]]:
+        """Both passes: the slot values, and the gradients of the inputs and parameters."""
+        values, gradients = self._passes(xs, seed)
+        return values, gradients[: self.n_inputs + len(self._parameters)]
+
+    def _passes(self, xs: tuple[Any, ...], seed: float) -> tuple[list[Any], list[float]]:
+        """Both passes: every slot's value and gradient."""
+        values = self._values(xs)
+        for function in self._forward:
+            function(values)
+        gradients = [0.0] * len(values)
+        gradients[self.root] = seed
+        try:
+            for function in self._backward:
+                function(values, gradients)
+        except (ZeroDivisionError, OverflowError):
+            _float_pass(self._eager(xs)[self.root], seed)  # raises eager's DomainError
+            raise TraceError(f"{self.name}: the replay failed where eager code did not") from None
+        return values, gradients
+
+    def _live(self) -> list[Value]:
+        parameters = [ref() for ref in self._parameters]
+        for i, p in enumerate(parameters):
+            if p is None:
+                label = f" ({self._labels[i]!r})" if self._labels[i] else ""
+                raise TraceError(
+                    f"{self.name}: parameter {i}{label} of the recording no longer exists (the "
+                    "model replaced it by a new Value); trace the function again"
+                )
+        return parameters  # type: ignore[return-value]
+
+    def _eager(self, xs: tuple[Any, ...]) -> list[Any]:
+        """The recording rebuilt as a graph of Values by the eager ops' own code: every slot."""
+        numbers = self._values(xs)[: self.n_inputs]
+        constants = [Value(c) for c in self._constants]
+        graph: list[Any] = [*[Value(x) for x in numbers], *self._live(), *constants, *self._blank]
+        previous = SWITCHES.set("recording", True)  # a tape is its own record: no_grad aside
+        try:
+            for ins in self.instructions:
+                args = tuple(graph[x] if type(x) is int else x for x in ins.operands)
+                data = [a.data if isinstance(a, Value) else a for a in args]
+                graph[ins.slot] = _result(forward(ins.op)(*data), ins.op, args)  # type: ignore[misc]
+        finally:
+            SWITCHES.set("recording", previous)
+        return graph
+
+    def _compile(self, inline: bool) -> None:
+        names = Names()
+        forwards, backwards = codegen.functions(self.instructions, names, inline)
+        namespace = dict(names.namespace)
+        for text in [*forwards, *backwards]:  # one by one: a huge graph is never one code object
+            exec(compile(text, f"<tape {self.name}>", "exec"), namespace)
+        self._forward = [namespace[f"forward_{i}"] for i in range(len(forwards))]
+        self._backward = [namespace[f"backward_{i}"] for i in reversed(range(len(backwards)))]
+        header = f"# {self!r}: V holds the slots' values, G their gradients\n"
+        self.source = header + "\n".join([*forwards, *backwards])
+
+    def _compile_checked(self, slots: list[tuple[int, Value]], xs: list[float], out: Value) -> None:
+        """Compile, and check every slot's value and gradient against the recorded graph.
+
+        Written-out formulas are the rules run on symbols; a rule that computes otherwise on
+        symbols than on floats would show here, and the tape then calls every formula instead.
+        """
+        for inline in (True, False):
+            self._compile(inline)
+            if self._agrees(slots, tuple(xs), out):
+                return
+        raise TraceError(f"{self.name}: the replay disagrees with the recorded graph")
+
+    def _agrees(self, slots: list[tuple[int, Value]], xs: tuple[float, ...], out: Value) -> bool:
+        values = self._values(xs)
+        for function in self._forward:
+            function(values)
+        if not all(_same(values[slot], v.data) for slot, v in slots):
+            return False
+        try:
+            _float_pass(out, 1.0)
+        except DomainError:
+            return True  # no gradient at the example to compare with
+        _, gradients = self._passes(xs, 1.0)
+        return all(_same(gradients[slot], v._upstream) for slot, v in slots)
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal as bits go: NaN equals NaN, 0.0 differs from -0.0."""
+    if a != a or b != b:
+        return a != a and b != b
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
