@@ -14,15 +14,17 @@ starred arguments, calls of any other name, ``//``, comparisons, an expression o
 
 Safety: the string is parsed with :mod:`ast`, which builds a tree and runs nothing; every node
 is checked against the grammar; the checked tree is then computed by walking it ourselves. It
-is never handed to ``eval``, ``exec`` or ``compile``, so nothing in it can run. Both walks use
-an explicit stack, so a deeply nested expression cannot exhaust Python's recursion limit.
+is never compiled to code nor handed to ``eval`` or ``exec``, so nothing in it can run. Both
+walks use an explicit stack, so a deeply nested expression cannot exhaust the recursion limit.
 
 Constants: a sub-expression of numbers only is folded in floats through the engine's checks,
 so ``-2`` and ``1/2`` enter the graph as the constants -2 and 0.5, and ``9 ** 9 ** 9`` is the
 engine's ``DomainError`` (it overflows a float), not a billion-digit integer.
 
-Use :func:`evaluate` (``evaluate("x*y + exp(x)", {"x": Value(2.0, "x"), "y": Value(3.0,
-"y")})``), or :func:`parse` once and :meth:`Expression.evaluate` at many points.
+Use :func:`evaluate`, or :func:`parse` once and :meth:`Expression.evaluate` at many points::
+
+    out = evaluate("x*y + exp(x)", {"x": Value(2.0, "x"), "y": Value(3.0, "y")})
+    out.backward()  # x.grad == 3 + e², y.grad == 2
 """
 
 from __future__ import annotations
