@@ -1,17 +1,8 @@
 """The command line: ``autograd-lite graph EXPR --at NAME=VALUE ... -o FILE``.
 
-The expression is parsed with :mod:`ast` and checked node by node against a whitelist, then
-evaluated by walking the checked tree ourselves; it is never handed to ``eval`` or ``exec``, so
-nothing in it can run. The whitelist is the grammar printed by ``--help``::
-
-    expr := number | name | expr OP expr | -expr | +expr | FUNC(expr) | (expr)
-    OP   := + - * / **
-    FUNC := exp log sqrt tanh sigmoid relu sin cos abs
-
-Anything else (attribute access, subscripts, strings, lambdas, comprehensions, keyword or
-starred arguments, calls of any other name) is refused with a one-line message naming it.
-Constant sub-expressions are folded in floats with the engine's checks, so ``9 ** 9 ** 9``
-is an overflow error, not a billion-digit integer.
+The expression language, its grammar and why nothing in an expression can run are
+:mod:`autograd_lite.expression`; this module is the argparse front end around it, which turns
+every refusal into one line on stderr.
 
 Exit status: 0 on success; 141 (128 + SIGPIPE, quietly) when the reader of stdout went
 away, as in ``autograd-lite graph ... | head -1``; 2 when the input is at fault (a refused
@@ -22,87 +13,25 @@ the file not writable, ``dot`` past its time limit)."""
 from __future__ import annotations
 
 import argparse
-import ast
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import NoReturn
 
 from autograd_lite import __version__
 from autograd_lite.checks import shown
+from autograd_lite.expression import FUNCTIONS, ExpressionError, parse
 from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, DotNotFoundError, render_graph
-from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from autograd_lite.value import Value
 
-#: The functions an expression may call, each of one positional argument.
-FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    "exp": exp,
-    "log": log,
-    "sqrt": sqrt,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "relu": relu,
-    "sin": sin,
-    "cos": cos,
-    "abs": abs,
-}
-
-#: Longer expressions are refused before parsing: the parser's time and memory stay small.
-MAX_LENGTH = 10_000
-
-_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
-}
-
-# What the refusal message calls each construct that is not in the grammar.
-_NAMES: dict[type[ast.AST], str] = {
-    ast.Attribute: "attribute access",
-    ast.Subscript: "subscripts",
-    ast.Slice: "slices",
-    ast.Lambda: "lambda",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "generator expressions",
-    ast.JoinedStr: "f-strings",
-    ast.FormattedValue: "f-strings",
-    ast.NamedExpr: "assignment expressions (:=)",
-    ast.Starred: "starred arguments",
-    ast.Compare: "comparisons",
-    ast.BoolOp: "and/or",
-    ast.IfExp: "conditional expressions",
-    ast.List: "lists",
-    ast.Tuple: "tuples",
-    ast.Set: "sets",
-    ast.Dict: "dicts",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
-}
-_OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.MatMult: "@",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.BitOr: "|",
-    ast.BitXor: "^ (write powers as **)",
-    ast.BitAnd: "&",
-    ast.Not: "not",
-    ast.Invert: "~",
-}
-
-GRAMMAR = """\
-expression grammar (nothing else is accepted, and nothing is ever eval'd):
-  expr := NUMBER | NAME | expr OP expr | -expr | +expr | FUNC(expr) | (expr)
-  OP   := +  -  *  /  **          (Python precedence: ** binds tightest, right to left)
-  FUNC := exp log sqrt tanh sigmoid relu sin cos abs   (one positional argument)
-  NAME := a variable given a value with --at NAME=VALUE (every NAME needs one)
+EPILOG = f"""\
+expression: numbers, variables (each given a value with --at NAME=VALUE), + - * / ** with
+  Python's precedence, unary - and +, brackets, and the functions of one argument
+  {" ".join(FUNCTIONS)}.
+  Nothing else is accepted, and nothing is ever eval'd. The grammar is written out once, in
+  the module autograd_lite.expression: python -m pydoc autograd_lite.expression
 
 example:
   autograd-lite graph "tanh(w1*x1 + w2*x2 + b)" \\
@@ -205,7 +134,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "Evaluate EXPRESSION at the --at values, run backward from it, print a table of\n"
             "each variable's value and gradient, and write the computation graph to -o."
         ),
-        epilog=GRAMMAR,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     graph.add_argument("expression", metavar="EXPRESSION", help="e.g. 'tanh(w*x + b)'")
@@ -246,24 +175,8 @@ def _graph(args: argparse.Namespace) -> int:
                 f"use one of {' '.join(FORMATS)}"
             )
     variables = parse_assignments(args.at)
-    tree = parse_expression(args.expression)
     values = {name: Value(x, name) for name, x in variables.items()}
-    try:
-        result = evaluate(tree, values)
-    except ArithmeticError as error:  # DomainError is a ValueError, and is caught below
-        raise UsageError(f"{_echo(args.expression)}: {error}") from None
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    if not isinstance(result, Value):
-        raise UsageError(
-            f"{_echo(args.expression)} has no variables: there is nothing to differentiate"
-        )
-    used = _names(tree)  # one walk for all the variables, not one per variable
-    unused = [name for name in values if name not in used]
-    if unused:
-        raise UsageError(
-            f"--at {_echo(unused[0])}: this variable does not appear in the expression"
-        )
+    result = _evaluate(args.expression, values)
     if not result.label:
         result.label = "out"
     try:
@@ -292,6 +205,35 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(source: str, values: dict[str, Value]) -> Value:
+    """The expression ``source`` at ``values``, as a Value; every way it can fail, a UsageError.
+
+    The language's refusals get the command line's pointers (``--help``, ``--at``); an
+    expression with no variable, or a variable given but not used, is refused here.
+    """
+    try:
+        expression = parse(source)
+        result = expression.evaluate(values)
+    except ExpressionError as error:
+        if error.refused:
+            raise UsageError(f"{error}; see --help for the expression grammar") from None
+        if error.unknown is not None:
+            raise UsageError(f"{error}: give its value with --at NAME=VALUE") from None
+        raise UsageError(str(error)) from None
+    except ArithmeticError as error:  # DomainError is a ValueError, and is caught below
+        raise UsageError(f"{_echo(source)}: {error}") from None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if not isinstance(result, Value):
+        raise UsageError(f"{_echo(source)} has no variables: there is nothing to differentiate")
+    unused = [name for name in values if name not in expression.variables]
+    if unused:
+        raise UsageError(
+            f"--at {_echo(unused[0])}: this variable does not appear in the expression"
+        )
+    return result
+
+
 def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     """``["x=2", "w=-3"]`` → ``{"x": 2.0, "w": -3.0}``; a :class:`UsageError` names a bad item."""
     variables: dict[str, float] = {}
@@ -314,86 +256,6 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     return variables
 
 
-def parse_expression(source: str) -> ast.Expression:
-    """The syntax tree of ``source`` if every node is in the grammar, else a UsageError.
-
-    ``ast.parse`` only builds a tree, it runs nothing; the check then walks the tree with an
-    explicit stack, so a deeply nested expression cannot exhaust Python's recursion limit.
-    """
-    if len(source) > MAX_LENGTH:
-        raise UsageError(f"the expression is {len(source):,} characters long; the limit is 10,000")
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as error:
-        raise UsageError(f"{_clip(source)!r} is not a valid expression: {error.msg}") from None
-    except (RecursionError, MemoryError):
-        # CPython's parser gives up on deep trees (x+x+...+x, x**x**...**x, nested brackets)
-        # with a RecursionError, or a MemoryError whose message is empty: say it ourselves.
-        raise UsageError(
-            "the expression cannot be parsed: it is nested too deeply for Python's parser "
-            "(a chain of a few thousand operators or brackets); split it or use fewer terms"
-        ) from None
-    except (ValueError, OverflowError) as error:
-        # An integer literal beyond Python's digit limit, or a null byte.
-        reason = str(error) or type(error).__name__
-        raise UsageError(f"the expression cannot be parsed: {reason}") from None
-    stack: list[ast.AST] = [tree.body]
-    while stack:
-        node = stack.pop()
-        _check(node, source)
-        stack.extend(ast.iter_child_nodes(node))
-    return tree
-
-
-def _check(node: ast.AST, source: str) -> None:
-    """Refuse ``node`` unless the grammar allows it (its children are checked separately)."""
-    if isinstance(node, ast.Constant):
-        value = node.value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            kind = "strings" if isinstance(value, str | bytes) else f"{type(value).__name__}s"
-            _refuse(kind, node, source)
-        try:
-            finite = math.isfinite(float(value))
-        except OverflowError:
-            finite = False
-        if not finite:
-            _refuse("numbers too large for a float", node, source)
-    elif isinstance(node, ast.Name):
-        if not isinstance(node.ctx, ast.Load):
-            _refuse("assignments", node, source)
-    elif isinstance(node, ast.BinOp):
-        if type(node.op) not in _BINARY:
-            symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
-            _refuse(f"the operator {symbol}", node, source)
-    elif isinstance(node, ast.UnaryOp):
-        if not isinstance(node.op, ast.USub | ast.UAdd):
-            symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
-            _refuse(f"the operator {symbol}", node, source)
-    elif isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name):
-            _refuse("calls of anything but a function name", node, source)
-        elif node.func.id not in FUNCTIONS:
-            _refuse(
-                f"calls of {node.func.id} (only {', '.join(FUNCTIONS)} may be called)", node, source
-            )
-        elif node.keywords:
-            _refuse("keyword arguments", node.keywords[0], source)
-        elif any(isinstance(a, ast.Starred) for a in node.args):
-            _refuse("starred arguments", node, source)
-        elif len(node.args) != 1:
-            _refuse(f"{node.func.id} with {len(node.args)} arguments (it takes 1)", node, source)
-    elif isinstance(node, ast.operator | ast.unaryop | ast.expr_context):
-        pass  # checked with their BinOp, UnaryOp or Name
-    else:
-        _refuse(_NAMES.get(type(node), type(node).__name__), node, source)
-
-
-def _refuse(what: str, node: ast.AST, source: str) -> NoReturn:
-    segment = ast.get_source_segment(source, node)
-    where = f" in {_clip(segment)!r}" if segment else ""
-    raise UsageError(f"not allowed: {what}{where}; see --help for the expression grammar")
-
-
 def _echo(text: str) -> str:
     """What a message shows of something the user typed: quoted, one line, clipped."""
     return shown(" ".join(text.split()))
@@ -402,77 +264,6 @@ def _echo(text: str) -> str:
 def _clip(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _names(tree: ast.Expression) -> set[str]:
-    """The variable names used in the expression (function names excluded)."""
-    return {
-        node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS
-    }
-
-
-def evaluate(tree: ast.Expression, values: dict[str, Value]) -> Value | float:
-    """The checked ``tree`` computed on ``values``: a Value recording the graph.
-
-    A post-order walk with an explicit stack. Where every operand of an op is a number the op
-    is done at once on a throw-away Value (constant folding with the engine's domain checks), so
-    ``-2`` and ``1/2`` enter the graph as the constants -2 and 0.5.
-    """
-    results: list[Any] = []
-    stack: list[tuple[ast.expr, bool]] = [(tree.body, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if isinstance(node, ast.Constant):
-            results.append(float(cast(float, node.value)))  # checked: an int or a float
-        elif isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
-                raise UsageError(f"{node.id} is a function: call it, as in {node.id}(x)")
-            if node.id not in values:
-                raise UsageError(
-                    f"unknown variable {_echo(node.id)}: give its value with --at NAME=VALUE"
-                )
-            results.append(values[node.id])
-        elif not children_done:
-            stack.append((node, True))
-            operands = _operands(node)
-            stack.extend((child, False) for child in reversed(operands))
-        elif isinstance(node, ast.BinOp):
-            b = results.pop()
-            a = results.pop()
-            results.append(_fold(_BINARY[type(node.op)], a, b))
-        elif isinstance(node, ast.UnaryOp):
-            a = results.pop()
-            results.append(_fold(lambda x: -x, a) if isinstance(node.op, ast.USub) else a)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            a = results.pop()
-            results.append(_fold(FUNCTIONS[node.func.id], a))
-        else:
-            raise AssertionError(f"unchecked node {type(node).__name__}")  # parse_expression
-    (result,) = results
-    if isinstance(result, Value):
-        return result
-    return float(result)
-
-
-def _operands(node: ast.expr) -> list[ast.expr]:
-    if isinstance(node, ast.BinOp):
-        return [node.left, node.right]
-    if isinstance(node, ast.UnaryOp):
-        return [node.operand]
-    if isinstance(node, ast.Call):
-        return list(node.args)
-    raise AssertionError(f"unchecked node {type(node).__name__}")  # parse_expression refused it
-
-
-def _fold(op: Callable[..., Any], *operands: Any) -> Any:
-    """``op(*operands)``; on numbers only, computed through a Value so the engine checks it."""
-    if any(isinstance(x, Value) for x in operands):
-        return op(*operands)
-    first, *rest = operands
-    result = op(Value(first), *rest)
-    return float(result.data if isinstance(result, Value) else result)
 
 
 def _table(expression: str, result: Value, values: dict[str, Value]) -> str:
