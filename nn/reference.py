@@ -26,7 +26,6 @@ pass, ``nn``'s losses, :func:`autograd_lite.grad`), and :func:`compare` sets the
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Literal, NamedTuple, TypeAlias
 
@@ -34,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from autograd_lite import Value, grad, total
-from nn.checks import non_negative, real, shown
+from autograd_lite.checks import finite, integer, non_negative, shown
 from nn.layers import MLP
 from nn.losses import cross_entropy, l2_penalty, squared_error
 
@@ -291,11 +290,12 @@ def _numbers(values: object, where: str) -> FloatArray:
 
 
 def _numbers_one_by_one(array: npt.NDArray[np.object_], where: str) -> FloatArray:
-    """An object array as floats, each item checked by :func:`nn.checks.real` (named by index)."""
+    """An object array as floats, each item checked by :func:`autograd_lite.checks.finite`
+    (named by index)."""
     result = np.empty(array.shape, dtype=np.float64)
     for index, item in np.ndenumerate(array):
         place = "".join(f"[{i}]" for i in index)
-        result[index] = real(item, f"{where}{place}")
+        result[index] = finite(item, f"{where}{place}")
     return result
 
 
@@ -315,11 +315,7 @@ def _class_indices(y: object, n: int, k: int, batch: bool, where: str) -> list[i
             )
         indices = [int(i) for i in array]
     else:
-        if isinstance(y, bool) or not isinstance(y, numbers.Integral):
-            raise TypeError(
-                f"{where}: cross_entropy needs the class index (an int), got {type(y).__name__}"
-            )
-        indices = [int(y)]
+        indices = [integer(y, f"{where}: cross_entropy's class index")]
     for i in indices:
         if not 0 <= i < k:
             raise ValueError(f"{where}: class index {shown(i)} out of range for {k} outputs")
