@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable
+from typing import TypeVar
 
 #: How much of an argument a message shows: a 100,000-digit number stays readable.
 SHOWN = 80
 
+_Name = TypeVar("_Name", bound=str)
+
 
 def shown(x: object, limit: int = SHOWN) -> str:
     """``repr(x)``, clipped to about ``limit`` characters with the length said."""
-    if isinstance(x, int) and x.bit_length() > 3 * limit:
+    if type(x) is int and x.bit_length() > 3 * limit:  # a subclass may print itself
         # repr of a huge int is slow, and refused past 4,300 digits.
         return f"an integer of about {int(x.bit_length() * math.log10(2))} digits"
-    text = repr(x)
+    try:
+        text = repr(x)
+    except ValueError:  # an int subclass, or a list, holding an int of over 4,300 digits
+        return f"a {type(x).__name__} that cannot be printed"
     if len(text) <= limit:
         return text
     return f"{text[: limit - 20]}... ({len(text)} characters)"
@@ -36,13 +43,15 @@ def real(x: object, where: str, what: str = "a real number") -> float:
         try:
             return float(x)
         except OverflowError:
-            raise ValueError(f"{where}: expected a float, got {shown(x)} (too large)") from None
+            raise ValueError(
+                f"{where}: expected a number within the float range (±1.8e308), got {shown(x)}"
+            ) from None
     raise TypeError(f"{where}: expected {what}, got {type(x).__name__}: {shown(x)}")
 
 
-def finite(x: object, where: str) -> float:
+def finite(x: object, where: str, what: str = "a real number") -> float:
     """A real number that is neither NaN nor ±inf."""
-    number = real(x, where)
+    number = real(x, where, what)
     if not math.isfinite(number):
         raise ValueError(f"{where}: expected a finite number, got {number!r}")
     return number
@@ -87,6 +96,14 @@ def count(x: object, where: str, *, least: int = 1) -> int:
     return number
 
 
+def size(x: object, where: str) -> int:
+    """A length or a width: an integer in [1, ``sys.maxsize``] (no list can be longer)."""
+    number = count(x, where)
+    if number > sys.maxsize:
+        raise ValueError(f"{where}: expected a size of at most {sys.maxsize}, got {shown(number)}")
+    return number
+
+
 def seed(x: object, where: str) -> int | None:
     """A seed for ``random.Random``: None, or any integer."""
     return None if x is None else integer(x, where)
@@ -99,10 +116,12 @@ def flag(x: object, where: str) -> bool:
     return x
 
 
-def choice(x: object, options: Iterable[str], where: str) -> str:
-    """One of the strings ``options``."""
+def choice(x: object, options: Iterable[_Name], where: str) -> _Name:
+    """The one of the strings ``options`` that ``x`` equals (a list is never a name)."""
     allowed = list(options)
-    if not isinstance(x, str) or x not in allowed:
-        listed = ", ".join(repr(option) for option in allowed)
-        raise ValueError(f"{where}: expected one of {listed}, got {shown(x)}")
-    return x
+    if isinstance(x, str):
+        for option in allowed:
+            if x == option:
+                return option
+    listed = ", ".join(repr(option) for option in allowed)
+    raise ValueError(f"{where}: expected one of {listed}, got {shown(x)}")

@@ -20,8 +20,8 @@ import math
 import os
 from typing import Any
 
+from autograd_lite.checks import choice, finite, integer, shown, size
 from autograd_lite.files import write_atomically
-from nn.checks import choice, positive_int, real, shown
 from nn.layers import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS, Layer, Neuron
 from nn.module import Module
 
@@ -169,8 +169,10 @@ def _parse(raw: bytes) -> dict[str, Any]:
             f"not a checkpoint: format is {shown(document.get('format'))}, not {FORMAT!r}"
         )
     version = document.get("version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise _Corrupt(f"version must be an integer, got {shown(version)}")
+    try:
+        integer(version, "version")
+    except TypeError as error:
+        raise _Corrupt(str(error)) from None
     if version != VERSION:
         raise _Corrupt(
             f"unsupported checkpoint version {shown(version)} (this code reads {VERSION})"
@@ -215,7 +217,7 @@ def _rebuild(document: dict[str, Any]) -> Module:
 def _real_value(name: str, number: object) -> float:
     """A parameter's value, or an error naming ``parameters["name"]``."""
     try:
-        return real(number, f"parameters[{shown(name)}]")
+        return finite(number, f"parameters[{shown(name)}]")
     except TypeError as error:
         raise _Corrupt(str(error)) from None
 
@@ -311,7 +313,7 @@ def _key(prefix: str, key: str) -> str:
 def _layer_size(n: object, key: str) -> int:
     """A layer size from the file; a wrong type is a corrupt file too, so a ValueError."""
     try:
-        return positive_int(n, key)
+        return size(n, key)
     except TypeError as error:
         raise _Corrupt(str(error)) from None
 

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import Value, affine
-from nn.checks import choice, generator, positive_int, scalar
+from autograd_lite.checks import choice, size
+from nn.checks import generator, scalar
 from nn.functional import softmax_of
 from nn.module import Module
 
@@ -77,8 +78,8 @@ class Neuron(Module):
         fan_out: int = 1,
         rng: np.random.Generator | None = None,
     ) -> None:
-        n_in = positive_int(n_in, "Neuron(n_in)")
-        fan_out = positive_int(fan_out, "Neuron(fan_out)")
+        n_in = size(n_in, "Neuron(n_in)")
+        fan_out = size(fan_out, "Neuron(fan_out)")
         activation = choice(activation, ACTIVATIONS, "Neuron(activation)")
         draw = _generator(seed, rng, "Neuron")
         std = init_std(n_in, fan_out, activation)
@@ -130,8 +131,8 @@ class Layer(Module):
         seed: int | np.random.Generator | None = None,
         rng: np.random.Generator | None = None,
     ) -> None:
-        n_in = positive_int(n_in, "Layer(n_in)")
-        n_out = positive_int(n_out, "Layer(n_out)")
+        n_in = size(n_in, "Layer(n_in)")
+        n_out = size(n_out, "Layer(n_out)")
         activation = choice(activation, OUTPUT_ACTIVATIONS, "Layer(activation)")
         draw = _generator(seed, rng, "Layer")
         per_neuron = _per_neuron(activation)
@@ -184,7 +185,7 @@ class MLP(Module):
         *,
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        n_in = positive_int(n_in, "MLP(n_in)")
+        n_in = size(n_in, "MLP(n_in)")
         if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence):
             raise TypeError(
                 "MLP(layer_sizes): expected a sequence of layer widths, "
@@ -192,7 +193,7 @@ class MLP(Module):
             )
         if not layer_sizes:
             raise ValueError("MLP(layer_sizes): expected at least one layer, got none")
-        sizes = [positive_int(size, f"MLP(layer_sizes[{i}])") for i, size in enumerate(layer_sizes)]
+        sizes = [size(n, f"MLP(layer_sizes[{i}])") for i, n in enumerate(layer_sizes)]
         activation = choice(activation, ACTIVATIONS, "MLP(activation)")
         output_activation = choice(output_activation, OUTPUT_ACTIVATIONS, "MLP(output_activation)")
         draw = generator(seed, "MLP(seed)")

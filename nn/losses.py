@@ -20,7 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd_lite import Value, total
-from nn.checks import integer, non_negative, real, scalar, shown
+from autograd_lite.checks import finite, integer, non_negative, shown
+from nn.checks import scalar
 from nn.functional import Scalars, as_values, log_softmax
 from nn.module import Module
 
@@ -129,7 +130,7 @@ def _value(x: object, where: str) -> Value:
 
 def _label_in(target: object, allowed: tuple[float, ...], where: str, wanted: str) -> float:
     try:
-        label = real(target, where)
+        label = finite(target, where)
     except TypeError:
         raise TypeError(
             f"{where}: expected {wanted}, got {type(target).__name__}: {shown(target)}"

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from autograd_lite import Value
-from nn.checks import real, shown
+from autograd_lite.checks import finite, shown
 
 # How many offending names an error message lists before it says "and N more".
 _SHOWN = 10
@@ -86,7 +86,7 @@ class Module:
             if name not in state:
                 continue
             try:
-                values[name] = real(state[name], name)
+                values[name] = finite(state[name], name)
             except TypeError:
                 not_numbers.append(f"{name} ({type(state[name]).__name__})")
             except ValueError:  # NaN, ±inf or beyond the float range, e.g. 10**400

@@ -26,7 +26,6 @@ pass, ``nn``'s losses, :func:`autograd_lite.grad`), and :func:`compare` sets the
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Literal, NamedTuple, TypeAlias
 
@@ -34,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from autograd_lite import Value, grad, total
-from nn.checks import non_negative, real, shown
+from autograd_lite.checks import finite, integer, non_negative, shown
 from nn.layers import MLP
 from nn.losses import cross_entropy, l2_penalty, squared_error
 
@@ -124,29 +123,16 @@ def backprop(
     X, Y, lam = _check(mlp, x, y, loss, lam, "backprop")
     weights, biases = matrices(mlp)
     sigma, sigma_prime = _ACTIVATIONS[mlp.activation]
-    depth, n = len(weights), len(X)
+    n = len(X)
     total = 0.0
     grad_w = [np.zeros_like(W) for W in weights]
     grad_b = [np.zeros_like(b) for b in biases]
     for x_i, y_tilde in zip(X, Y):
-        # Forward, keeping z⁽ʰ⁾ (z[0] = x) and a⁽ʰ⁾ (a[h−1] is the notes' a⁽ʰ⁾).
-        z, a = [x_i], []
-        for h, (W, b) in enumerate(zip(weights, biases)):
-            a.append(W @ z[-1] + b)
-            if h < depth - 1:
-                z.append(sigma(a[-1]))
-        if loss == "cross_entropy":
-            # f = softmax(a⁽ᴰ⁾) and ℓ = −Σₖ Ỹₖ log fₖ = log Σⱼ exp(aⱼ − m) − Σₖ Ỹₖ (aₖ − m),
-            # with m = maxⱼ aⱼ so that no exponent is positive.
-            shifted = a[-1] - a[-1].max()
-            exps = np.exp(shifted)
-            f = exps / exps.sum()
-            total += float(np.log(exps.sum()) - y_tilde @ shifted)
-        else:
-            f = a[-1]  # identity output, ℓ = ½ Σₖ (fₖ − yₖ)²
-            total += 0.5 * float(np.sum((f - y_tilde) ** 2))
+        z, a = _forward(weights, biases, sigma, x_i)
+        f, example_loss = _output_and_loss(a[-1], y_tilde, loss)
+        total += example_loss
         delta = f - y_tilde  # δ⁽ᴰ⁾ = f(x) − Ỹ
-        for h in reversed(range(depth)):
+        for h in reversed(range(len(weights))):
             grad_w[h] += np.outer(delta, z[h])  # δ⁽ʰ⁾ z⁽ʰ⁻¹⁾ᵀ
             grad_b[h] += delta
             if h > 0:
@@ -157,6 +143,35 @@ def backprop(
         dW=[g / n + lam * W for g, W in zip(grad_w, weights)],
         db=[g / n for g in grad_b],
     )
+
+
+def _forward(
+    weights: list[FloatArray],
+    biases: list[FloatArray],
+    sigma: Callable[[FloatArray], FloatArray],
+    x: FloatArray,
+) -> tuple[list[FloatArray], list[FloatArray]]:
+    """The forward pass of one example: z⁽ʰ⁾ (z[0] = x) and a⁽ʰ⁾ (a[h−1] is the notes' a⁽ʰ⁾)."""
+    z, a = [x], []
+    for h, (W, b) in enumerate(zip(weights, biases)):
+        a.append(W @ z[-1] + b)
+        if h < len(weights) - 1:
+            z.append(sigma(a[-1]))
+    return z, a
+
+
+def _output_and_loss(
+    logits: FloatArray, y_tilde: FloatArray, loss: LossName
+) -> tuple[FloatArray, float]:
+    """(f(x), ℓ) from the output layer's pre-activation a⁽ᴰ⁾ and the one-hot or target Ỹ."""
+    if loss == "cross_entropy":
+        # f = softmax(a⁽ᴰ⁾) and ℓ = −Σₖ Ỹₖ log fₖ = log Σⱼ exp(aⱼ − m) − Σₖ Ỹₖ (aₖ − m),
+        # with m = maxⱼ aⱼ so that no exponent is positive.
+        shifted = logits - logits.max()
+        exps = np.exp(shifted)
+        return exps / exps.sum(), float(np.log(exps.sum()) - y_tilde @ shifted)
+    # identity output, ℓ = ½ Σₖ (fₖ − yₖ)²
+    return logits, 0.5 * float(np.sum((logits - y_tilde) ** 2))
 
 
 def graph_backprop(
@@ -291,11 +306,12 @@ def _numbers(values: object, where: str) -> FloatArray:
 
 
 def _numbers_one_by_one(array: npt.NDArray[np.object_], where: str) -> FloatArray:
-    """An object array as floats, each item checked by :func:`nn.checks.real` (named by index)."""
+    """An object array as floats, each item checked by :func:`autograd_lite.checks.finite`
+    (named by index)."""
     result = np.empty(array.shape, dtype=np.float64)
     for index, item in np.ndenumerate(array):
         place = "".join(f"[{i}]" for i in index)
-        result[index] = real(item, f"{where}{place}")
+        result[index] = finite(item, f"{where}{place}")
     return result
 
 
@@ -315,11 +331,7 @@ def _class_indices(y: object, n: int, k: int, batch: bool, where: str) -> list[i
             )
         indices = [int(i) for i in array]
     else:
-        if isinstance(y, bool) or not isinstance(y, numbers.Integral):
-            raise TypeError(
-                f"{where}: cross_entropy needs the class index (an int), got {type(y).__name__}"
-            )
-        indices = [int(y)]
+        indices = [integer(y, f"{where}: cross_entropy's class index")]
     for i in indices:
         if not 0 <= i < k:
             raise ValueError(f"{where}: class index {shown(i)} out of range for {k} outputs")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 #: The golden ratio (1 + √5)/2: bracket expansion factor.
 GOLDEN = (1.0 + math.sqrt(5.0)) / 2.0
@@ -91,55 +92,84 @@ def brent(
     |x − (a+b)/2| ≤ 2·tol − (b−a)/2 with tol = ``xtol``·|x|, that is when [a, b] is shorter
     than about 4·tol around x. Returns (x, φ(x)).
     """
-    w = v = x
-    fw = fv = fx
-    d = e = 0.0
+    points = _Points(x, fx, x, fx, x, fx)
+    d = e = 0.0  # the last step and the one before it
     for _ in range(_MAX_BRENT_ITERATIONS):
+        x = points.x
         middle = 0.5 * (a + b)
         tol1 = xtol * abs(x) + _TINY
-        tol2 = 2.0 * tol1
-        if abs(x - middle) <= tol2 - 0.5 * (b - a):
+        if abs(x - middle) <= 2.0 * tol1 - 0.5 * (b - a):
             break
-        golden = True
-        if abs(e) > tol1:
-            # The vertex of the parabola through (x, fx), (w, fw), (v, fv) is x + p/q.
-            r = (x - w) * (fx - fv)
-            q = (x - v) * (fx - fw)
-            p = (x - v) * q - (x - w) * r
-            q = 2.0 * (q - r)
-            if q > 0.0:
-                p = -p
-            q = abs(q)
-            previous_e = e
-            e = d
-            # Accept it if it lies inside (a, b) and moves less than half the step before last.
-            if abs(p) < abs(0.5 * q * previous_e) and q * (a - x) < p < q * (b - x):
-                d = p / q
-                u = x + d
-                if u - a < tol2 or b - u < tol2:
-                    d = math.copysign(tol1, middle - x)
-                golden = False
-        if golden:
-            e = (a - x) if x >= middle else (b - x)
-            d = _CGOLD * e
-        u = x + d if abs(d) >= tol1 else x + math.copysign(tol1, d)
+        d, e = _step(points, a, b, middle, tol1, d, e)
+        u = x + d if abs(d) >= tol1 else x + math.copysign(tol1, d)  # never closer than tol1
         fu = phi(u)
-        if fu <= fx:
-            if u >= x:
-                a = x
-            else:
-                b = x
-            v, fv, w, fw, x, fx = w, fw, x, fx, u, fu
-        else:
-            if u < x:
-                a = u
-            else:
-                b = u
-            if fu <= fw or w == x:
-                v, fv, w, fw = w, fw, u, fu
-            elif fu <= fv or v in (x, w):
-                v, fv = u, fu
-    return x, fx
+        a, b = _narrowed(a, b, x, u, fu <= points.fx)
+        points = _kept(points, u, fu)
+    return points.x, points.fx
+
+
+class _Points(NamedTuple):
+    """Brent's three points and their values: x the best so far, w the second best, v the
+    previous w."""
+
+    x: float
+    fx: float
+    w: float
+    fw: float
+    v: float
+    fv: float
+
+
+def _step(
+    points: _Points, a: float, b: float, middle: float, tol1: float, d: float, e: float
+) -> tuple[float, float]:
+    """(the next step from x, the step before it): to the parabola's vertex when it lies
+    inside (a, b) and moves less than half the step before last, else a golden-section step
+    into the larger part of [a, b]."""
+    x = points.x
+    if abs(e) > tol1:
+        p, q = _vertex(points)
+        if abs(p) < abs(0.5 * q * e) and q * (a - x) < p < q * (b - x):
+            step = p / q
+            u = x + step
+            if u - a < 2.0 * tol1 or b - u < 2.0 * tol1:  # too close to an end: tol1 inwards
+                step = math.copysign(tol1, middle - x)
+            return step, d
+    e = (a - x) if x >= middle else (b - x)
+    return _CGOLD * e, e
+
+
+def _vertex(points: _Points) -> tuple[float, float]:
+    """(p, q) with q ≥ 0: the vertex of the parabola through (x, fx), (w, fw), (v, fv) is
+    x + p/q (q = 0 when the three points are on a line)."""
+    x, fx, w, fw, v, fv = points
+    r = (x - w) * (fx - fv)
+    q = (x - v) * (fx - fw)
+    p = (x - v) * q - (x - w) * r
+    q = 2.0 * (q - r)
+    if q > 0.0:
+        p = -p
+    return p, abs(q)
+
+
+def _narrowed(a: float, b: float, x: float, u: float, improved: bool) -> tuple[float, float]:
+    """The bracket [a, b] after φ(u) was evaluated: it still holds the best point, and loses
+    the side of x (if u improved on it) or of u (if not) away from the best point."""
+    if improved:
+        return (x, b) if u >= x else (a, x)
+    return (u, b) if u < x else (a, u)
+
+
+def _kept(points: _Points, u: float, fu: float) -> _Points:
+    """The three points after φ(u) = ``fu``: u takes the place its value earns."""
+    x, fx, w, fw, v, fv = points
+    if fu <= fx:
+        return _Points(u, fu, x, fx, w, fw)
+    if fu <= fw or w == x:
+        return _Points(x, fx, u, fu, w, fw)
+    if fu <= fv or v in (x, w):
+        return _Points(x, fx, w, fw, u, fu)
+    return points
 
 
 def armijo_step(

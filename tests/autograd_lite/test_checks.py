@@ -2,6 +2,7 @@
 
 import math
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from autograd_lite import checks
         (checks.fraction, 0.0, 0.0),
         (checks.integer, np.int64(-4), -4),
         (checks.count, 1, 1),
+        (checks.size, np.int64(3), 3),
         (checks.seed, 0, 0),
         (checks.seed, None, None),
         (checks.flag, False, False),
@@ -45,6 +47,9 @@ def test_a_good_argument_comes_back_as_the_type_inside_uses(check, good, expecte
         (checks.integer, 2.0, TypeError),
         (checks.integer, False, TypeError),
         (checks.count, 0, ValueError),
+        (checks.size, 0, ValueError),
+        (checks.size, sys.maxsize + 1, ValueError),
+        (checks.size, 2.0, TypeError),
         (checks.seed, 1.5, TypeError),
         (checks.flag, 1, TypeError),
     ],
@@ -60,6 +65,14 @@ def test_choice() -> None:
         checks.choice("gelu", ("relu", "tanh"), "act")
     with pytest.raises(ValueError, match="got 3"):
         checks.choice(3, ("relu",), "act")
+    with pytest.raises(ValueError, match="got \\['relu'\\]"):  # a list is never a name
+        checks.choice(["relu"], ("relu",), "act")
+
+    class Name(str):
+        pass
+
+    # The option itself comes back, a plain str (so a Literal type holds), not the argument.
+    assert type(checks.choice(Name("tanh"), ("relu", "tanh"), "act")) is str
 
 
 def test_messages_clip_what_they_show() -> None:
@@ -71,14 +84,37 @@ def test_messages_clip_what_they_show() -> None:
     assert len(str(too_large.value)) < 200 and "100000 digits" in str(too_large.value)
 
 
+def test_finite_says_what_else_it_takes() -> None:
+    with pytest.raises(TypeError, match=r"^f\(x\): expected a number or a Value, got str: '1'$"):
+        checks.finite("1", "f(x)", "a number or a Value")
+
+
+def test_shown_survives_what_cannot_be_printed_and_lets_a_subclass_print_itself() -> None:
+    class Described(int):
+        def __repr__(self) -> str:
+            return "an integer literal of 5000 characters"
+
+    assert checks.shown([10**5000]) == "a list that cannot be printed"
+    assert checks.shown(Described(10**400)) == "an integer literal of 5000 characters"
+    assert checks.shown(10**400) == "an integer of about 400 digits"
+
+
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("optim",)
+PACKAGES = ("nn", "optim")
+#: Files still holding a check of their own, each with the change that removes it.
+NOT_YET = {
+    # nn/draw.py's max_edges check: draw.py is being rewritten by another change (one palette
+    # for both kinds of drawing), which takes checks.count with it; drop this entry then.
+    "nn/draw.py",
+}
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_module_writes_a_number_or_bool_check_of_its_own(package: str) -> None:
     # One place for argument checks: a package calls autograd_lite.checks.
     for path in sorted((ROOT / package).glob("*.py")):
+        if path.relative_to(ROOT).as_posix() in NOT_YET:
+            continue
         text = path.read_text(encoding="utf-8")
         assert "isinstance(x, bool)" not in text and "numbers.Integral" not in text, path
         assert not re.search(r"isinstance\(\w+, bool\) or not isinstance", text), path

@@ -68,8 +68,8 @@ def test_inputs_may_be_numbers_values_or_arrays() -> None:
     [
         ([], ValueError, "empty"),
         (np.zeros((2, 2)), ValueError, "1-D"),
-        ([1.0, math.inf], ValueError, "item 1 is inf"),
-        ([1.0, "2"], TypeError, "item 1 must be a number or a Value, got str"),
+        ([1.0, math.inf], ValueError, "item 1: expected a finite number, got inf"),
+        ([1.0, "2"], TypeError, "item 1: expected a real number or a Value, got str"),
         ([True], TypeError, "item 0"),
         (Value(1.0), TypeError, "got Value"),
         (3.0, TypeError, "got float"),

@@ -55,8 +55,8 @@ def test_mse_is_the_mean_of_squares() -> None:
     [
         ([Value(1.0)], [1.0, 2.0], ValueError, "1 predictions but 2 targets"),
         ([Value(1.0), Value(2.0)], 1.0, ValueError, "2 predictions but 1 targets"),
-        ([Value(1.0)], [math.nan], ValueError, "item 0 is nan"),
-        ([Value(1.0)], ["1"], TypeError, "item 0 must be a number or a Value, got str"),
+        ([Value(1.0)], [math.nan], ValueError, "item 0: expected a finite number, got nan"),
+        ([Value(1.0)], ["1"], TypeError, "item 0: expected a real number or a Value, got str"),
         ([Value(1.0)], "1", TypeError, "got str"),
         ([Value(1.0)], None, TypeError, "got NoneType"),
         ([Value(1.0)], np.zeros((1, 1)), ValueError, "1-D"),

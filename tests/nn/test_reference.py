@@ -165,7 +165,7 @@ SQ = nn.MLP(2, [3, 1], "tanh", "linear", seed=0)
     [
         ("not an MLP", [1.0, 2.0], 0, {}, TypeError, r"backprop\(mlp\).*nn\.MLP"),
         (CE, [1.0, 2.0], 0, {"loss": "hinge"}, ValueError, r"backprop\(loss\)"),
-        (CE, [1.0, 2.0], 0, {"lam": -0.1}, ValueError, r"backprop\(lam\) must be ≥ 0"),
+        (CE, [1.0, 2.0], 0, {"lam": -0.1}, ValueError, r"backprop\(lam\): expected a number ≥ 0"),
         (CE, [1.0, 2.0], 0, {"lam": float("nan")}, ValueError, r"backprop\(lam\)"),
         (CE, [1.0, 2.0], 0, {"lam": True}, TypeError, r"backprop\(lam\)"),
         (CE, [1.0, 2.0, 3.0], 0, {}, ValueError, r"backprop\(x\).*2 numbers.*shape \(3,\)"),
@@ -177,7 +177,7 @@ SQ = nn.MLP(2, [3, 1], "tanh", "linear", seed=0)
         (CE, [[1.0], [1.0, 2.0]], [0, 1], {}, ValueError, r"backprop\(x\).*rectangular"),
         (CE, [1.0, 2.0], 3, {}, ValueError, r"backprop\(y\).*class index 3 out of range"),
         (CE, [1.0, 2.0], -1, {}, ValueError, r"class index -1 out of range for 3"),
-        (CE, [1.0, 2.0], 1.0, {}, TypeError, r"backprop\(y\).*class index \(an int\)"),
+        (CE, [1.0, 2.0], 1.0, {}, TypeError, r"backprop\(y\).*class index: expected an integer"),
         (CE, [1.0, 2.0], True, {}, TypeError, r"backprop\(y\).*got bool"),
         (CE, [[1.0, 2.0]] * 2, [0], {}, ValueError, r"2 class indices for 2 examples"),
         (CE, [[1.0, 2.0]] * 2, [0.0, 1.0], {}, TypeError, r"class indices \(ints\)"),

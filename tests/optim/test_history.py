@@ -9,17 +9,7 @@ import pytest
 
 import optim
 from autograd_lite import Value
-
-
-class Line:
-    def __init__(self) -> None:
-        self.w = Value(0.0)
-
-    def __call__(self, x: float) -> Value:
-        return self.w * x
-
-    def parameters(self) -> list[Value]:
-        return [self.w]
+from tests.optim.models import Line
 
 
 def squared(out: Value, y: float) -> Value:

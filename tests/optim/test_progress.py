@@ -15,7 +15,7 @@ from tqdm import std
 
 import optim
 import optim.progress as progress
-from autograd_lite import Value
+from tests.optim.models import Line
 
 EPOCHS = [
     (0, None, None, None),
@@ -66,17 +66,6 @@ def test_fixed_keeps_its_width_for_three_digit_exponents() -> None:
     assert progress.fixed(1.0, 2, 9) == " 1.00e+00"
     assert progress.fixed(-1.5e300, 1, 7) == "-2e+300"
     assert progress.fixed(float("inf"), 1, 7) == "    inf"
-
-
-class Line:
-    def __init__(self) -> None:
-        self.w = Value(0.0)
-
-    def __call__(self, x: float) -> Value:
-        return self.w * x
-
-    def parameters(self) -> list[Value]:
-        return [self.w]
 
 
 def run_fit(epochs: int = 5) -> optim.History:
