@@ -22,7 +22,8 @@ Colour by gradient
     ``color_by="grad"`` fills each Value by log₁₀|grad| on the viridis scale (dark purple for
     the smallest gradients, yellow for the largest), with a legend. A gradient that shrinks by a
     factor at every layer shows up as a colour ramp along the graph: vanishing and exploding
-    gradients become visible. A zero gradient is white, a non-finite one red.
+    gradients become visible. A zero gradient is white, a non-finite one red. The colours, these
+    and every other, are :mod:`autograd_lite.palette`'s.
 
 Determinism
     Node ids are positions in :func:`~autograd_lite.graph.topological_order` (``v0``, ``v1``, …;
@@ -35,7 +36,6 @@ Every walk is iterative (the topological order is), so a chain of 10⁵ ops draw
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import shutil
@@ -51,6 +51,17 @@ from graphviz.quoting import quote
 from autograd_lite.checks import positive, shown
 from autograd_lite.files import write_atomically
 from autograd_lite.graph import topological_order
+from autograd_lite.palette import (
+    COMPUTED,
+    CONSTANT,
+    CONSTANT_TEXT,
+    EDGE,
+    FONT,
+    INPUT,
+    OP,
+    PARAMETER,
+    GradScale,
+)
 from autograd_lite.value import Value
 
 __all__ = [
@@ -67,7 +78,6 @@ __all__ = [
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
-_FONT = "Helvetica,Arial,sans-serif"
 
 # How each op appears in its oval. Binary ops whose operands do not commute get their edges
 # labelled a and b; every other op with several operands gets its edges numbered from 0.
@@ -89,42 +99,27 @@ _PARAMETER_LABEL = re.compile(
     r"(?:.*\.)?(?:w|b|weight|bias)(?:[0-9_\[.].*)?", re.IGNORECASE | re.DOTALL
 )
 
-# Fill and border colour per kind of node, when the fill is not the gradient colour scale.
-_PARAMETER = {"fillcolor": "#dbeafe", "color": "#1d4ed8", "penwidth": "2"}
-_INPUT = {"fillcolor": "#dcfce7", "color": "#15803d", "penwidth": "1.2"}
-_COMPUTED = {"fillcolor": "white", "color": "#374151", "penwidth": "1"}
+# Fill, border and width per kind of node, when the fill is not the gradient colour scale.
+_PARAMETER = {"fillcolor": PARAMETER.fill, "color": PARAMETER.pen, "penwidth": "2"}
+_INPUT = {"fillcolor": INPUT.fill, "color": INPUT.pen, "penwidth": "1.2"}
+_COMPUTED = {"fillcolor": COMPUTED.fill, "color": COMPUTED.pen, "penwidth": "1"}
 _CONSTANT_STYLE = (
-    ("color", "#9ca3af"),
-    ("fillcolor", "#f3f4f6"),
-    ("fontcolor", "#4b5563"),
+    ("color", CONSTANT.pen),
+    ("fillcolor", CONSTANT.fill),
+    ("fontcolor", CONSTANT_TEXT),
     ("penwidth", "1"),
     ("shape", "box"),
     ("style", "filled,rounded"),
 )
 _OP_STYLE = (
-    ("color", "#a16207"),
-    ("fillcolor", "#fef9c3"),
+    ("color", OP.pen),
+    ("fillcolor", OP.fill),
     ("fontsize", "12"),
     ("height", "0.3"),
     ("margin", "0.04,0.02"),
     ("shape", "oval"),
     ("style", "filled"),
 )
-
-# Eight samples of matplotlib's viridis colour map: perceptually uniform and readable in grey
-# and by colour-blind readers, so a lighter node really has a larger |grad|.
-_VIRIDIS = (
-    (0x44, 0x01, 0x54),
-    (0x46, 0x32, 0x7E),
-    (0x36, 0x5C, 0x8D),
-    (0x27, 0x7F, 0x8E),
-    (0x1F, 0xA1, 0x87),
-    (0x4A, 0xC1, 0x6D),
-    (0x9F, 0xDA, 0x3A),
-    (0xFD, 0xE7, 0x25),
-)
-_ZERO_FILL = "white"
-_NONFINITE_FILL = "#ef4444"
 
 
 #: Graphviz's own bounds on the layout, in every graph drawn. Without them ``dot`` spends
@@ -196,19 +191,19 @@ def draw_graph(
             "neuron's output; for a whole network use nn.draw_network."
         )
 
-    scale = _GradScale(order) if color_by == "grad" else None
+    scale = GradScale(node.grad for node in order) if color_by == "grad" else None
     horizontal = rankdir in ("LR", "RL")
     dot = graphviz.Digraph(
         "computation_graph",
         graph_attr={
             "rankdir": rankdir,
-            "fontname": _FONT,
+            "fontname": FONT,
             "nodesep": "0.25",
             "ranksep": "0.35",
             **LAYOUT_LIMITS,
         },
-        node_attr={"fontname": _FONT, "fontsize": "11"},
-        edge_attr={"color": "#6b7280", "arrowsize": "0.6", "fontname": _FONT},
+        node_attr={"fontname": FONT, "fontsize": "11"},
+        edge_attr={"color": EDGE, "arrowsize": "0.6", "fontname": FONT},
     )
     # Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
     # attribute of every node, which is most of the time on a large graph; here each distinct
@@ -342,7 +337,7 @@ def _attribute_text(style: tuple[tuple[str, str], ...]) -> str:
 
 
 def _value_style(
-    node: Value, is_root: bool, params: set[Value] | None, scale: _GradScale | None
+    node: Value, is_root: bool, params: set[Value] | None, scale: GradScale | None
 ) -> tuple[tuple[str, str], ...]:
     if node.op:
         style = dict(_COMPUTED)
@@ -410,60 +405,3 @@ def _number(x: float) -> str:
     if e:
         return f"{mantissa}e{exponent[0]}{int(exponent[1:])}"
     return text
-
-
-class _GradScale:
-    """Maps log₁₀|grad| onto viridis between whole decades covering the graph's gradients."""
-
-    def __init__(self, order: list[Value]) -> None:
-        grads = [node.grad for node in order]
-        logs = [math.log10(abs(g)) for g in grads if g != 0.0 and math.isfinite(g)]
-        self.has_zero = any(g == 0.0 for g in grads)
-        self.has_nonfinite = any(not math.isfinite(g) for g in grads)
-        self.low = math.floor(min(logs)) if logs else 0
-        self.high = math.ceil(max(logs)) if logs else 1
-        if self.high == self.low:
-            self.high += 1
-
-    def colors(self, grad: float) -> tuple[str, str]:
-        """The fill colour for ``grad`` and a text colour that reads on it."""
-        if grad == 0.0:
-            return _ZERO_FILL, "black"
-        if not math.isfinite(grad):
-            return _NONFINITE_FILL, "black"
-        t = (math.log10(abs(grad)) - self.low) / (self.high - self.low)
-        return _viridis(t)
-
-    def legend(self) -> str:
-        """An HTML-label table: the colour bar with its decades, and the two special fills."""
-        steps = self.high - self.low
-        stride = max(1, math.ceil(steps / 6))
-        decades = list(range(self.low, self.high + 1, stride))
-        if decades[-1] != self.high:
-            decades.append(self.high)
-        cells = []
-        for d in decades:
-            fill, text = _viridis((d - self.low) / steps)
-            cells.append(f'<TD BGCOLOR="{fill}"><FONT COLOR="{text}">1e{d}</FONT></TD>')
-        if self.has_zero:
-            cells.append(f'<TD BGCOLOR="{_ZERO_FILL}">0</TD>')
-        if self.has_nonfinite:
-            cells.append(f'<TD BGCOLOR="{_NONFINITE_FILL}">nan/inf</TD>')
-        return (
-            '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-            f'<TR><TD COLSPAN="{len(cells)}" BORDER="0"><B>fill: |grad|</B> '
-            "(log scale)</TD></TR>"
-            f"<TR>{''.join(cells)}</TR></TABLE>>"
-        )
-
-
-def _viridis(t: float) -> tuple[str, str]:
-    """Viridis at ``t`` ∈ [0, 1] (clamped) as ``#rrggbb``, and black or white text for it."""
-    t = min(1.0, max(0.0, t)) * (len(_VIRIDIS) - 1)
-    k = min(int(t), len(_VIRIDIS) - 2)
-    f = t - k
-    r, g, b = (round(a + (c - a) * f) for a, c in zip(_VIRIDIS[k], _VIRIDIS[k + 1]))
-    # Relative luminance (ITU-R BT.709 weights on the sRGB values, close enough for a choice
-    # between black and white text).
-    luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
-    return f"#{r:02x}{g:02x}{b:02x}", "black" if luminance > 0.45 else "white"

@@ -15,6 +15,9 @@ network. Here a unit is a circle and a weight is an edge:
 The exact number rides along as the edge's tooltip (hover over it in a browser's SVG view);
 edge labels are left out, since with straight edges between columns nobody can tell which
 line a label belongs to.
+
+The colours and fonts are :mod:`autograd_lite.palette`'s, the same as the scalar graph's:
+inputs green, hidden units blue (the parameter colours), outputs yellow (the op colours).
 """
 
 from __future__ import annotations
@@ -23,16 +26,22 @@ import math
 from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
+from autograd_lite.palette import (
+    FONT,
+    INPUT,
+    NEGATIVE,
+    OP,
+    PARAMETER,
+    POSITIVE,
+    hex_color,
+    signed_color,
+)
 from nn.layers import MLP
 
 if TYPE_CHECKING:
     import graphviz
 
 __all__ = ["draw_network"]
-
-_FONT = "Helvetica,Arial,sans-serif"
-_POSITIVE = (0x21, 0x66, 0xAC)  # blue, from ColorBrewer's RdBu
-_NEGATIVE = (0xB2, 0x18, 0x2B)  # red, from the same diverging scheme
 
 
 def draw_network(
@@ -93,23 +102,23 @@ def draw_network(
             "splines": "line",
             "ranksep": "1.6",
             "nodesep": "0.2",
-            "fontname": _FONT,
+            "fontname": FONT,
             "fontsize": "12",
         },
         node_attr={
-            "fontname": _FONT,
+            "fontname": FONT,
             "fontsize": "10",
             "shape": "circle",
             "style": "filled",
             "width": "0.9",
             "fixedsize": "true",
         },
-        edge_attr={"fontname": _FONT, "fontsize": "8", "arrowhead": "none"},
+        edge_attr={"fontname": FONT, "fontsize": "8", "arrowhead": "none"},
     )
     with dot.subgraph(name="inputs") as column:
         _column(column, "inputs", "inputs", [f"x{i}" for i in range(mlp.n_in)])
         for i in range(mlp.n_in):
-            column.node(f"x{i}", label=f"x{i + 1}", fillcolor="#dcfce7", color="#15803d")
+            column.node(f"x{i}", label=f"x{i + 1}", fillcolor=INPUT.fill, color=INPUT.pen)
 
     previous = [f"x{i}" for i in range(mlp.n_in)]
     for k, layer in enumerate(mlp.layers):
@@ -127,16 +136,16 @@ def draw_network(
                     label=f"{unit}\\n{bias_symbol}\\n{number(bias)}"
                     if show == "grads"
                     else f"{unit}\\nb = {number(bias)}",
-                    fillcolor="#fef9c3" if last else "#dbeafe",
-                    color="#a16207" if last else "#1d4ed8",
+                    fillcolor=(OP if last else PARAMETER).fill,
+                    color=(OP if last else PARAMETER).pen,
                     tooltip=literal(f"{neuron.b.label or 'b'} = {bias!r}"),
                 )
         for j, neuron in enumerate(layer.neurons):
             for i, w in enumerate(neuron.w):
                 value = shown(w.data, w.grad)
                 attributes = {
-                    "color": _edge_color(value, largest),
-                    "penwidth": _width(value, largest),
+                    "color": signed_color(value, largest),
+                    "penwidth": _pen_width(value, largest),
                     "tooltip": literal(f"{w.label or symbol} = {value!r}"),
                 }
                 if not math.isfinite(value):
@@ -149,8 +158,8 @@ def draw_network(
         labelloc="b",
         label=(
             f"<<B>edges: {what}</B>   "
-            f'<FONT COLOR="{_hex(_POSITIVE)}">━━ positive</FONT>   '
-            f'<FONT COLOR="{_hex(_NEGATIVE)}">━━ negative</FONT>   '
+            f'<FONT COLOR="{hex_color(POSITIVE)}">━━ positive</FONT>   '
+            f'<FONT COLOR="{hex_color(NEGATIVE)}">━━ negative</FONT>   '
             f"width and opacity ∝ |{symbol}| (largest {number(largest)})>"
         ),
     )
@@ -171,24 +180,8 @@ def _column(column: graphviz.Digraph, title_id: str, title: str, ids: list[str])
         column.edge(upper, lower, style="invis")
 
 
-def _width(value: float, largest: float) -> str:
+def _pen_width(value: float, largest: float) -> str:
     """A pen width from 0.4 to 4 points, in proportion to |value| (4 for a non-finite one)."""
     if not math.isfinite(value):
         return "4"
     return f"{0.4 + 3.6 * abs(value) / largest:.2f}" if largest else "0.4"
-
-
-def _edge_color(value: float, largest: float) -> str:
-    """The sign's colour with an opacity from 25 % to 100 % as |value| grows to ``largest``.
-
-    A non-finite value (a diverged training run) is drawn solid black, dashed.
-    """
-    if not math.isfinite(value):
-        return "black"
-    base = _POSITIVE if value >= 0 else _NEGATIVE
-    alpha = 0.25 + 0.75 * (abs(value) / largest if largest else 0.0)
-    return _hex(base) + f"{round(255 * alpha):02x}"
-
-
-def _hex(rgb: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
