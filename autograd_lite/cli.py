@@ -25,6 +25,7 @@ import argparse
 import ast
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -236,6 +237,11 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The variables drawn as parameters, as --help says: the course notes' names for a weight or a
+#: bias (w, b, w1, b_2, W, weight, bias). The engine draws what it is told, so this is said here.
+_PARAMETER_NAME = re.compile(r"(?:w|b|weight|bias)(?:[0-9_]\w*)?", re.IGNORECASE)
+
+
 def _graph(args: argparse.Namespace) -> int:
     if args.output is not None:
         suffix = Path(args.output).suffix.lower()
@@ -284,6 +290,7 @@ def _graph(args: argparse.Namespace) -> int:
                 color_by="grad" if args.color_by_grad else None,
                 max_nodes=args.max_nodes,
                 timeout=args.timeout,
+                params=[v for name, v in values.items() if _PARAMETER_NAME.fullmatch(name)],
             )
         except ValueError as error:
             option = "--timeout" if "timeout" in str(error) else "--max-nodes"

@@ -11,12 +11,10 @@ What the picture shows
 
 Three kinds of leaf look different
     *parameters* (blue, bold border), *inputs* (green) and *constants* (small grey boxes: the
-    plain numbers of ``x * 2``, which are not Values and have no gradient). The engine does not
-    know which leaf Values are trained, so the caller may say: ``params=`` lists the parameters
-    (``params=mlp.parameters()``). Without it, a leaf whose label is a weight or bias name of the
-    course notes (``w``, ``b``, ``w1``, ``b_2``, ``w[0][3]``, ``weight``, ``bias``, or such a
-    name after a dot, as in nn's ``layers.0.neurons.1.w.2``) is a parameter and every other leaf
-    Value is an input.
+    plain numbers of ``x * 2``, which are not Values and have no gradient). Which leaf Values
+    are trained only the caller knows, so the caller says: ``params=`` lists the parameters
+    (``params=mlp.parameters()``), and every other leaf Value is an input. Labels play no part:
+    the engine does not guess from names.
 
 Colour by gradient
     ``color_by="grad"`` fills each Value by log₁₀|grad| on the viridis scale (dark purple for
@@ -37,7 +35,6 @@ Every walk is iterative (the topological order is), so a chain of 10⁵ ops draw
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -92,12 +89,6 @@ _OP_SYMBOLS = {
 }
 _COMMUTATIVE = frozenset({"add", "mul"})
 _ORDERED = frozenset({"sub", "div", "pow"})
-
-# A label the course notes use for a weight or a bias: w, b, w1, b_2, w[0][3], W, weight, bias;
-# also as the last named part of a dotted name, as nn labels its parameters: layers.0.neurons.1.w.2
-_PARAMETER_LABEL = re.compile(
-    r"(?:.*\.)?(?:w|b|weight|bias)(?:[0-9_\[.].*)?", re.IGNORECASE | re.DOTALL
-)
 
 # Fill, border and width per kind of node, when the fill is not the gradient colour scale.
 _PARAMETER = {"fillcolor": PARAMETER.fill, "color": PARAMETER.pen, "penwidth": "2"}
@@ -165,8 +156,8 @@ def draw_graph(
         max_nodes: refuse (``ValueError``) a graph of more Values than this. Graphviz needs
             minutes for tens of thousands of nodes and nobody can read the result; raise it on
             purpose.
-        params: the leaf Values to draw as parameters. ``None`` means: the leaves labelled like
-            a weight or a bias (``w``, ``b``, ``w1``, ``b_2``, ``weight``, ``bias``, …).
+        params: the leaf Values to draw as parameters, e.g. ``mlp.parameters()``; every other
+            leaf is drawn as an input. ``None`` (the default): no parameters.
 
     Raises:
         TypeError: ``root`` is not a Value, or ``params`` holds something else.
@@ -310,9 +301,10 @@ def dot_missing_message(target: Path) -> str:
     )
 
 
-def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
+def _parameter_set(params: Iterable[Value] | None) -> set[Value]:
+    """The Values of ``params`` (``None``: none), each checked to be a Value."""
     if params is None:
-        return None
+        return set()
     if isinstance(params, Value):
         params = [params]
     chosen: set[Value] = set()
@@ -323,13 +315,6 @@ def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
     return chosen
 
 
-def is_parameter(leaf: Value, params: set[Value] | None) -> bool:
-    """Whether a leaf Value is drawn as a parameter (see the module docstring)."""
-    if params is not None:
-        return leaf in params
-    return _PARAMETER_LABEL.fullmatch(leaf.label) is not None
-
-
 @lru_cache(maxsize=1024)
 def _attribute_text(style: tuple[tuple[str, str], ...]) -> str:
     """``name=value`` pairs in DOT syntax, each value quoted as DOT needs."""
@@ -337,11 +322,11 @@ def _attribute_text(style: tuple[tuple[str, str], ...]) -> str:
 
 
 def _value_style(
-    node: Value, is_root: bool, params: set[Value] | None, scale: GradScale | None
+    node: Value, is_root: bool, params: set[Value], scale: GradScale | None
 ) -> tuple[tuple[str, str], ...]:
     if node.op:
         style = dict(_COMPUTED)
-    elif is_parameter(node, params):
+    elif node in params:
         style = dict(_PARAMETER)
     else:
         style = dict(_INPUT)

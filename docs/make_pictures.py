@@ -56,14 +56,16 @@ def vanishing(stem: Path) -> None:
     the first unit receive a gradient about a hundred times smaller than those of the last.
     """
     h: Value = Value(1.0, "x")
+    params = []
     for k in range(1, 5):
         w, b = Value(1.0, f"w{k}"), Value(0.5, f"b{k}")
+        params += [w, b]
         h = sigmoid(w * h + b)
     loss = (h - 1.0) ** 2
     loss.label = "loss"
     loss.backward()
     for suffix in SUFFIXES:
-        render_graph(loss, f"{stem}{suffix}", color_by="grad", rankdir="TB")
+        render_graph(loss, f"{stem}{suffix}", color_by="grad", rankdir="TB", params=params)
 
 
 def network(show: str) -> Callable[[Path], None]:

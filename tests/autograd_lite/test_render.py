@@ -14,6 +14,7 @@ import pytest
 
 import autograd_lite
 from autograd_lite import Value, draw_graph, render_graph, tanh
+from autograd_lite.palette import INPUT, PARAMETER
 from autograd_lite.render import DotNotFoundError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,16 +92,25 @@ def test_neuron_dot_shows_labels_data_and_grads() -> None:
 
 def test_leaf_kinds_look_different() -> None:
     o, leaves = neuron()
-    by_label = records(draw_graph(o).source)
+    by_label = records(draw_graph(o, params=[leaves[n] for n in ("w1", "w2", "b")]).source)
     parameter, inputs = by_label["w1"], by_label["x1"]
-    assert 'fillcolor="#dbeafe"' in parameter and "penwidth=2 " in parameter
-    assert 'fillcolor="#dcfce7"' in inputs
+    assert f'fillcolor="{PARAMETER.fill}"' in parameter and "penwidth=2 " in parameter
+    assert f'fillcolor="{INPUT.fill}"' in inputs
     assert 'style="filled,rounded"' in by_label["o"]  # computed Values are rounded
     assert "penwidth=2.5" in by_label["o"]  # and the root is bold
-    # params= overrides the label convention.
+
+
+def test_only_params_are_parameters_whatever_their_labels() -> None:
+    o, leaves = neuron()
     by_label = records(draw_graph(o, params=[leaves["x1"]]).source)
-    assert 'fillcolor="#dbeafe"' in by_label["x1"]
-    assert 'fillcolor="#dcfce7"' in by_label["w1"]
+    assert f'fillcolor="{PARAMETER.fill}"' in by_label["x1"]
+    assert f'fillcolor="{INPUT.fill}"' in by_label["w1"]
+    # Without params= no leaf is a parameter: the engine does not guess from names such as
+    # w1 or nn's layers.0.neurons.1.w.2.
+    named = Value(1.0, "layers.0.neurons.1.w.2") * Value(2.0, "weight")
+    for source in (draw_graph(o).source, draw_graph(named).source):
+        assert PARAMETER.fill not in source
+        assert f'fillcolor="{INPUT.fill}"' in source
 
 
 def test_x_times_x_draws_two_edges() -> None:
