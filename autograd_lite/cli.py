@@ -33,7 +33,7 @@ from typing import Any, NoReturn, cast
 
 from autograd_lite import __version__
 from autograd_lite.checks import shown
-from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, DotNotFoundError, render_graph
+from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, RANKDIRS, DotNotFoundError, render_graph
 from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 
 #: The functions an expression may call, each of one positional argument.
@@ -219,9 +219,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="the value of each variable, e.g. --at x=2 w=-3 (may be repeated)",
     )
     graph.add_argument(
-        "-o", "--output", metavar="FILE", help="write the graph here: .svg .png .pdf .dot .gv"
+        "-o", "--output", metavar="FILE", help=f"write the graph here: {' '.join(FORMATS)}"
     )
-    graph.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR")
+    graph.add_argument("--rankdir", choices=RANKDIRS, default="LR")
     graph.add_argument(
         "--color-by-grad", action="store_true", help="fill nodes by log10|grad| (with a legend)"
     )

@@ -65,6 +65,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "FORMATS",
     "LAYOUT_LIMITS",
+    "RANKDIRS",
     "DotNotFoundError",
     "DotTimeoutError",
     "draw_graph",
@@ -74,7 +75,9 @@ __all__ = [
 #: File suffixes :func:`render_graph` writes, and the Graphviz output format of each.
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
-_RANKDIRS = ("LR", "TB", "RL", "BT")
+#: The directions ``rankdir`` may take, from the inputs to the root: left to right, top to
+#: bottom, right to left, bottom to top.
+RANKDIRS = ("LR", "TB", "RL", "BT")
 
 # How each op appears in its oval. Binary ops whose operands do not commute get their edges
 # labelled a and b; every other op with several operands gets its edges numbered from 0.
@@ -165,8 +168,8 @@ def draw_graph(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     if color_by not in (None, "grad"):
         raise ValueError(f'draw_graph: color_by must be None or "grad", got {color_by!r}')
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:

@@ -14,8 +14,9 @@ import pytest
 
 import autograd_lite
 from autograd_lite import Value, draw_graph, render_graph, tanh
+from autograd_lite.cli import main
 from autograd_lite.palette import INPUT, PARAMETER
-from autograd_lite.render import DotNotFoundError
+from autograd_lite.render import FORMATS, RANKDIRS, DotNotFoundError
 
 REPO = Path(__file__).resolve().parents[2]
 HAS_DOT = shutil.which("dot") is not None
@@ -207,6 +208,17 @@ def test_bad_options_name_the_culprit(
 ) -> None:
     with pytest.raises(error, match=culprit):
         draw_graph(Value(1.0) * 2, **options)  # type: ignore[arg-type]
+
+
+def test_the_rankdirs_and_formats_are_the_command_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    y = Value(1.0, "x") * 2
+    flows = {d: re.search(r"rankdir=(\w+)", draw_graph(y, rankdir=d).source) for d in RANKDIRS}
+    assert {d: m and m.group(1) for d, m in flows.items()} == {d: d for d in RANKDIRS}
+    # The command line offers exactly these, from render, not a copy of its own.
+    assert main(["graph", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert f"--rankdir {{{','.join(RANKDIRS)}}}" in shown
+    assert f"write the graph here: {' '.join(FORMATS)}" in shown
 
 
 def test_root_must_be_a_value() -> None:
