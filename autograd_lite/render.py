@@ -1,7 +1,9 @@
 """Pictures of a computation graph: DOT source built with the ``graphviz`` package.
 
 :func:`draw_graph` turns the graph behind a Value into a :class:`graphviz.Digraph`;
-:func:`render_graph` writes it to a file. Nothing here evaluates or changes a Value.
+:func:`render_graph` writes it to a file (with :mod:`autograd_lite.pictures`, which also holds
+:data:`FORMATS`, :data:`LAYOUT_LIMITS` and the errors, re-exported here). Nothing here
+evaluates or changes a Value.
 
 What the picture shows
     Each Value is a record node ``label | data | grad``. Each op is a small oval between its
@@ -35,8 +37,6 @@ Every walk is iterative (the topological order is), so a chain of 10⁵ ops draw
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -45,8 +45,6 @@ from typing import Any, Literal
 import graphviz
 from graphviz.quoting import quote
 
-from autograd_lite.checks import positive, shown
-from autograd_lite.files import write_atomically
 from autograd_lite.graph import topological_order
 from autograd_lite.palette import (
     COMPUTED,
@@ -58,6 +56,14 @@ from autograd_lite.palette import (
     OP,
     PARAMETER,
     GradScale,
+)
+from autograd_lite.pictures import (
+    DEFAULT_TIMEOUT,
+    FORMATS,
+    LAYOUT_LIMITS,
+    DotNotFoundError,
+    DotTimeoutError,
+    write_picture,
 )
 from autograd_lite.value import Value
 
@@ -72,8 +78,6 @@ __all__ = [
     "render_graph",
 ]
 
-#: File suffixes :func:`render_graph` writes, and the Graphviz output format of each.
-FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 #: The directions ``rankdir`` may take, from the inputs to the root: left to right, top to
 #: bottom, right to left, bottom to top.
@@ -114,26 +118,6 @@ _OP_STYLE = (
     ("shape", "oval"),
     ("style", "filled"),
 )
-
-
-#: Graphviz's own bounds on the layout, in every graph drawn. Without them ``dot`` spends
-#: minutes on a fan-in such as ``x + x + … + x`` (80 terms: over 100 s; with them about 3 s):
-#: its network-simplex passes (ranking, x-coordinates) run until optimal, and nslimit and
-#: nslimit1 cap them at 2 iterations per node. (Measured: mclimit or searchsize alone did not
-#: bound it.) A layout stopped early is still a valid, readable drawing, only less compact.
-#: Larger fan-ins (300 terms) stay slow even so: the timeout below bounds those.
-LAYOUT_LIMITS: dict[str, str] = {"nslimit": "2", "nslimit1": "2"}
-
-#: Seconds :func:`render_graph` lets ``dot`` run before it kills it (``timeout=`` changes it).
-DEFAULT_TIMEOUT = 60.0
-
-
-class DotNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program, which lays out and renders a picture, is not installed."""
-
-
-class DotTimeoutError(RuntimeError):
-    """``dot`` ran past :func:`render_graph`'s ``timeout`` and was killed."""
 
 
 def draw_graph(
@@ -240,9 +224,9 @@ def render_graph(
     """Draw ``root``'s graph with :func:`draw_graph` and write it to ``path``; return the path.
 
     The format comes from the suffix: ``.svg``, ``.png``, ``.pdf``, or ``.dot``/``.gv`` for the
-    DOT source, which needs no Graphviz binary. The file is written with
-    :func:`autograd_lite.files.write_atomically`: a failed render never leaves a half-written
-    file, and the old picture stays until the new one is complete.
+    DOT source, which needs no Graphviz binary. The file is written by
+    :func:`autograd_lite.pictures.write_picture`, atomically: a failed render never leaves a
+    half-written file, and the old picture stays until the new one is complete.
 
     ``dot`` is killed after ``timeout`` seconds (default 60; ``None``: no limit), and the
     layout is bounded by :data:`LAYOUT_LIMITS` in any case.
@@ -252,56 +236,7 @@ def render_graph(
         DotNotFoundError: an image format was asked for and Graphviz's ``dot`` is not on PATH.
         DotTimeoutError: ``dot`` did not finish within ``timeout`` seconds.
     """
-    if timeout is not None:
-        timeout = positive(timeout, "render_graph(timeout)")
-    target = Path(path)
-    fmt = FORMATS.get(target.suffix.lower())
-    if fmt is None:
-        raise ValueError(
-            f"render_graph: cannot tell the format of {str(target)!r} from its suffix; "
-            f"use one of {', '.join(FORMATS)}"
-        )
-    if fmt != "dot" and shutil.which("dot") is None:
-        raise DotNotFoundError(dot_missing_message(target))
-    dot = draw_graph(root, **draw_options)
-    if fmt == "dot":
-        data = dot.source.encode("utf-8")
-    else:
-        data = _run_dot(dot.source, fmt, target, timeout)
-    write_atomically(target, data)
-    return target
-
-
-def _run_dot(source: str, fmt: str, target: Path, timeout: float | None) -> bytes:
-    """``dot -T<fmt>`` on ``source``; killed (never left running) after ``timeout`` seconds."""
-    try:
-        done = subprocess.run(
-            ["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
-        )
-    except FileNotFoundError:
-        raise DotNotFoundError(dot_missing_message(target)) from None
-    except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped dot
-        raise DotTimeoutError(
-            f"render_graph: dot did not finish laying out {shown(str(target))} within "
-            f"{timeout:g} s and was stopped; pass timeout=SECONDS to render_graph (or --timeout "
-            "on the command line) to wait longer, or draw a smaller graph"
-        ) from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        raise RuntimeError(
-            f"render_graph: dot failed to render {shown(str(target))}: {shown(message, 300)}"
-        )
-    return done.stdout
-
-
-def dot_missing_message(target: Path) -> str:
-    """The error for a missing ``dot``: what failed, how to install it, what works without it."""
-    return (
-        f"writing {str(target)!r} needs Graphviz's `dot` program, which is not on PATH. "
-        "Install it with `make dot` in the project (Debian/Ubuntu: `sudo apt-get install "
-        "graphviz`; macOS: `brew install graphviz`; conda: `conda install graphviz`), or write a "
-        ".dot file instead, which needs no binary."
-    )
+    return write_picture(lambda: draw_graph(root, **draw_options).source, path, timeout=timeout)
 
 
 def _parameter_set(params: Iterable[Value] | None) -> set[Value]:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import nn
 from autograd_lite import Value, render_graph, sigmoid
-from autograd_lite.files import write_atomically
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -85,9 +84,8 @@ def network(show: str) -> Callable[[Path], None]:
             loss.backward()
             for p in mlp.parameters():
                 p.data -= 0.05 * p.grad
-        dot = nn.draw_network(mlp, show=show)  # type: ignore[arg-type]
         for suffix in SUFFIXES:
-            write_atomically(Path(f"{stem}{suffix}"), dot.pipe(format=suffix[1:]))
+            nn.render_network(mlp, f"{stem}{suffix}", show=show)
 
     return draw
 
