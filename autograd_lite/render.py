@@ -150,16 +150,8 @@ def draw_graph(
         TypeError: ``root`` is not a Value, or ``params`` holds something else.
         ValueError: an option is out of range, or the graph has more than ``max_nodes`` Values.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if color_by not in (None, "grad"):
-        raise ValueError(f'draw_graph: color_by must be None or "grad", got {color_by!r}')
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_graph: max_nodes must be a positive int, got {max_nodes!r}")
+    _check_options(root, rankdir, color_by, max_nodes)
     parameters = _parameter_set(params)
-
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -168,9 +160,7 @@ def draw_graph(
             "graphs and the picture is hard to read), or draw a smaller part, e.g. one "
             "neuron's output; for a whole network use nn.draw_network."
         )
-
     scale = GradScale(node.grad for node in order) if color_by == "grad" else None
-    horizontal = rankdir in ("LR", "RL")
     dot = graphviz.Digraph(
         "computation_graph",
         graph_attr={
@@ -183,10 +173,41 @@ def draw_graph(
         node_attr={"fontname": FONT, "fontsize": "11"},
         edge_attr={"color": EDGE, "arrowsize": "0.6", "fontname": FONT},
     )
-    # Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
-    # attribute of every node, which is most of the time on a large graph; here each distinct
-    # style is quoted once.
-    body = dot.body
+    horizontal = rankdir in ("LR", "RL")
+    _add_statements(dot.body, root, order, show_grad, horizontal, parameters, scale)
+    if scale is not None:
+        dot.node("legend", label=scale.legend(), shape="plain")
+    return dot
+
+
+def _check_options(root: Value, rankdir: str, color_by: str | None, max_nodes: int) -> None:
+    """Refuse what draw_graph cannot draw, naming the argument."""
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    if color_by not in (None, "grad"):
+        raise ValueError(f'draw_graph: color_by must be None or "grad", got {color_by!r}')
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be a positive int, got {max_nodes!r}")
+
+
+def _add_statements(
+    body: list[str],
+    root: Value,
+    order: list[Value],
+    show_grad: bool,
+    horizontal: bool,
+    parameters: set[Value],
+    scale: GradScale | None,
+) -> None:
+    """Append to ``body`` the DOT statements of every Value in ``order``, of the op that made
+    it and of that op's constants.
+
+    Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
+    attribute of every node, which is most of the time on a large graph; here each distinct
+    style is quoted once.
+    """
     op_style = _attribute_text(_OP_STYLE)
     constant_style = _attribute_text(_CONSTANT_STYLE)
     index = {node: i for i, node in enumerate(order)}
@@ -209,9 +230,6 @@ def draw_graph(
                 body.append(f"\t{cid} [label={quote(_number(arg))} {constant_style}]\n")
                 body.append(f"\t{cid} -> {oid}{extra}\n")
         body.append(f"\t{oid} -> {vid}\n")
-    if scale is not None:
-        dot.node("legend", label=scale.legend(), shape="plain")
-    return dot
 
 
 def render_graph(
