@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import NoReturn
 from autograd_lite import __version__
 from autograd_lite.checks import shown
 from autograd_lite.expression import FUNCTIONS, ExpressionError, parse
-from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, DotNotFoundError, render_graph
+from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, RANKDIRS, DotNotFoundError, render_graph
 from autograd_lite.value import Value
 
 EPILOG = f"""\
@@ -147,9 +148,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="the value of each variable, e.g. --at x=2 w=-3 (may be repeated)",
     )
     graph.add_argument(
-        "-o", "--output", metavar="FILE", help="write the graph here: .svg .png .pdf .dot .gv"
+        "-o", "--output", metavar="FILE", help=f"write the graph here: {' '.join(FORMATS)}"
     )
-    graph.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR")
+    graph.add_argument("--rankdir", choices=RANKDIRS, default="LR")
     graph.add_argument(
         "--color-by-grad", action="store_true", help="fill nodes by log10|grad| (with a legend)"
     )
@@ -163,6 +164,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help=f"stop dot after this long (default {DEFAULT_TIMEOUT:g})",
     )
     return parser
+
+
+#: The variables drawn as parameters, as --help says: the course notes' names for a weight or a
+#: bias (w, b, w1, b_2, W, weight, bias). The engine draws what it is told, so this is said here.
+_PARAMETER_NAME = re.compile(r"(?:w|b|weight|bias)(?:[0-9_]\w*)?", re.IGNORECASE)
 
 
 def _graph(args: argparse.Namespace) -> int:
@@ -197,6 +203,7 @@ def _graph(args: argparse.Namespace) -> int:
                 color_by="grad" if args.color_by_grad else None,
                 max_nodes=args.max_nodes,
                 timeout=args.timeout,
+                params=[v for name, v in values.items() if _PARAMETER_NAME.fullmatch(name)],
             )
         except ValueError as error:
             option = "--timeout" if "timeout" in str(error) else "--max-nodes"

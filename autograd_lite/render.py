@@ -1,7 +1,9 @@
 """Pictures of a computation graph: DOT source built with the ``graphviz`` package.
 
 :func:`draw_graph` turns the graph behind a Value into a :class:`graphviz.Digraph`;
-:func:`render_graph` writes it to a file. Nothing here evaluates or changes a Value.
+:func:`render_graph` writes it to a file (with :mod:`autograd_lite.pictures`, which also holds
+:data:`FORMATS`, :data:`LAYOUT_LIMITS` and the errors, re-exported here). Nothing here
+evaluates or changes a Value.
 
 What the picture shows
     Each Value is a record node ``label | data | grad``. Each op is a small oval between its
@@ -11,18 +13,17 @@ What the picture shows
 
 Three kinds of leaf look different
     *parameters* (blue, bold border), *inputs* (green) and *constants* (small grey boxes: the
-    plain numbers of ``x * 2``, which are not Values and have no gradient). The engine does not
-    know which leaf Values are trained, so the caller may say: ``params=`` lists the parameters
-    (``params=mlp.parameters()``). Without it, a leaf whose label is a weight or bias name of the
-    course notes (``w``, ``b``, ``w1``, ``b_2``, ``w[0][3]``, ``weight``, ``bias``, or such a
-    name after a dot, as in nn's ``layers.0.neurons.1.w.2``) is a parameter and every other leaf
-    Value is an input.
+    plain numbers of ``x * 2``, which are not Values and have no gradient). Which leaf Values
+    are trained only the caller knows, so the caller says: ``params=`` lists the parameters
+    (``params=mlp.parameters()``), and every other leaf Value is an input. Labels play no part:
+    the engine does not guess from names.
 
 Colour by gradient
     ``color_by="grad"`` fills each Value by log₁₀|grad| on the viridis scale (dark purple for
     the smallest gradients, yellow for the largest), with a legend. A gradient that shrinks by a
     factor at every layer shows up as a colour ramp along the graph: vanishing and exploding
-    gradients become visible. A zero gradient is white, a non-finite one red.
+    gradients become visible. A zero gradient is white, a non-finite one red. The colours, these
+    and every other, are :mod:`autograd_lite.palette`'s.
 
 Determinism
     Node ids are positions in :func:`~autograd_lite.graph.topological_order` (``v0``, ``v1``, …;
@@ -35,11 +36,7 @@ Every walk is iterative (the topological order is), so a chain of 10⁵ ops draw
 
 from __future__ import annotations
 
-import math
 import os
-import re
-import shutil
-import subprocess
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -48,26 +45,43 @@ from typing import Any, Literal
 import graphviz
 from graphviz.quoting import quote
 
-from autograd_lite.checks import positive, shown
-from autograd_lite.files import write_atomically
 from autograd_lite.graph import topological_order
+from autograd_lite.palette import (
+    COMPUTED,
+    CONSTANT,
+    CONSTANT_TEXT,
+    EDGE,
+    FONT,
+    INPUT,
+    OP,
+    PARAMETER,
+    GradScale,
+)
+from autograd_lite.pictures import (
+    DEFAULT_TIMEOUT,
+    FORMATS,
+    LAYOUT_LIMITS,
+    DotNotFoundError,
+    DotTimeoutError,
+    write_picture,
+)
 from autograd_lite.value import Value
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "FORMATS",
     "LAYOUT_LIMITS",
+    "RANKDIRS",
     "DotNotFoundError",
     "DotTimeoutError",
     "draw_graph",
     "render_graph",
 ]
 
-#: File suffixes :func:`render_graph` writes, and the Graphviz output format of each.
-FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
-_RANKDIRS = ("LR", "TB", "RL", "BT")
-_FONT = "Helvetica,Arial,sans-serif"
+#: The directions ``rankdir`` may take, from the inputs to the root: left to right, top to
+#: bottom, right to left, bottom to top.
+RANKDIRS = ("LR", "TB", "RL", "BT")
 
 # How each op appears in its oval. Binary ops whose operands do not commute get their edges
 # labelled a and b; every other op with several operands gets its edges numbered from 0.
@@ -83,68 +97,27 @@ _OP_SYMBOLS = {
 _COMMUTATIVE = frozenset({"add", "mul"})
 _ORDERED = frozenset({"sub", "div", "pow"})
 
-# A label the course notes use for a weight or a bias: w, b, w1, b_2, w[0][3], W, weight, bias;
-# also as the last named part of a dotted name, as nn labels its parameters: layers.0.neurons.1.w.2
-_PARAMETER_LABEL = re.compile(
-    r"(?:.*\.)?(?:w|b|weight|bias)(?:[0-9_\[.].*)?", re.IGNORECASE | re.DOTALL
-)
-
-# Fill and border colour per kind of node, when the fill is not the gradient colour scale.
-_PARAMETER = {"fillcolor": "#dbeafe", "color": "#1d4ed8", "penwidth": "2"}
-_INPUT = {"fillcolor": "#dcfce7", "color": "#15803d", "penwidth": "1.2"}
-_COMPUTED = {"fillcolor": "white", "color": "#374151", "penwidth": "1"}
+# Fill, border and width per kind of node, when the fill is not the gradient colour scale.
+_PARAMETER = {"fillcolor": PARAMETER.fill, "color": PARAMETER.pen, "penwidth": "2"}
+_INPUT = {"fillcolor": INPUT.fill, "color": INPUT.pen, "penwidth": "1.2"}
+_COMPUTED = {"fillcolor": COMPUTED.fill, "color": COMPUTED.pen, "penwidth": "1"}
 _CONSTANT_STYLE = (
-    ("color", "#9ca3af"),
-    ("fillcolor", "#f3f4f6"),
-    ("fontcolor", "#4b5563"),
+    ("color", CONSTANT.pen),
+    ("fillcolor", CONSTANT.fill),
+    ("fontcolor", CONSTANT_TEXT),
     ("penwidth", "1"),
     ("shape", "box"),
     ("style", "filled,rounded"),
 )
 _OP_STYLE = (
-    ("color", "#a16207"),
-    ("fillcolor", "#fef9c3"),
+    ("color", OP.pen),
+    ("fillcolor", OP.fill),
     ("fontsize", "12"),
     ("height", "0.3"),
     ("margin", "0.04,0.02"),
     ("shape", "oval"),
     ("style", "filled"),
 )
-
-# Eight samples of matplotlib's viridis colour map: perceptually uniform and readable in grey
-# and by colour-blind readers, so a lighter node really has a larger |grad|.
-_VIRIDIS = (
-    (0x44, 0x01, 0x54),
-    (0x46, 0x32, 0x7E),
-    (0x36, 0x5C, 0x8D),
-    (0x27, 0x7F, 0x8E),
-    (0x1F, 0xA1, 0x87),
-    (0x4A, 0xC1, 0x6D),
-    (0x9F, 0xDA, 0x3A),
-    (0xFD, 0xE7, 0x25),
-)
-_ZERO_FILL = "white"
-_NONFINITE_FILL = "#ef4444"
-
-
-#: Graphviz's own bounds on the layout, in every graph drawn. Without them ``dot`` spends
-#: minutes on a fan-in such as ``x + x + … + x`` (80 terms: over 100 s; with them about 3 s):
-#: its network-simplex passes (ranking, x-coordinates) run until optimal, and nslimit and
-#: nslimit1 cap them at 2 iterations per node. (Measured: mclimit or searchsize alone did not
-#: bound it.) A layout stopped early is still a valid, readable drawing, only less compact.
-#: Larger fan-ins (300 terms) stay slow even so: the timeout below bounds those.
-LAYOUT_LIMITS: dict[str, str] = {"nslimit": "2", "nslimit1": "2"}
-
-#: Seconds :func:`render_graph` lets ``dot`` run before it kills it (``timeout=`` changes it).
-DEFAULT_TIMEOUT = 60.0
-
-
-class DotNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program, which lays out and renders a picture, is not installed."""
-
-
-class DotTimeoutError(RuntimeError):
-    """``dot`` ran past :func:`render_graph`'s ``timeout`` and was killed."""
 
 
 def draw_graph(
@@ -170,23 +143,15 @@ def draw_graph(
         max_nodes: refuse (``ValueError``) a graph of more Values than this. Graphviz needs
             minutes for tens of thousands of nodes and nobody can read the result; raise it on
             purpose.
-        params: the leaf Values to draw as parameters. ``None`` means: the leaves labelled like
-            a weight or a bias (``w``, ``b``, ``w1``, ``b_2``, ``weight``, ``bias``, …).
+        params: the leaf Values to draw as parameters, e.g. ``mlp.parameters()``; every other
+            leaf is drawn as an input. ``None`` (the default): no parameters.
 
     Raises:
         TypeError: ``root`` is not a Value, or ``params`` holds something else.
         ValueError: an option is out of range, or the graph has more than ``max_nodes`` Values.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
-    if color_by not in (None, "grad"):
-        raise ValueError(f'draw_graph: color_by must be None or "grad", got {color_by!r}')
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_graph: max_nodes must be a positive int, got {max_nodes!r}")
+    _check_options(root, rankdir, color_by, max_nodes)
     parameters = _parameter_set(params)
-
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -195,25 +160,54 @@ def draw_graph(
             "graphs and the picture is hard to read), or draw a smaller part, e.g. one "
             "neuron's output; for a whole network use nn.draw_network."
         )
-
-    scale = _GradScale(order) if color_by == "grad" else None
-    horizontal = rankdir in ("LR", "RL")
+    scale = GradScale(node.grad for node in order) if color_by == "grad" else None
     dot = graphviz.Digraph(
         "computation_graph",
         graph_attr={
             "rankdir": rankdir,
-            "fontname": _FONT,
+            "fontname": FONT,
             "nodesep": "0.25",
             "ranksep": "0.35",
             **LAYOUT_LIMITS,
         },
-        node_attr={"fontname": _FONT, "fontsize": "11"},
-        edge_attr={"color": "#6b7280", "arrowsize": "0.6", "fontname": _FONT},
+        node_attr={"fontname": FONT, "fontsize": "11"},
+        edge_attr={"color": EDGE, "arrowsize": "0.6", "fontname": FONT},
     )
-    # Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
-    # attribute of every node, which is most of the time on a large graph; here each distinct
-    # style is quoted once.
-    body = dot.body
+    horizontal = rankdir in ("LR", "RL")
+    _add_statements(dot.body, root, order, show_grad, horizontal, parameters, scale)
+    if scale is not None:
+        dot.node("legend", label=scale.legend(), shape="plain")
+    return dot
+
+
+def _check_options(root: Value, rankdir: str, color_by: str | None, max_nodes: int) -> None:
+    """Refuse what draw_graph cannot draw, naming the argument."""
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    if color_by not in (None, "grad"):
+        raise ValueError(f'draw_graph: color_by must be None or "grad", got {color_by!r}')
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be a positive int, got {max_nodes!r}")
+
+
+def _add_statements(
+    body: list[str],
+    root: Value,
+    order: list[Value],
+    show_grad: bool,
+    horizontal: bool,
+    parameters: set[Value],
+    scale: GradScale | None,
+) -> None:
+    """Append to ``body`` the DOT statements of every Value in ``order``, of the op that made
+    it and of that op's constants.
+
+    Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
+    attribute of every node, which is most of the time on a large graph; here each distinct
+    style is quoted once.
+    """
     op_style = _attribute_text(_OP_STYLE)
     constant_style = _attribute_text(_CONSTANT_STYLE)
     index = {node: i for i, node in enumerate(order)}
@@ -236,9 +230,6 @@ def draw_graph(
                 body.append(f"\t{cid} [label={quote(_number(arg))} {constant_style}]\n")
                 body.append(f"\t{cid} -> {oid}{extra}\n")
         body.append(f"\t{oid} -> {vid}\n")
-    if scale is not None:
-        dot.node("legend", label=scale.legend(), shape="plain")
-    return dot
 
 
 def render_graph(
@@ -251,9 +242,9 @@ def render_graph(
     """Draw ``root``'s graph with :func:`draw_graph` and write it to ``path``; return the path.
 
     The format comes from the suffix: ``.svg``, ``.png``, ``.pdf``, or ``.dot``/``.gv`` for the
-    DOT source, which needs no Graphviz binary. The file is written with
-    :func:`autograd_lite.files.write_atomically`: a failed render never leaves a half-written
-    file, and the old picture stays until the new one is complete.
+    DOT source, which needs no Graphviz binary. The file is written by
+    :func:`autograd_lite.pictures.write_picture`, atomically: a failed render never leaves a
+    half-written file, and the old picture stays until the new one is complete.
 
     ``dot`` is killed after ``timeout`` seconds (default 60; ``None``: no limit), and the
     layout is bounded by :data:`LAYOUT_LIMITS` in any case.
@@ -263,61 +254,13 @@ def render_graph(
         DotNotFoundError: an image format was asked for and Graphviz's ``dot`` is not on PATH.
         DotTimeoutError: ``dot`` did not finish within ``timeout`` seconds.
     """
-    if timeout is not None:
-        timeout = positive(timeout, "render_graph(timeout)")
-    target = Path(path)
-    fmt = FORMATS.get(target.suffix.lower())
-    if fmt is None:
-        raise ValueError(
-            f"render_graph: cannot tell the format of {str(target)!r} from its suffix; "
-            f"use one of {', '.join(FORMATS)}"
-        )
-    if fmt != "dot" and shutil.which("dot") is None:
-        raise DotNotFoundError(dot_missing_message(target))
-    dot = draw_graph(root, **draw_options)
-    if fmt == "dot":
-        data = dot.source.encode("utf-8")
-    else:
-        data = _run_dot(dot.source, fmt, target, timeout)
-    write_atomically(target, data)
-    return target
+    return write_picture(lambda: draw_graph(root, **draw_options).source, path, timeout=timeout)
 
 
-def _run_dot(source: str, fmt: str, target: Path, timeout: float | None) -> bytes:
-    """``dot -T<fmt>`` on ``source``; killed (never left running) after ``timeout`` seconds."""
-    try:
-        done = subprocess.run(
-            ["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
-        )
-    except FileNotFoundError:
-        raise DotNotFoundError(dot_missing_message(target)) from None
-    except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped dot
-        raise DotTimeoutError(
-            f"render_graph: dot did not finish laying out {shown(str(target))} within "
-            f"{timeout:g} s and was stopped; pass timeout=SECONDS to render_graph (or --timeout "
-            "on the command line) to wait longer, or draw a smaller graph"
-        ) from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        raise RuntimeError(
-            f"render_graph: dot failed to render {shown(str(target))}: {shown(message, 300)}"
-        )
-    return done.stdout
-
-
-def dot_missing_message(target: Path) -> str:
-    """The error for a missing ``dot``: what failed, how to install it, what works without it."""
-    return (
-        f"writing {str(target)!r} needs Graphviz's `dot` program, which is not on PATH. "
-        "Install it with `make dot` in the project (Debian/Ubuntu: `sudo apt-get install "
-        "graphviz`; macOS: `brew install graphviz`; conda: `conda install graphviz`), or write a "
-        ".dot file instead, which needs no binary."
-    )
-
-
-def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
+def _parameter_set(params: Iterable[Value] | None) -> set[Value]:
+    """The Values of ``params`` (``None``: none), each checked to be a Value."""
     if params is None:
-        return None
+        return set()
     if isinstance(params, Value):
         params = [params]
     chosen: set[Value] = set()
@@ -328,13 +271,6 @@ def _parameter_set(params: Iterable[Value] | None) -> set[Value] | None:
     return chosen
 
 
-def is_parameter(leaf: Value, params: set[Value] | None) -> bool:
-    """Whether a leaf Value is drawn as a parameter (see the module docstring)."""
-    if params is not None:
-        return leaf in params
-    return _PARAMETER_LABEL.fullmatch(leaf.label) is not None
-
-
 @lru_cache(maxsize=1024)
 def _attribute_text(style: tuple[tuple[str, str], ...]) -> str:
     """``name=value`` pairs in DOT syntax, each value quoted as DOT needs."""
@@ -342,11 +278,11 @@ def _attribute_text(style: tuple[tuple[str, str], ...]) -> str:
 
 
 def _value_style(
-    node: Value, is_root: bool, params: set[Value] | None, scale: _GradScale | None
+    node: Value, is_root: bool, params: set[Value], scale: GradScale | None
 ) -> tuple[tuple[str, str], ...]:
     if node.op:
         style = dict(_COMPUTED)
-    elif is_parameter(node, params):
+    elif node in params:
         style = dict(_PARAMETER)
     else:
         style = dict(_INPUT)
@@ -410,60 +346,3 @@ def _number(x: float) -> str:
     if e:
         return f"{mantissa}e{exponent[0]}{int(exponent[1:])}"
     return text
-
-
-class _GradScale:
-    """Maps log₁₀|grad| onto viridis between whole decades covering the graph's gradients."""
-
-    def __init__(self, order: list[Value]) -> None:
-        grads = [node.grad for node in order]
-        logs = [math.log10(abs(g)) for g in grads if g != 0.0 and math.isfinite(g)]
-        self.has_zero = any(g == 0.0 for g in grads)
-        self.has_nonfinite = any(not math.isfinite(g) for g in grads)
-        self.low = math.floor(min(logs)) if logs else 0
-        self.high = math.ceil(max(logs)) if logs else 1
-        if self.high == self.low:
-            self.high += 1
-
-    def colors(self, grad: float) -> tuple[str, str]:
-        """The fill colour for ``grad`` and a text colour that reads on it."""
-        if grad == 0.0:
-            return _ZERO_FILL, "black"
-        if not math.isfinite(grad):
-            return _NONFINITE_FILL, "black"
-        t = (math.log10(abs(grad)) - self.low) / (self.high - self.low)
-        return _viridis(t)
-
-    def legend(self) -> str:
-        """An HTML-label table: the colour bar with its decades, and the two special fills."""
-        steps = self.high - self.low
-        stride = max(1, math.ceil(steps / 6))
-        decades = list(range(self.low, self.high + 1, stride))
-        if decades[-1] != self.high:
-            decades.append(self.high)
-        cells = []
-        for d in decades:
-            fill, text = _viridis((d - self.low) / steps)
-            cells.append(f'<TD BGCOLOR="{fill}"><FONT COLOR="{text}">1e{d}</FONT></TD>')
-        if self.has_zero:
-            cells.append(f'<TD BGCOLOR="{_ZERO_FILL}">0</TD>')
-        if self.has_nonfinite:
-            cells.append(f'<TD BGCOLOR="{_NONFINITE_FILL}">nan/inf</TD>')
-        return (
-            '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-            f'<TR><TD COLSPAN="{len(cells)}" BORDER="0"><B>fill: |grad|</B> '
-            "(log scale)</TD></TR>"
-            f"<TR>{''.join(cells)}</TR></TABLE>>"
-        )
-
-
-def _viridis(t: float) -> tuple[str, str]:
-    """Viridis at ``t`` ∈ [0, 1] (clamped) as ``#rrggbb``, and black or white text for it."""
-    t = min(1.0, max(0.0, t)) * (len(_VIRIDIS) - 1)
-    k = min(int(t), len(_VIRIDIS) - 2)
-    f = t - k
-    r, g, b = (round(a + (c - a) * f) for a, c in zip(_VIRIDIS[k], _VIRIDIS[k + 1]))
-    # Relative luminance (ITU-R BT.709 weights on the sRGB values, close enough for a choice
-    # between black and white text).
-    luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
-    return f"#{r:02x}{g:02x}{b:02x}", "black" if luminance > 0.45 else "white"

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import nn
 from autograd_lite import Value, render_graph, sigmoid
-from autograd_lite.files import write_atomically
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -56,14 +55,16 @@ def vanishing(stem: Path) -> None:
     the first unit receive a gradient about a hundred times smaller than those of the last.
     """
     h: Value = Value(1.0, "x")
+    params = []
     for k in range(1, 5):
         w, b = Value(1.0, f"w{k}"), Value(0.5, f"b{k}")
+        params += [w, b]
         h = sigmoid(w * h + b)
     loss = (h - 1.0) ** 2
     loss.label = "loss"
     loss.backward()
     for suffix in SUFFIXES:
-        render_graph(loss, f"{stem}{suffix}", color_by="grad", rankdir="TB")
+        render_graph(loss, f"{stem}{suffix}", color_by="grad", rankdir="TB", params=params)
 
 
 def network(show: str) -> Callable[[Path], None]:
@@ -83,9 +84,8 @@ def network(show: str) -> Callable[[Path], None]:
             loss.backward()
             for p in mlp.parameters():
                 p.data -= 0.05 * p.grad
-        dot = nn.draw_network(mlp, show=show)  # type: ignore[arg-type]
         for suffix in SUFFIXES:
-            write_atomically(Path(f"{stem}{suffix}"), dot.pipe(format=suffix[1:]))
+            nn.render_network(mlp, f"{stem}{suffix}", show=show)
 
     return draw
 

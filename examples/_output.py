@@ -19,7 +19,6 @@ matplotlib.use("Agg")  # before anything imports pyplot: the examples never open
 from matplotlib.figure import Figure
 
 import nn
-from autograd_lite.render import write_atomically
 
 GET_DOT = "apt-get install graphviz, or make dot"
 
@@ -60,18 +59,14 @@ def have_dot(skipped: str) -> bool:
 
 
 def network_pictures(mlp: nn.MLP, out: Path, name: str) -> list[Path]:
-    """Draw ``mlp`` by weight (:func:`nn.draw_network`) as ``out/name.svg`` and ``.png``.
+    """Draw ``mlp`` by weight (:func:`nn.render_network`) as ``out/name.svg`` and ``.png``.
 
     Returns the paths written: none, after a one-line note, when ``dot`` is missing.
     """
     if not have_dot(f"picture of the network ({out / name}.svg)"):
         return []
     out.mkdir(parents=True, exist_ok=True)
-    network = nn.draw_network(mlp, show="weights")
-    paths = [out / f"{name}.{fmt}" for fmt in ("svg", "png")]
-    for path in paths:
-        write_atomically(path, network.pipe(format=path.suffix[1:]))
-    return paths
+    return [nn.render_network(mlp, out / f"{name}{suffix}") for suffix in (".svg", ".png")]
 
 
 def save(out: Path, figures: Mapping[str, Figure], also: Sequence[Path] = ()) -> list[Path]:

@@ -94,9 +94,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
         )
         for suffix in (".svg", ".png")
     ]
-    network = nn.draw_network(mlp, show="grads")
-    paths.append(args.out / "shallow_network_grads.png")
-    paths[-1].write_bytes(network.pipe(format="png"))
+    paths.append(nn.render_network(mlp, args.out / "shallow_network_grads.png", show="grads"))
     print(
         f"\ngraph of ℓ = −log f_y(x) for x = ({X[0, 0]:.3f}, {X[0, 1]:.3f}), y = {y}, "
         f"without the penalty: {paths[0]}, {paths[1]}"

@@ -5,13 +5,14 @@
 * :mod:`nn.functional` — ``softmax``, ``log_softmax``, ``logsumexp``.
 * :mod:`nn.losses` — the losses of one example and the L2 penalty.
 * :mod:`nn.checkpoint` — ``save`` and ``load``, atomic and bit-exact.
-* :mod:`nn.draw` — ``draw_network``, the network diagram of the course notes.
+* :mod:`nn.draw` — ``draw_network``, the network diagram of the course notes, and
+  ``render_network``, which writes it to a file.
 * :mod:`nn.reference` — the notes' matrix-form backprop in NumPy, to check the graph against.
 """
 
 from nn import reference
 from nn.checkpoint import load, save
-from nn.draw import draw_network
+from nn.draw import draw_network, render_network
 from nn.functional import log_softmax, logsumexp, softmax
 from nn.layers import MLP, Layer, Neuron, init_std
 from nn.losses import (
@@ -40,6 +41,7 @@ __all__ = [
     "logsumexp",
     "mse_loss",
     "reference",
+    "render_network",
     "save",
     "softmax",
     "squared_error",

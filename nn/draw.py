@@ -15,33 +15,52 @@ network. Here a unit is a circle and a weight is an edge:
 The exact number rides along as the edge's tooltip (hover over it in a browser's SVG view);
 edge labels are left out, since with straight edges between columns nobody can tell which
 line a label belongs to.
+
+The colours and fonts are :mod:`autograd_lite.palette`'s, the same as the scalar graph's:
+inputs green, hidden units blue (the parameter colours), outputs yellow (the op colours).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from itertools import pairwise
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from nn.layers import MLP
+from autograd_lite.checks import count
+from autograd_lite.palette import (
+    FONT,
+    INPUT,
+    NEGATIVE,
+    OP,
+    PARAMETER,
+    POSITIVE,
+    hex_color,
+    signed_color,
+)
+from autograd_lite.pictures import DEFAULT_TIMEOUT, LAYOUT_LIMITS, write_picture
+from autograd_lite.value import Value
+from nn.layers import MLP, Layer
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_network"]
+__all__ = ["draw_network", "render_network"]
 
-_FONT = "Helvetica,Arial,sans-serif"
-_POSITIVE = (0x21, 0x66, 0xAC)  # blue, from ColorBrewer's RdBu
-_NEGATIVE = (0xB2, 0x18, 0x2B)  # red, from the same diverging scheme
+Show = Literal["weights", "grads"]
 
 
 def draw_network(
     mlp: MLP,
     *,
-    show: Literal["weights", "grads"] = "weights",
+    show: Show = "weights",
     max_edges: int = 5000,
 ) -> graphviz.Digraph:
     """The layered diagram of ``mlp``, edges coloured and sized by weight or by gradient.
+
+    The graph carries :data:`autograd_lite.pictures.LAYOUT_LIMITS`, as the scalar graph does,
+    so ``dot`` stays bounded however it is run (``.pipe``, Jupyter, :func:`render_network`).
 
     Args:
         mlp: an :class:`nn.MLP`.
@@ -55,12 +74,73 @@ def draw_network(
         ValueError: ``show`` is neither choice, or the network has more than ``max_edges``
             weights.
     """
+    _check(mlp, show, max_edges)
+    import graphviz  # here, not at the top: `import nn` should not pay for the pictures
+
+    magnitudes = [abs(_shown(w, show)) for layer in mlp.layers for n in layer.neurons for w in n.w]
+    largest = max((m for m in magnitudes if math.isfinite(m)), default=0.0)
+    dot = graphviz.Digraph(
+        "network",
+        graph_attr={
+            "rankdir": "LR",
+            "splines": "line",
+            "ranksep": "1.6",
+            "nodesep": "0.2",
+            "fontname": FONT,
+            "fontsize": "12",
+            **LAYOUT_LIMITS,
+        },
+        node_attr={
+            "fontname": FONT,
+            "fontsize": "10",
+            "shape": "circle",
+            "style": "filled",
+            "width": "0.9",
+            "fixedsize": "true",
+        },
+        edge_attr={"fontname": FONT, "fontsize": "8", "arrowhead": "none"},
+    )
+    previous = _inputs(dot, mlp.n_in)
+    for k, layer in enumerate(mlp.layers):
+        previous = _layer(dot, k, layer, k == len(mlp.layers) - 1, previous, show, largest)
+    dot.attr(labelloc="b", label=_legend(show, largest))
+    return dot
+
+
+def render_network(
+    mlp: MLP,
+    path: str | os.PathLike[str],
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    **draw_options: Any,
+) -> Path:
+    """Draw ``mlp`` with :func:`draw_network` and write it to ``path``; return the path.
+
+    Written as :func:`autograd_lite.render_graph` writes the scalar graph, by the same
+    :func:`autograd_lite.pictures.write_picture`: the format from the suffix (``.svg``,
+    ``.png``, ``.pdf``, ``.dot``/``.gv``), atomically, ``dot`` killed after ``timeout`` seconds
+    (default 60; ``None``: no limit). ``draw_options`` go to :func:`draw_network`.
+
+    Raises:
+        ValueError: the suffix is not a known format (and whatever draw_network raises).
+        autograd_lite.render.DotNotFoundError: an image format needs ``dot``, not on PATH.
+        autograd_lite.render.DotTimeoutError: ``dot`` did not finish within ``timeout``.
+    """
+    return write_picture(
+        lambda: draw_network(mlp, **draw_options).source,
+        path,
+        timeout=timeout,
+        caller="render_network",
+    )
+
+
+def _check(mlp: MLP, show: str, max_edges: int) -> None:
+    """Refuse what draw_network cannot draw, naming the argument."""
     if not isinstance(mlp, MLP):
         raise TypeError(f"draw_network: mlp must be an nn.MLP, got {type(mlp).__name__}")
     if show not in ("weights", "grads"):
         raise ValueError(f'draw_network: show must be "weights" or "grads", got {show!r}')
-    if isinstance(max_edges, bool) or not isinstance(max_edges, int) or max_edges < 1:
-        raise ValueError(f"draw_network: max_edges must be a positive int, got {max_edges!r}")
+    max_edges = count(max_edges, "draw_network(max_edges)")
     n_edges = sum(len(neuron.w) for layer in mlp.layers for neuron in layer.neurons)
     if n_edges > max_edges:
         raise ValueError(
@@ -69,92 +149,82 @@ def draw_network(
             "large pictures and they are hard to read), or draw a narrower network."
         )
 
-    import graphviz  # here, not at the top: `import nn` should not pay for the pictures
 
+def _shown(parameter: Value, show: Show) -> float:
+    """What the picture shows of a parameter: its value or its gradient."""
+    return parameter.grad if show == "grads" else parameter.data
+
+
+def _number(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _inputs(dot: graphviz.Digraph, n_in: int) -> list[str]:
+    """The column of input units ``x1 … xn``; returns their node ids."""
+    ids = [f"x{i}" for i in range(n_in)]
+    with dot.subgraph(name="inputs") as column:
+        _column(column, "inputs", "inputs", ids)
+        for i in range(n_in):
+            column.node(f"x{i}", label=f"x{i + 1}", fillcolor=INPUT.fill, color=INPUT.pen)
+    return ids
+
+
+def _layer(
+    dot: graphviz.Digraph,
+    k: int,
+    layer: Layer,
+    last: bool,
+    previous: list[str],
+    show: Show,
+    largest: float,
+) -> list[str]:
+    """Layer ``k``'s column of units and the edges of its weights from ``previous``; returns
+    the units' node ids."""
     from autograd_lite.render import literal
 
-    def number(v: float) -> str:
-        return f"{v:.3g}"
-
-    def shown(value: float, grad: float) -> float:
-        return grad if show == "grads" else value
-
-    magnitudes = [
-        abs(shown(w.data, w.grad)) for layer in mlp.layers for n in layer.neurons for w in n.w
-    ]
-    largest = max((m for m in magnitudes if math.isfinite(m)), default=0.0)
-    symbol = "∂L/∂w" if show == "grads" else "w"
-    bias_symbol = "∂L/∂b" if show == "grads" else "b"
-
-    dot = graphviz.Digraph(
-        "network",
-        graph_attr={
-            "rankdir": "LR",
-            "splines": "line",
-            "ranksep": "1.6",
-            "nodesep": "0.2",
-            "fontname": _FONT,
-            "fontsize": "12",
-        },
-        node_attr={
-            "fontname": _FONT,
-            "fontsize": "10",
-            "shape": "circle",
-            "style": "filled",
-            "width": "0.9",
-            "fixedsize": "true",
-        },
-        edge_attr={"fontname": _FONT, "fontsize": "8", "arrowhead": "none"},
-    )
-    with dot.subgraph(name="inputs") as column:
-        _column(column, "inputs", "inputs", [f"x{i}" for i in range(mlp.n_in)])
-        for i in range(mlp.n_in):
-            column.node(f"x{i}", label=f"x{i + 1}", fillcolor="#dcfce7", color="#15803d")
-
-    previous = [f"x{i}" for i in range(mlp.n_in)]
-    for k, layer in enumerate(mlp.layers):
-        last = k == len(mlp.layers) - 1
-        title = "outputs" if last else f"hidden layer {k + 1}"
-        activation = str(getattr(layer, "activation", ""))
-        current = [f"l{k}n{j}" for j in range(len(layer.neurons))]
-        with dot.subgraph(name=f"layer{k}") as column:
-            _column(column, f"title{k}", f"{title}\\n{literal(activation)}", current)
-            for j, neuron in enumerate(layer.neurons):
-                bias = shown(neuron.b.data, neuron.b.grad)
-                unit = f"y{j + 1}" if last else f"h{j + 1}"
-                column.node(
-                    current[j],
-                    label=f"{unit}\\n{bias_symbol}\\n{number(bias)}"
-                    if show == "grads"
-                    else f"{unit}\\nb = {number(bias)}",
-                    fillcolor="#fef9c3" if last else "#dbeafe",
-                    color="#a16207" if last else "#1d4ed8",
-                    tooltip=literal(f"{neuron.b.label or 'b'} = {bias!r}"),
-                )
+    title = "outputs" if last else f"hidden layer {k + 1}"
+    activation = str(getattr(layer, "activation", ""))
+    colors = OP if last else PARAMETER
+    current = [f"l{k}n{j}" for j in range(len(layer.neurons))]
+    with dot.subgraph(name=f"layer{k}") as column:
+        _column(column, f"title{k}", f"{title}\\n{literal(activation)}", current)
         for j, neuron in enumerate(layer.neurons):
-            for i, w in enumerate(neuron.w):
-                value = shown(w.data, w.grad)
-                attributes = {
-                    "color": _edge_color(value, largest),
-                    "penwidth": _width(value, largest),
-                    "tooltip": literal(f"{w.label or symbol} = {value!r}"),
-                }
-                if not math.isfinite(value):
-                    attributes["style"] = "dashed"
-                dot.edge(previous[i], current[j], **attributes)
-        previous = current
+            bias = _shown(neuron.b, show)
+            unit = f"y{j + 1}" if last else f"h{j + 1}"
+            column.node(
+                current[j],
+                label=f"{unit}\\n∂L/∂b\\n{_number(bias)}"
+                if show == "grads"
+                else f"{unit}\\nb = {_number(bias)}",
+                fillcolor=colors.fill,
+                color=colors.pen,
+                tooltip=literal(f"{neuron.b.label or 'b'} = {bias!r}"),
+            )
+    symbol = "∂L/∂w" if show == "grads" else "w"
+    for j, neuron in enumerate(layer.neurons):
+        for i, w in enumerate(neuron.w):
+            value = _shown(w, show)
+            attributes = {
+                "color": signed_color(value, largest),
+                "penwidth": _pen_width(value, largest),
+                "tooltip": literal(f"{w.label or symbol} = {value!r}"),
+            }
+            if not math.isfinite(value):
+                attributes["style"] = "dashed"
+            dot.edge(previous[i], current[j], **attributes)
+    return current
 
+
+def _legend(show: Show, largest: float) -> str:
+    """The caption under the picture: what the edges show, and how."""
     what = "gradients ∂L/∂w" if show == "grads" else "weights w"
-    dot.attr(
-        labelloc="b",
-        label=(
-            f"<<B>edges: {what}</B>   "
-            f'<FONT COLOR="{_hex(_POSITIVE)}">━━ positive</FONT>   '
-            f'<FONT COLOR="{_hex(_NEGATIVE)}">━━ negative</FONT>   '
-            f"width and opacity ∝ |{symbol}| (largest {number(largest)})>"
-        ),
+    symbol = "∂L/∂w" if show == "grads" else "w"
+    return (
+        f"<<B>edges: {what}</B>   "
+        f'<FONT COLOR="{hex_color(POSITIVE)}">━━ positive</FONT>   '
+        f'<FONT COLOR="{hex_color(NEGATIVE)}">━━ negative</FONT>   '
+        f"width and opacity ∝ |{symbol}| (largest {_number(largest)})>"
     )
-    return dot
 
 
 def _column(column: graphviz.Digraph, title_id: str, title: str, ids: list[str]) -> None:
@@ -171,24 +241,8 @@ def _column(column: graphviz.Digraph, title_id: str, title: str, ids: list[str])
         column.edge(upper, lower, style="invis")
 
 
-def _width(value: float, largest: float) -> str:
+def _pen_width(value: float, largest: float) -> str:
     """A pen width from 0.4 to 4 points, in proportion to |value| (4 for a non-finite one)."""
     if not math.isfinite(value):
         return "4"
     return f"{0.4 + 3.6 * abs(value) / largest:.2f}" if largest else "0.4"
-
-
-def _edge_color(value: float, largest: float) -> str:
-    """The sign's colour with an opacity from 25 % to 100 % as |value| grows to ``largest``.
-
-    A non-finite value (a diverged training run) is drawn solid black, dashed.
-    """
-    if not math.isfinite(value):
-        return "black"
-    base = _POSITIVE if value >= 0 else _NEGATIVE
-    alpha = 0.25 + 0.75 * (abs(value) / largest if largest else 0.0)
-    return _hex(base) + f"{round(255 * alpha):02x}"
-
-
-def _hex(rgb: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)

@@ -101,20 +101,12 @@ def test_shown_survives_what_cannot_be_printed_and_lets_a_subclass_print_itself(
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("nn", "optim")
-#: Files still holding a check of their own, each with the change that removes it.
-NOT_YET = {
-    # nn/draw.py's max_edges check: draw.py is being rewritten by another change (one palette
-    # for both kinds of drawing), which takes checks.count with it; drop this entry then.
-    "nn/draw.py",
-}
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_module_writes_a_number_or_bool_check_of_its_own(package: str) -> None:
     # One place for argument checks: a package calls autograd_lite.checks.
     for path in sorted((ROOT / package).glob("*.py")):
-        if path.relative_to(ROOT).as_posix() in NOT_YET:
-            continue
         text = path.read_text(encoding="utf-8")
         assert "isinstance(x, bool)" not in text and "numbers.Integral" not in text, path
         assert not re.search(r"isinstance\(\w+, bool\) or not isinstance", text), path

@@ -298,3 +298,21 @@ def test_unused_variable_check_is_fast_for_thousands_of_variables(tmp_path: Path
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_weight_and_bias_names_are_drawn_as_parameters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command line has only names, so it says which are parameters (as --help tells):
+    # the course notes' w, b, w1, b_2, weight, bias; the engine itself guesses nothing.
+    from autograd_lite.palette import INPUT, PARAMETER
+
+    out = tmp_path / "g.dot"
+    argv = ["graph", "w1*x + b_2*W + weight*bias + wx*bb"]
+    argv += ["--at", "w1=1", "x=2", "b_2=3", "W=4", "weight=5", "bias=6", "wx=7", "bb=8"]
+    assert main([*argv, "-o", str(out)]) == 0
+    capsys.readouterr()
+    fills = dict(re.findall(r'label="\{ (\w+) \|[^\]]*fillcolor="([^"]+)"', out.read_text()))
+    parameters = {name for name, fill in fills.items() if fill == PARAMETER.fill}
+    assert parameters == {"w1", "b_2", "W", "weight", "bias"}
+    assert {name for name, fill in fills.items() if fill == INPUT.fill} == {"x", "wx", "bb"}

@@ -14,7 +14,9 @@ import pytest
 
 import autograd_lite
 from autograd_lite import Value, draw_graph, render_graph, tanh
-from autograd_lite.render import DotNotFoundError
+from autograd_lite.cli import main
+from autograd_lite.palette import INPUT, PARAMETER
+from autograd_lite.render import FORMATS, RANKDIRS, DotNotFoundError
 
 REPO = Path(__file__).resolve().parents[2]
 HAS_DOT = shutil.which("dot") is not None
@@ -91,16 +93,25 @@ def test_neuron_dot_shows_labels_data_and_grads() -> None:
 
 def test_leaf_kinds_look_different() -> None:
     o, leaves = neuron()
-    by_label = records(draw_graph(o).source)
+    by_label = records(draw_graph(o, params=[leaves[n] for n in ("w1", "w2", "b")]).source)
     parameter, inputs = by_label["w1"], by_label["x1"]
-    assert 'fillcolor="#dbeafe"' in parameter and "penwidth=2 " in parameter
-    assert 'fillcolor="#dcfce7"' in inputs
+    assert f'fillcolor="{PARAMETER.fill}"' in parameter and "penwidth=2 " in parameter
+    assert f'fillcolor="{INPUT.fill}"' in inputs
     assert 'style="filled,rounded"' in by_label["o"]  # computed Values are rounded
     assert "penwidth=2.5" in by_label["o"]  # and the root is bold
-    # params= overrides the label convention.
+
+
+def test_only_params_are_parameters_whatever_their_labels() -> None:
+    o, leaves = neuron()
     by_label = records(draw_graph(o, params=[leaves["x1"]]).source)
-    assert 'fillcolor="#dbeafe"' in by_label["x1"]
-    assert 'fillcolor="#dcfce7"' in by_label["w1"]
+    assert f'fillcolor="{PARAMETER.fill}"' in by_label["x1"]
+    assert f'fillcolor="{INPUT.fill}"' in by_label["w1"]
+    # Without params= no leaf is a parameter: the engine does not guess from names such as
+    # w1 or nn's layers.0.neurons.1.w.2.
+    named = Value(1.0, "layers.0.neurons.1.w.2") * Value(2.0, "weight")
+    for source in (draw_graph(o).source, draw_graph(named).source):
+        assert PARAMETER.fill not in source
+        assert f'fillcolor="{INPUT.fill}"' in source
 
 
 def test_x_times_x_draws_two_edges() -> None:
@@ -197,6 +208,17 @@ def test_bad_options_name_the_culprit(
 ) -> None:
     with pytest.raises(error, match=culprit):
         draw_graph(Value(1.0) * 2, **options)  # type: ignore[arg-type]
+
+
+def test_the_rankdirs_and_formats_are_the_command_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    y = Value(1.0, "x") * 2
+    flows = {d: re.search(r"rankdir=(\w+)", draw_graph(y, rankdir=d).source) for d in RANKDIRS}
+    assert {d: m and m.group(1) for d, m in flows.items()} == {d: d for d in RANKDIRS}
+    # The command line offers exactly these, from render, not a copy of its own.
+    assert main(["graph", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert f"--rankdir {{{','.join(RANKDIRS)}}}" in shown
+    assert f"write the graph here: {' '.join(FORMATS)}" in shown
 
 
 def test_root_must_be_a_value() -> None:

@@ -6,12 +6,14 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import nn
 from autograd_lite import Value
-from nn.draw import draw_network
+from autograd_lite.pictures import LAYOUT_LIMITS, DotTimeoutError
+from nn.draw import draw_network, render_network
 
 HAS_DOT = shutil.which("dot") is not None
 
@@ -37,6 +39,7 @@ def weight_edges(source: str) -> list[tuple[str, str, str]]:
 
 def test_exported_from_nn() -> None:
     assert nn.draw_network is draw_network
+    assert nn.render_network is render_network
 
 
 def test_one_edge_per_weight_and_one_node_per_unit() -> None:
@@ -108,3 +111,28 @@ def test_renders_to_svg() -> None:
     svg = draw_network(trained_mlp()).pipe(format="svg").decode()
     assert svg.startswith("<?xml") and "hidden layer 2" in svg
     assert svg.count('class="edge"') >= 32
+
+
+def test_the_layout_is_bounded_as_the_scalar_graphs_is() -> None:
+    graph = re.search(r"^\tgraph \[(.*)\]$", draw_network(trained_mlp()).source, re.MULTILINE)
+    assert graph is not None
+    for name, value in LAYOUT_LIMITS.items():
+        assert f"{name}={value}" in graph.group(1).split()
+
+
+def test_render_network_writes_what_draw_network_draws(tmp_path: Path) -> None:
+    mlp = trained_mlp()
+    target = render_network(mlp, tmp_path / "net.dot", show="grads")
+    assert target.read_text(encoding="utf-8") == draw_network(mlp, show="grads").source
+    with pytest.raises(ValueError, match=r"^render_network: cannot tell the format"):
+        render_network(mlp, tmp_path / "net.jpeg")
+    with pytest.raises(ValueError, match=r"^draw_network: show must be"):
+        render_network(mlp, tmp_path / "net.dot", show="data")
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed (`make dot`)")
+def test_render_network_stops_dot_after_its_timeout(tmp_path: Path) -> None:
+    with pytest.raises(DotTimeoutError, match=r"^render_network: dot did not finish"):
+        render_network(trained_mlp(), tmp_path / "net.svg", timeout=1e-9)
+    assert not list(tmp_path.iterdir())
+    assert "hidden layer 2" in render_network(trained_mlp(), tmp_path / "net.svg").read_text()

@@ -15,15 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("autograd_lite", "nn", "optim")
 LONGEST = 60
 
-#: Functions still longer than LONGEST, each being split by another change; remove an entry
-#: when its function is split (the test below fails on an entry that is no longer needed).
-BEING_SPLIT = {
-    # autograd_lite/render.py is being divided (building DOT, colour scales, writing files).
-    "autograd_lite/render.py:draw_graph",
-    # nn/draw.py is being rewritten to share one palette with render.
-    "nn/draw.py:draw_network",
-}
-
 
 def _lengths() -> dict[str, int]:
     """``"path:Qualified.name"`` → length in lines, for every function in the packages."""
@@ -57,15 +48,5 @@ def test_the_measure_sees_the_packages() -> None:
 
 
 def test_no_function_is_longer_than_60_lines() -> None:
-    long = {
-        name: lines
-        for name, lines in LENGTHS.items()
-        if lines > LONGEST and name not in BEING_SPLIT
-    }
+    long = {name: lines for name, lines in LENGTHS.items() if lines > LONGEST}
     assert not long, f"longer than {LONGEST} lines, split into named pieces: {long}"
-
-
-def test_the_allowlist_names_only_long_functions() -> None:
-    # A split function leaves the list, so it cannot grow back unnoticed.
-    short = {name for name in BEING_SPLIT if LENGTHS.get(name, 0) <= LONGEST}
-    assert not short, f"no longer too long (or gone), remove from BEING_SPLIT: {sorted(short)}"
