@@ -23,6 +23,7 @@ variables (``v7``, ``g7``), which Python reads several times faster than list it
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +31,16 @@ from typing import Any
 from autograd_lite.rules import RULES, Variadic, forward
 
 #: Nodes per generated function.
-CHUNK = 1000
+CHUNK = 120
 
 #: Deepest expression written inline; a deeper one (a wide ``affine``) becomes a call.
 MAX_DEPTH = 40
+
+#: Deepest expression a node is folded into its consumer with; a deeper one gets its own line.
+FUSED_DEPTH = 24
+
+#: A slot's value in generated code: a local ``v7`` or an item ``V[7]``.
+_VALUE_READ = re.compile(r"\bv(\d+)\b|\bV\[(\d+)\]")
 
 _ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 10, 8, 7, 6, 5
 
@@ -190,17 +197,19 @@ class Scope:
         return ", ".join(f"{prefix}{i}" for i in range(self.lo, self.hi)) + ","
 
 
-def forward_line(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> str:
-    """``v7 = ...``: the node's value from its operands', by the op's forward formula."""
+def forward_expression(
+    instruction: Instruction, operands: Sequence[Symbol], names: Names, inline: bool
+) -> Symbol:
+    """The node's value from its operands' (written out, or a call of the op's formula)."""
     formula = forward(instruction.op)
     if formula is None:
         raise ValueError(f"op {instruction.op!r} has no forward formula")
-    operands = [scope.value(x) for x in instruction.operands]
     expression = written(formula, *operands) if inline else None
     if expression is None:
         arguments = ", ".join(s.text for s in operands)
-        expression = Symbol(f"{names.of(formula, instruction.op)}({arguments})")
-    return f"{scope.value(instruction.slot).text} = {expression.text}"
+        depth = max((s.depth for s in operands), default=0) + 1
+        expression = Symbol(f"{names.of(formula, instruction.op)}({arguments})", _ATOM, depth)
+    return expression
 
 
 def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> list[str]:
@@ -247,31 +256,97 @@ def _call(name: str, arguments: Sequence[str]) -> str:
 
 
 def functions(
-    instructions: Sequence[Instruction], names: Names, inline: bool = True
+    instructions: Sequence[Instruction], live: int, names: Names, inline: bool = True
 ) -> tuple[list[str], list[str]]:
     """The source of the forward functions and of the backward functions, in calling order.
 
-    Each function covers :data:`CHUNK` consecutive nodes (consecutive slots ``lo`` to ``hi``).
-    ``forward_k(V)`` computes them into locals and stores them with one slice assignment;
-    ``backward_k(V, G)`` loads their values and gradients so far, adds each one's partials in
-    reverse order, and stores the gradients back.
+    ``instructions[:live]`` are the output's graph in topological order; the rest were made by
+    the function but do not lead to its output (they run forward only: eager code runs them,
+    and they may raise). Each function covers :data:`CHUNK` consecutive nodes, consecutive
+    slots ``lo`` to ``hi``. ``forward_k(V)`` computes them into locals and stores them with one
+    slice assignment; ``backward_k(V, G)`` loads their values and gradients so far, adds each
+    one's partials in reverse order, and stores the gradients back.
     """
-    forwards: list[str] = []
-    backwards: list[str] = []
-    for start in range(0, len(instructions), CHUNK):
-        chunk = instructions[start : start + CHUNK]
-        scope = Scope(chunk[0].slot, chunk[-1].slot + 1)
-        window = f"[{scope.lo}:{scope.hi}]"
-        body = [forward_line(ins, names, scope, inline) for ins in chunk]
-        body.append(f"V{window} = [{scope.locals('v')[:-1]}]")
-        forwards.append(_function(f"forward_{len(forwards)}", "V", body))
-        body = [f"{scope.locals('v')} = V{window}", f"{scope.locals('g')} = G{window}"]
-        body += [
-            line for ins in reversed(chunk) for line in backward_lines(ins, names, scope, inline)
-        ]
-        body.append(f"G{window} = [{scope.locals('g')[:-1]}]")
-        backwards.append(_function(f"backward_{start // CHUNK}", "V, G", body))
+    chunks = [instructions[i : min(i + CHUNK, live)] for i in range(0, live, CHUNK)]
+    dead = [instructions[i : i + CHUNK] for i in range(live, len(instructions), CHUNK)]
+    backwards, read = [], set()
+    for k, chunk in enumerate(chunks):
+        text, reads = _backward_function(k, chunk, _scope(chunk), names, inline)
+        backwards.append(text)
+        read |= reads
+    fusible = _fusible(instructions, live, read)
+    forwards = [
+        _forward_function(k, chunk, _scope(chunk), names, inline, fusible)
+        for k, chunk in enumerate([*chunks, *dead])
+    ]
     return forwards, backwards[::-1]
+
+
+def _scope(chunk: Sequence[Instruction]) -> Scope:
+    return Scope(chunk[0].slot, chunk[-1].slot + 1)
+
+
+def _forward_function(
+    k: int,
+    chunk: Sequence[Instruction],
+    scope: Scope,
+    names: Names,
+    inline: bool,
+    fusible: set[int],
+) -> str:
+    """Lines ``v7 = ...``; a node in ``fusible`` is written into its one consumer instead."""
+    pending: dict[int, Symbol] = {}
+    folded = set()
+    body = []
+    for ins in chunk:
+        operands = [
+            pending.pop(x) if type(x) is int and x in pending else scope.value(x)
+            for x in ins.operands
+        ]
+        expression = forward_expression(ins, operands, names, inline)
+        if ins.slot in fusible and expression.depth <= FUSED_DEPTH:
+            pending[ins.slot] = expression
+            folded.add(ins.slot)
+        else:
+            body.append(f"v{ins.slot} = {expression.text}")
+    stored = [f"v{i}" if i not in folded else "None" for i in range(scope.lo, scope.hi)]
+    body.append(f"V[{scope.lo}:{scope.hi}] = [{', '.join(stored)}]")
+    return _function(f"forward_{k}", "V", body)
+
+
+def _backward_function(
+    k: int, chunk: Sequence[Instruction], scope: Scope, names: Names, inline: bool
+) -> tuple[str, set[int]]:
+    """The backward function of a chunk, and the slots whose values its partials read."""
+    window = f"[{scope.lo}:{scope.hi}]"
+    partials = [
+        line for ins in reversed(chunk) for line in backward_lines(ins, names, scope, inline)
+    ]
+    reads = {int(a or b) for line in partials for a, b in _VALUE_READ.findall(line)}
+    body = [f"{scope.locals('v')} = V{window}", f"{scope.locals('g')} = G{window}", *partials]
+    body.append(f"G{window} = [{scope.locals('g')[:-1]}]")
+    return _function(f"backward_{k}", "V, G", body), reads
+
+
+def _fusible(instructions: Sequence[Instruction], live: int, read: set[int]) -> set[int]:
+    """The nodes of the output's graph whose value is used once, by a node of the same chunk,
+    and never by backward: their expression can go into the consumer's line."""
+    uses: dict[int, int] = {}
+    consumer: dict[int, int] = {}
+    for ins in instructions:
+        for x in ins.operands:
+            if type(x) is int:
+                uses[x] = uses.get(x, 0) + 1
+                consumer[x] = ins.slot
+    first = instructions[0].slot if instructions else 0
+    return {
+        ins.slot
+        for ins in instructions[: live - 1]
+        if uses.get(ins.slot) == 1
+        and ins.slot not in read
+        and (consumer[ins.slot] - first) // CHUNK == (ins.slot - first) // CHUNK
+        and consumer[ins.slot] < instructions[live - 1].slot + 1
+    }
 
 
 def _function(name: str, signature: str, body: Sequence[str]) -> str:

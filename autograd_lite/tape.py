@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from autograd_lite import codegen
@@ -30,56 +30,94 @@ from autograd_lite.codegen import Instruction, Names
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import SWITCHES
 from autograd_lite.rules import forward
-from autograd_lite.trace import TraceError
+from autograd_lite.trace import Recording, TraceError
 from autograd_lite.value import DomainError, Value, _result
+
+
+@dataclass(frozen=True)
+class Program:
+    """What a recording holds: where each slot's value comes from, and each node's op.
+
+    Slots are numbered inputs first, then parameters, then constant leaves, then nodes.
+    ``instructions[:live]`` are the output's graph in topological order (the order of the
+    eager backward pass, reversed); the rest are nodes the function made that do not lead to
+    its output, which eager code still computes (and which may raise). ``creation`` lists the
+    instructions in the order the function made them, the order eager code would raise in.
+    """
+
+    n_inputs: int
+    parameters: list[Value]
+    constants: list[float]
+    instructions: tuple[Instruction, ...]
+    live: int
+    creation: tuple[int, ...]
+    root: int
+
+    @classmethod
+    def of(
+        cls, inputs: list[Value], out: Value, recording: Recording
+    ) -> tuple[Program, dict[int, int]]:
+        """The program of ``out``'s graph, and the slot of each Value (by ``id``)."""
+        order = topological_order(out)
+        live = {id(v) for v in order}
+        dead = [v for v in recording.created if id(v) not in live]
+        nodes = [v for v in order if v.args] + dead
+        leaves = _unique(
+            [v for v in order if not v.args] + [a for v in dead for a in v.parents if not a.args]
+        )
+        known = {id(x) for x in inputs} | set(recording.constants)
+        parameters = [v for v in leaves if id(v) not in known]
+        fixed = [v for v in leaves if id(v) in recording.constants]
+        slots = {id(v): i for i, v in enumerate([*inputs, *parameters, *fixed, *nodes])}
+        instructions = tuple(_instruction(node, slots) for node in nodes)
+        made = {id(v): i for i, v in enumerate(recording.created)}
+        creation = tuple(sorted(range(len(nodes)), key=lambda i: made[id(nodes[i])]))
+        constants = [v.data for v in fixed]
+        n_live = len(nodes) - len(dead)
+        program = cls(
+            len(inputs), parameters, constants, instructions, n_live, creation, slots[id(out)]
+        )
+        return program, slots
+
+
+def _instruction(node: Value, slots: dict[int, int]) -> Instruction:
+    if forward(node.op) is None:
+        raise TraceError(
+            f"trace: op {node.op!r} has no forward formula to replay it with; "
+            f"register one: defvjp({node.op!r}, ..., forward=...)"
+        )
+    operands = tuple(slots[id(a)] if isinstance(a, Value) else a for a in node.args)
+    return Instruction(slots[id(node)], node.op, operands)
+
+
+def _unique(values: list[Value]) -> list[Value]:
+    return list({id(v): v for v in values}.values())
 
 
 class Tape:
     """``fn``'s graph, recorded once by :func:`~autograd_lite.trace`, replayed on new inputs."""
 
-    def __init__(
-        self,
-        name: str,
-        n_inputs: int,
-        parameters: Sequence[Value],
-        constants: Sequence[float],
-        instructions: Sequence[Instruction],
-        root: int,
-    ) -> None:
+    def __init__(self, name: str, program: Program) -> None:
         self.name = name
-        self.n_inputs = n_inputs
-        self._parameters = [weakref.ref(p) for p in parameters]
-        self._labels = [p.label for p in parameters]
-        self._constants = list(constants)
-        self.instructions = tuple(instructions)
-        self.root = root
+        self.n_inputs = program.n_inputs
+        self._parameters = [weakref.ref(p) for p in program.parameters]
+        self._labels = [p.label for p in program.parameters]
+        self._constants = program.constants
+        self.instructions = program.instructions
+        self._live_count = program.live
+        self._creation = program.creation
+        self.root = program.root
         self._blank: list[Any] = [None] * len(self.instructions)
         self._forward: list[Any] = []
         self._backward: list[Any] = []
         self.source = ""
 
     @classmethod
-    def from_graph(cls, name: str, inputs: list[Value], out: Value, constants: set[int]) -> Tape:
+    def record(cls, name: str, inputs: list[Value], out: Value, recording: Recording) -> Tape:
         """The recording of ``out``'s graph, compiled and checked against it bit for bit."""
+        program, slots = Program.of(inputs, out, recording)
+        tape = cls(name, program)
         order = topological_order(out)
-        leaves = [v for v in order if not v.args]
-        known = {id(x) for x in inputs}
-        parameters = [v for v in leaves if id(v) not in known and id(v) not in constants]
-        fixed = [v for v in leaves if id(v) in constants]
-        slots = {id(v): i for i, v in enumerate([*inputs, *parameters, *fixed])}
-        instructions = []
-        for node in order:
-            if node.args:
-                if forward(node.op) is None:
-                    raise TraceError(
-                        f"trace: op {node.op!r} has no forward formula to replay it with; "
-                        f"register one: defvjp({node.op!r}, ..., forward=...)"
-                    )
-                slots[id(node)] = len(slots)
-                operands = tuple(slots[id(a)] if isinstance(a, Value) else a for a in node.args)
-                instructions.append(Instruction(slots[id(node)], node.op, operands))
-        root = slots[id(out)]
-        tape = cls(name, len(inputs), parameters, [v.data for v in fixed], instructions, root)
         tape._compile_checked([(slots[id(v)], v) for v in order], [x.data for x in inputs], out)
         return tape
 
@@ -90,8 +128,7 @@ class Tape:
         if SWITCHES.checking:
             return self._eager(xs)[self.root].data  # type: ignore[no-any-return]
         values = self._values(xs)
-        for function in self._forward:
-            function(values)
+        self._run_forward(values, xs)
         return values[self.root]  # type: ignore[no-any-return]
 
     def backward(self, *xs: Any, grad: Any = 1.0) -> float:
@@ -152,8 +189,7 @@ class Tape:
     def _passes(self, xs: tuple[Any, ...], seed: float) -> tuple[list[Any], list[float]]:
         """Both passes: every slot's value and gradient."""
         values = self._values(xs)
-        for function in self._forward:
-            function(values)
+        self._run_forward(values, xs)
         gradients = [0.0] * len(values)
         gradients[self.root] = seed
         try:
@@ -163,6 +199,14 @@ class Tape:
             _float_pass(self._eager(xs)[self.root], seed)  # raises eager's DomainError
             raise TraceError(f"{self.name}: the replay failed where eager code did not") from None
         return values, gradients
+
+    def _run_forward(self, values: list[Any], xs: tuple[Any, ...]) -> None:
+        try:
+            for function in self._forward:
+                function(values)
+        except Exception:
+            self._eager(xs)  # eager code's own error, from the op eager code meets first
+            raise
 
     def _live(self) -> list[Value]:
         parameters = [ref() for ref in self._parameters]
@@ -182,7 +226,7 @@ class Tape:
         graph: list[Any] = [*[Value(x) for x in numbers], *self._live(), *constants, *self._blank]
         previous = SWITCHES.set("recording", True)  # a tape is its own record: no_grad aside
         try:
-            for ins in self.instructions:
+            for ins in (self.instructions[i] for i in self._creation):
                 args = tuple(graph[x] if type(x) is int else x for x in ins.operands)
                 data = [a.data if isinstance(a, Value) else a for a in args]
                 graph[ins.slot] = _result(forward(ins.op)(*data), ins.op, args)  # type: ignore[misc]
@@ -192,7 +236,7 @@ class Tape:
 
     def _compile(self, inline: bool) -> None:
         names = Names()
-        forwards, backwards = codegen.functions(self.instructions, names, inline)
+        forwards, backwards = codegen.functions(self.instructions, self._live_count, names, inline)
         namespace = dict(names.namespace)
         for text in [*forwards, *backwards]:  # one by one: a huge graph is never one code object
             exec(compile(text, f"<tape {self.name}>", "exec"), namespace)
@@ -215,9 +259,8 @@ class Tape:
 
     def _agrees(self, slots: list[tuple[int, Value]], xs: tuple[float, ...], out: Value) -> bool:
         values = self._values(xs)
-        for function in self._forward:
-            function(values)
-        if not all(_same(values[slot], v.data) for slot, v in slots):
+        self._run_forward(values, xs)
+        if not all(_same(values[slot], v.data) for slot, v in slots if values[slot] is not None):
             return False
         try:
             _float_pass(out, 1.0)

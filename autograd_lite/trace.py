@@ -26,7 +26,6 @@ from types import FrameType
 from typing import Any
 
 from autograd_lite.checks import real
-from autograd_lite.graph import topological_order
 from autograd_lite.modes import SWITCHES
 from autograd_lite.value import Value
 
@@ -119,12 +118,13 @@ for _name in ("__bool__", "__lt__", "__le__", "__gt__", "__ge__"):
     _guard(_name, "a comparison or truth test", _BRANCH)
 
 
-class _Recording:
+class Recording:
     """What :mod:`autograd_lite.value` tells a trace under way (``SWITCHES.tracing``)."""
 
     def __init__(self) -> None:
         self.constants: dict[int, Value] = {}
         self.adopted: list[Value] = []
+        self.created: list[Value] = []  # every op's result, in the order the function made them
 
     def constant(self, leaf: Value) -> None:
         """A leaf made while tracing: a constant of the recording."""
@@ -138,6 +138,7 @@ class _Recording:
                 "the recording keeps; compute them outside the function or as inputs"
             )
         _become(node, _Tracer)
+        self.created.append(node)
         for arg in node.args:
             if type(arg) is Value and id(arg) not in self.constants:  # a parameter
                 if arg.op:
@@ -149,14 +150,12 @@ class _Recording:
                 _become(arg, _Tracer)
                 self.adopted.append(arg)
 
-    def release(self, out: object) -> None:
-        """Every Value back to a plain one: the adopted parameters and ``out``'s graph."""
+    def release(self) -> None:
+        """Every Value back to a plain one: the adopted parameters and every result."""
         for value in self.adopted:
             _become(value, Value)
-        if isinstance(out, Value):
-            for node in topological_order(out):
-                if type(node) is _Tracer:
-                    _become(node, Value)
+        for node in self.created:
+            _become(node, Value)
 
 
 def _become(value: Value, cls: type[Value]) -> None:
@@ -164,8 +163,10 @@ def _become(value: Value, cls: type[Value]) -> None:
     value.__class__ = cls
 
 
-def record(fn: Callable[..., Any], example: tuple[Any, ...]) -> tuple[list[Value], Value, set[int]]:
-    """Call ``fn`` once on tracers; return its inputs, its output and the constants' ids."""
+def record(
+    fn: Callable[..., Any], example: tuple[Any, ...]
+) -> tuple[list[Value], Value, Recording]:
+    """Call ``fn`` once on tracers; return its inputs, its output and what it made."""
     if not callable(fn):
         raise TypeError(f"trace: fn must be callable, got {type(fn).__name__}")
     if SWITCHES.tracing is not None:
@@ -174,19 +175,19 @@ def record(fn: Callable[..., Any], example: tuple[Any, ...]) -> tuple[list[Value
     inputs = [Value(x) for x in numbers]
     for x in inputs:
         _become(x, _Tracer)
-    recording = _Recording()
+    recording = Recording()
     previous = SWITCHES.set("tracing", recording)
     out: object = None
     try:
         out = fn(*inputs)
     finally:
         SWITCHES.set("tracing", previous)
-        recording.release(out)
+        recording.release()
         for x in inputs:
             _become(x, Value)
     if not isinstance(out, Value):
         raise TraceError(f"trace: fn must return one Value, got {type(out).__name__}")
-    return inputs, out, set(recording.constants)
+    return inputs, out, recording
 
 
 def trace(fn: Callable[..., Any], *example: Any) -> Any:
@@ -199,5 +200,5 @@ def trace(fn: Callable[..., Any], *example: Any) -> Any:
     """
     from autograd_lite.tape import Tape
 
-    inputs, out, constants = record(fn, example)
-    return Tape.from_graph(getattr(fn, "__name__", type(fn).__name__), inputs, out, constants)
+    inputs, out, recording = record(fn, example)
+    return Tape.record(getattr(fn, "__name__", type(fn).__name__), inputs, out, recording)
