@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from autograd_lite.backward import grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
-from autograd_lite.modes import detect_anomaly, no_grad
+from autograd_lite.modes import detect_anomaly, is_grad_enabled, no_grad
 from autograd_lite.rules import defvjp, defvjp_variadic, derivative
 from autograd_lite.trace import TraceError, trace
 from autograd_lite.value import (
@@ -66,6 +66,7 @@ __all__ = [
     "expm1",
     "grad",
     "gradcheck",
+    "is_grad_enabled",
     "log",
     "log1p",
     "maximum",

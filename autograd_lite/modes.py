@@ -32,6 +32,11 @@ class _Switches:
 SWITCHES = _Switches()
 
 
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``: whether ops record their operands (PyTorch's name)."""
+    return SWITCHES.recording
+
+
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this block ops compute their values but record no operands.

@@ -42,41 +42,58 @@ def mse_loss(preds: Value | Sequence[Value], targets: object) -> Value:
     return _sum_of_squares(f, y) * (1.0 / len(f))
 
 
-def cross_entropy(logits: Scalars, target: int) -> Value:
-    """−log softmax(a)_y for logits a and class index y, computed through :func:`log_softmax`.
+def cross_entropy(logits: Scalars, target: int | Sequence[Value | float]) -> Value:
+    """−Σₖ ỹₖ log softmax(a)ₖ for logits a: the notes' classification loss.
 
-    ∂/∂aₖ = softmax(a)ₖ − [k = y]: the notes' δ⁽ᴰ⁾ = f − ỹ with ỹ one-hot. Exact and finite for
-    logits of any size (at logits (1000, −1000) the loss is 0 or 2000).
+    ``target`` is a class index y (ỹ is then one-hot, and the loss is −log softmax(a)_y) or the
+    vector ỹ itself, numbers or Values (a one-hot target recorded by :func:`autograd_lite.trace`,
+    or soft labels). ∂/∂aₖ = softmax(a)ₖ Σⱼ ỹⱼ − ỹₖ: the notes' δ⁽ᴰ⁾ = f − ỹ for a one-hot ỹ.
+    Exact and finite for logits of any size (at logits (1000, −1000) the loss is 0 or 2000).
+
+    The sum runs over every class, also for an index (0 · log softmax(a)ₖ adds exactly 0), so
+    that the graph of a class index is the graph of its one-hot vector.
     """
     a = as_values(logits, "cross_entropy(logits)")
-    index = integer(target, "cross_entropy(target): a class index")
-    if not 0 <= index < len(a):
-        raise ValueError(
-            f"cross_entropy(target): class index {shown(index)} out of range for {len(a)} logits"
-        )
-    return -log_softmax(a)[index]
+    weights = _class_weights(target, len(a))
+    return -total([y * log_p for y, log_p in zip(weights, log_softmax(a))])
+
+
+def _class_weights(target: object, classes: int) -> list[Value | float]:
+    """ỹ: a class index one-hot, or a vector of ``classes`` numbers or Values."""
+    where = "cross_entropy(target)"
+    if isinstance(target, Sequence | np.ndarray) and not isinstance(target, str):
+        weights = [scalar(y, f"{where}: item {k}") for k, y in enumerate(target)]
+        if len(weights) != classes:
+            raise ValueError(f"{where}: {len(weights)} class weights for {classes} logits")
+        return weights
+    index = integer(target, f"{where}: a class index")
+    if not 0 <= index < classes:
+        raise ValueError(f"{where}: class index {shown(index)} out of range for {classes} logits")
+    return [1.0 if k == index else 0.0 for k in range(classes)]
 
 
 def binary_cross_entropy(logit: Value | float, target: float) -> Value:
     """−[y log σ(z) + (1 − y) log(1 − σ(z))] from the logit z, for a label y ∈ {0, 1}.
 
-    Equal to softplus(−z) for y = 1 and softplus(z) for y = 0, with softplus(u) = log(1 + eᵘ)
-    evaluated so that no exponent is positive and nothing cancels: log1p(eᵘ) for u ≤ 0 and
-    u + log1p(e⁻ᵘ) for u > 0. Finite for any finite logit and accurate to rounding even where the
-    loss is tiny (softplus(−40) = 4.2e-18, which log(1 + e⁻⁴⁰) rounds to 0); ∂/∂z = σ(z) − y.
+    Computed as y · softplus(−z) + (1 − y) · softplus(z), softplus(u) = log(1 + eᵘ) being the
+    engine's op: no exponent is positive and nothing cancels, so the loss is finite for any
+    finite logit and accurate to rounding even where it is tiny (softplus(−40) = 4.2e-18,
+    which log(1 + e⁻⁴⁰) rounds to 0); ∂/∂z = σ(z) − y. The label may be a Value (as when
+    :func:`autograd_lite.trace` records it); only a number is checked to be 0 or 1.
     """
     z = _value(logit, "binary_cross_entropy(logit)")
-    y = _label_in(target, (0.0, 1.0), "binary_cross_entropy(target)", "0 or 1")
-    return _softplus(-z if y == 1.0 else z)
+    y = _label(target, (0.0, 1.0), "binary_cross_entropy(target)", "0 or 1")
+    return y * (-z).softplus() + (1.0 - y) * z.softplus()
 
 
 def hinge_loss(score: Value | float, target: float) -> Value:
     """The max-margin loss max(0, 1 − y·s) for a score s and a label y ∈ {−1, +1}.
 
-    ∂/∂s = −y where y·s < 1, else 0 (also at the margin y·s = 1, as ReLU′(0) = 0).
+    ∂/∂s = −y where y·s < 1, else 0 (also at the margin y·s = 1, as ReLU′(0) = 0). The label
+    may be a Value (as when :func:`autograd_lite.trace` records it); only a number is checked.
     """
     s = _value(score, "hinge_loss(score)")
-    y = _label_in(target, (-1.0, 1.0), "hinge_loss(target)", "-1 or +1")
+    y = _label(target, (-1.0, 1.0), "hinge_loss(target)", "-1 or +1")
     return (1.0 - s * y).relu()
 
 
@@ -128,6 +145,11 @@ def _value(x: object, where: str) -> Value:
     return as_values([x], where)[0]
 
 
+def _label(target: object, allowed: tuple[float, ...], where: str, wanted: str) -> Value | float:
+    """A label: a Value as it is, a number checked to be one of ``allowed``."""
+    return target if isinstance(target, Value) else _label_in(target, allowed, where, wanted)
+
+
 def _label_in(target: object, allowed: tuple[float, ...], where: str, wanted: str) -> float:
     try:
         label = finite(target, where)
@@ -140,8 +162,3 @@ def _label_in(target: object, allowed: tuple[float, ...], where: str, wanted: st
     if label not in allowed:
         raise ValueError(f"{where}: expected {wanted}, got {shown(target)}")
     return label
-
-
-def _softplus(u: Value) -> Value:
-    """log(1 + eᵘ) with no positive exponent, the engine's op; d/du = σ(u), also at u = 0."""
-    return u.softplus()

@@ -5,19 +5,27 @@ of this package. Each step evaluates the batch loss and its gradient once, recor
 hands the optimiser a closure that returns that loss on its first call and re-evaluates on
 later calls, so :class:`optim.GradientDescent`'s line searches work inside ``fit`` and no
 optimiser pays for an extra forward pass.
+
+Python's cyclic garbage collector is paused during each step (the graph of a step holds no
+reference cycle, so reference counting frees it) and switched back on after it, if it was on:
+never for the whole of ``fit``, so callbacks and an interruption find it as it was.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from autograd_lite import Value, checks, total
 from autograd_lite.checks import count, flag, positive
 from optim.batches import batches
+from optim.compiled import CompiledObjective
 from optim.history import History, StopReason
 from optim.optimizer import Optimizer
 from optim.params import grad_norm
@@ -54,6 +62,7 @@ def fit(
     seed: int | None = None,
     progress: bool = True,
     callbacks: Iterable[Callback] = (),
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on the pairs (X[i], Y[i]) and return the :class:`History`.
 
@@ -73,22 +82,23 @@ def fit(
     ``KeyboardInterrupt`` to stop training.
 
     A ``KeyboardInterrupt`` (Ctrl-C, or raised by a callback, the model or the loss) stops
-    training cleanly: the optimisers' steps are atomic, so the parameters are those after the
-    last completed step, never half-updated, even mid line search. Gradients are left as
-    they were when the interruption came. The History of the completed epochs is returned with
-    ``stop_reason == "interrupted"``.
+    training cleanly: steps are atomic, so the parameters are those after the last completed
+    step, even mid line search, and the gradients as the interruption found them. The History
+    of the completed epochs is returned with ``stop_reason == "interrupted"``.
 
-    The progress bar (tqdm, on stderr) shows epochs done, the epoch's loss, gradient norm and
-    step size in fixed widths that fit 80 columns; in a Jupyter kernel it is tqdm's notebook
-    widget (with ipywidgets installed). ``progress=False`` turns it off, and outside a notebook
-    it stays quiet when stderr is not a terminal (see :mod:`optim.progress`).
+    The progress bar (tqdm on stderr, a widget in Jupyter; :mod:`optim.progress`) shows each
+    epoch's loss, gradient norm and step size; ``progress=False`` turns it off.
+
+    ``compile=True`` records the batch objective once per batch size and replays it for every
+    step and trial point (:mod:`optim.compiled`): the same History, bit for bit, several times
+    faster; a model or loss that cannot be recorded raises a ``TraceError`` saying why.
 
     Raises:
         TypeError / ValueError: an argument of the wrong type or value, naming it.
     """
     run = _Run.checked(
         model, X, Y, loss, optimizer, epochs, batch_size, regularization, tol, seed, callbacks
-    )
+    ).compiled_if(flag(compile, "fit(compile)"))
     history = History(planned_epochs=run.epochs)
     bar = progress_bar(run.epochs, flag(progress, "fit(progress)"))
     try:
@@ -116,6 +126,7 @@ class _Run:
     shuffler: random.Random
     callbacks: list[Callback]
     to_zero: list[Value]
+    compiled: CompiledObjective | None = None
 
     @classmethod
     def checked(
@@ -151,6 +162,13 @@ class _Run:
             _parameters_to_zero(model, optimizer),
         )
 
+    def compiled_if(self, compile: bool) -> _Run:
+        """This run, with its batch objectives recorded if ``compile`` (:mod:`optim.compiled`)."""
+        if not compile:
+            return self
+        objective = CompiledObjective(self.model, self.X, self.Y, self.scored, self.penalized)
+        return dataclasses.replace(self, compiled=objective)
+
     def plan(self) -> list[list[int]]:
         """This epoch's batches: the whole set, or a fresh shuffle cut into mini-batches."""
         n = len(self.X)
@@ -162,23 +180,31 @@ class _Run:
         """Zero the gradients, compute L_B, call backward, return L_B."""
         for p in self.to_zero:
             p.grad = 0.0
-        batch_loss = total(self._term(i) for i in indices) / len(indices)
-        if self.regularization is not None:
-            penalty: object = self.regularization(self.model)
-            if not isinstance(penalty, Value):
-                penalty = checks.real(penalty, "fit(regularization) returned", "a Value")
-            batch_loss = batch_loss + penalty
+        if self.compiled is not None:
+            return self.compiled.evaluate(indices)
+        terms = (self.scored(self.model(self.X[i]), self.Y[i], i) for i in indices)
+        batch_loss = self.penalized(total(terms) / len(indices))
         batch_loss.backward()
         return batch_loss
 
-    def _term(self, i: int) -> Value:
-        term = self.loss(self.model(self.X[i]), self.Y[i])
+    def scored(self, output: Any, target: Any, i: int) -> Value:
+        """loss(output, target), checked to be a Value (the i-th sample's, for the message)."""
+        term = self.loss(output, target)
         if not isinstance(term, Value):
             raise TypeError(
                 f"fit(loss): loss(model(X[{i}]), Y[{i}]) returned {type(term).__name__}, "
                 "expected a Value"
             )
         return term
+
+    def penalized(self, data_loss: Value) -> Value:
+        """The batch's mean loss plus R(w) = ``regularization(model)``, if given."""
+        if self.regularization is None:
+            return data_loss
+        penalty: object = self.regularization(self.model)
+        if not isinstance(penalty, Value):
+            penalty = checks.real(penalty, "fit(regularization) returned", "a Value")
+        return data_loss + penalty
 
 
 def _train(run: _Run, history: History, bar: Any) -> StopReason:
@@ -215,7 +241,8 @@ def _epoch(run: _Run, history: History) -> tuple[float, float] | None:
     plan = run.plan()
     ready: Value | None = None
     if run.tol is not None:
-        ready = run.evaluate(range(len(run.X)))
+        with collector_paused():
+            ready = run.evaluate(range(len(run.X)))
         norm = grad_norm(run.optimizer.params)
         if norm < run.tol:
             history.final_grad_norm = norm
@@ -224,13 +251,31 @@ def _epoch(run: _Run, history: History) -> tuple[float, float] | None:
             ready = None  # the mini-batches evaluate their own losses
     loss_sum = norm_sum = 0.0
     for indices in plan:
-        batch_loss = ready if ready is not None else run.evaluate(indices)
-        ready = None
-        norm = grad_norm(run.optimizer.params)
-        run.optimizer.step(_FirstCallCached(batch_loss, run.evaluate, indices))
+        with collector_paused():
+            batch_loss = ready if ready is not None else run.evaluate(indices)
+            ready = None
+            norm = grad_norm(run.optimizer.params)
+            run.optimizer.step(_FirstCallCached(batch_loss, run.evaluate, indices))
         loss_sum += batch_loss.data * len(indices)
         norm_sum += norm * len(indices)
     return loss_sum, norm_sum
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a block, back on after it if it was on.
+
+    A step allocates one object per node, fast enough to start a collection every few hundred
+    nodes, each scanning everything alive; none finds garbage, since a graph of Values holds
+    no cycle. Pausing them costs nothing and saves up to a third of a step's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _FirstCallCached:

@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import DomainError, TraceError, Value, detect_anomaly, grad, no_grad, trace
+from autograd_lite import (
+    DomainError,
+    TraceError,
+    Value,
+    codegen,
+    detect_anomaly,
+    grad,
+    no_grad,
+    trace,
+)
 from autograd_lite.rules import defvjp
 from tests.autograd_lite.test_properties import OPS, Step
 
@@ -307,7 +316,7 @@ def test_a_deep_chain_replays_across_many_generated_functions() -> None:
         return y
 
     f = trace(chain, 0.5)
-    assert f.source.count("def forward_") == 10
+    assert f.source.count("def forward_") == -(-10_000 // codegen.CHUNK) > 1
     inputs = [Value(0.25)]
     out = chain(inputs[0])
     assert f.grad(0.25) == (out.data, grad(out, inputs))

@@ -1,0 +1,132 @@
+"""``fit(..., compile=True)``: each batch objective recorded once per batch size, then replayed.
+
+The objective of a batch B, L_B(w) = (1/|B|) Σ_{i∈B} loss(model(X[i]), Y[i]) + R(w), builds the
+same graph for every batch of the same size; only the samples' numbers differ. So it is traced
+(:func:`autograd_lite.trace`) once per batch size, with the numbers of the batch's samples as
+its inputs and the model's parameters read live, and every evaluation after that (each step,
+each trial point of a line search) replays the recording. A replay gives bit for bit what eager
+code gives, so the History of a compiled fit is the eager fit's.
+
+How a sample becomes inputs: a number is one input; a sequence (list, tuple, 1-D array) is one
+input per item, and the model gets a list of Values. A target the same way, except a class index:
+an ``int`` target, where the model's output is a list of two or more Values, becomes the one-hot
+vector over those outputs, which :func:`nn.cross_entropy` takes as it takes the index.
+
+Inside a recording a loss sees Values and cannot check their numbers, so before the first trace
+every sample's loss is computed once without recording: a label the loss refuses (a 2 for the
+hinge loss) raises here as it would in an eager fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Value, is_grad_enabled, no_grad, total, trace
+from autograd_lite.checks import real
+
+#: How one sample's numbers are cut: (features, target), each None for a single number, or
+#: the number of items of a list.
+Layout = tuple[int | None, int | None]
+
+#: Numbers, and None if they stand for one number or else how many items of a list they are.
+Encoded = tuple[list[float], int | None]
+
+
+class CompiledObjective:
+    """The batch objective of one ``fit``, one tape per batch size."""
+
+    def __init__(
+        self,
+        model: Any,
+        X: Sequence[Any],
+        Y: Sequence[Any],
+        term: Callable[[Any, Any, int], Value],
+        penalty: Callable[[Value], Value],
+    ) -> None:
+        self.model = model
+        self.term = term
+        self.penalty = penalty
+        classes = _classes(model, X, Y, term)
+        encoded = [
+            (_numbers(x, f"X[{i}]"), _target(y, classes, f"Y[{i}]"))
+            for i, (x, y) in enumerate(zip(X, Y))
+        ]
+        self.layout: Layout = _layout(encoded)
+        self.samples = [[*features[0], *target[0]] for features, target in encoded]
+        self.tapes: dict[int, Any] = {}
+
+    def evaluate(self, indices: Sequence[int]) -> Value:
+        """L_B at the current parameters, its gradient added to ``.grad`` unless in no_grad."""
+        numbers = [x for i in indices for x in self.samples[i]]
+        tape = self.tapes.get(len(indices))
+        if tape is None:
+            tape = self.tapes[len(indices)] = trace(self._objective(len(indices)), *numbers)
+        return Value(tape.backward(*numbers) if is_grad_enabled() else tape(*numbers))
+
+    def _objective(self, size: int) -> Callable[..., Value]:
+        features, target = self.layout
+        width = (features or 1) + (target or 1)
+
+        def batch_objective(*inputs: Value) -> Value:
+            terms = []
+            for k in range(size):
+                sample = inputs[k * width : (k + 1) * width]
+                x = _cut(sample[: features or 1], features)
+                y = _cut(sample[features or 1 :], target)
+                terms.append(self.term(self.model(x), y, k))
+            return self.penalty(total(terms) / size)
+
+        return batch_objective
+
+
+def _cut(values: Sequence[Value], items: int | None) -> Any:
+    return values[0] if items is None else list(values)
+
+
+def _classes(
+    model: Any, X: Sequence[Any], Y: Sequence[Any], term: Callable[..., Value]
+) -> int | None:
+    """Every sample's loss once, unrecorded (the loss checks each target); and the number of
+    the model's outputs if they are a list of two or more, else None."""
+    classes = None
+    with no_grad():
+        for i, (x, y) in enumerate(zip(X, Y)):
+            output = model(x)
+            term(output, y, i)
+            if i == 0 and isinstance(output, list | tuple) and len(output) >= 2:
+                classes = len(output)
+    return classes
+
+
+def _numbers(x: object, where: str) -> Encoded:
+    """A sample's features (or target) as numbers: one number, or the items of a sequence."""
+    if isinstance(x, np.ndarray):
+        x = x.tolist()
+    if isinstance(x, list | tuple):
+        items = [real(v, f"fit(compile=True): {where}[{k}]", "a number") for k, v in enumerate(x)]
+        return items, len(items)
+    return [real(x, f"fit(compile=True): {where}", "a number or a sequence of numbers")], None
+
+
+def _target(y: object, classes: int | None, where: str) -> Encoded:
+    """A target as numbers; a class index one-hot over ``classes`` outputs."""
+    if classes is not None and isinstance(y, int | np.integer) and type(y) is not bool:
+        return [1.0 if k == int(y) else 0.0 for k in range(classes)], classes
+    return _numbers(y, where)
+
+
+def _layout(encoded: list[tuple[Encoded, Encoded]]) -> Layout:
+    """How every sample is cut, the same for all (else a ValueError naming the first that
+    differs from sample 0)."""
+    (_, features), (_, target) = encoded[0]
+    for i, ((_, f), (_, t)) in enumerate(encoded):
+        if (f, t) != (features, target):
+            raise ValueError(
+                f"fit(compile=True): sample {i} is shaped ({f}, {t}) but sample 0 ({features}, "
+                f"{target}) (features, target: None for a number, else a length); a recording "
+                "needs one shape for every sample"
+            )
+    return features, target
