@@ -35,6 +35,13 @@ def shown(x: object, limit: int = SHOWN) -> str:
     return f"{text[: limit - 20]}... ({len(text)} characters)"
 
 
+def clip(text: str, width: int = 60) -> str:
+    """``text`` on one line (each run of whitespace one space), cut to at most ``width``
+    characters with an ellipsis: what a message echoes of the user's input, kept short."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def real(x: object, where: str, what: str = "a real number") -> float:
     """``x`` as a float if it is a real number (int, float, NumPy scalar; not bool)."""
     if type(x) is float:

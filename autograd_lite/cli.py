@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograd_lite import __version__
-from autograd_lite.checks import shown
+from autograd_lite.checks import clip, shown
 from autograd_lite.expression import FUNCTIONS, ExpressionError, parse
 from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, RANKDIRS, DotNotFoundError, render_graph
 from autograd_lite.value import Value
@@ -64,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         # argparse quotes what was typed ("invalid choice: '...'"): clip it like our messages.
-        raise UsageError(f"{_clip(message, 300)} (see {self.prog} --help)")
+        raise UsageError(f"{clip(message, 300)} (see {self.prog} --help)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,7 +118,7 @@ def _dash_hint(arguments: Sequence[str]) -> str:
 
 def _fail(message: str) -> None:
     # The net under every message: whatever echoed input slipped through stays one short line.
-    print(f"autograd-lite: error: {_clip(message, 500)}", file=sys.stderr)
+    print(f"autograd-lite: error: {clip(message, 500)}", file=sys.stderr)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -268,16 +268,11 @@ def _echo(text: str) -> str:
     return shown(" ".join(text.split()))
 
 
-def _clip(text: str, width: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _table(expression: str, result: Value, values: dict[str, Value]) -> str:
     rows = [(name, v.data, v.grad) for name, v in values.items()]
     width = max(8, *(len(name) for name, _, _ in rows))
     lines = [
-        f"{_clip(expression, 70)} = {result.data:.12g}",
+        f"{clip(expression, 70)} = {result.data:.12g}",
         f"{'variable':<{width}}  {'value':>20}  {'gradient':>20}",
     ]
     lines += [f"{name:<{width}}  {data:>20.12g}  {grad:>20.12g}" for name, data, grad in rows]

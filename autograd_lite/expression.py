@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
 
-from autograd_lite.checks import shown
+from autograd_lite.checks import clip, shown
 from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 
 #: The functions an expression may call, each of one positional argument.
@@ -190,7 +190,7 @@ def _syntax_tree(source: str) -> ast.Expression:
     try:
         return ast.parse(source, mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"{_clip(source)!r} is not a valid expression: {error.msg}") from None
+        raise ExpressionError(f"{clip(source)!r} is not a valid expression: {error.msg}") from None
     except (RecursionError, MemoryError):
         # CPython's parser gives up on deep trees (x+x+...+x, x**x**...**x, nested brackets)
         # with a RecursionError, or a MemoryError whose message is empty: say it ourselves.
@@ -259,13 +259,8 @@ def _check_call(node: ast.Call, source: str) -> None:
 
 def _refuse(what: str, node: ast.AST, source: str) -> NoReturn:
     segment = ast.get_source_segment(source, node)
-    where = f" in {_clip(segment)!r}" if segment else ""
+    where = f" in {clip(segment)!r}" if segment else ""
     raise ExpressionError(f"not allowed: {what}{where}", refused=True)
-
-
-def _clip(text: str, width: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _lookup(name: str, values: Mapping[str, Value | float]) -> Value | float:

@@ -23,11 +23,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd_lite import Value, maximum, total
-from nn.checks import scalar
+from autograd_lite import Value, checks, maximum, total
 
 #: What the functions accept: Values, real numbers (made constants) or a 1-D NumPy array.
 Scalars = Sequence[Value | float] | np.ndarray
+
+
+def scalar(x: object, where: str) -> Value | float:
+    """A Value as it is, a real number as a finite float (NaN and ±inf would poison every
+    gradient downstream); otherwise a ``TypeError`` or ``ValueError`` naming ``where``.
+
+    The one check of nn that takes a Value, so it lives with the Value code of nn rather than in
+    :mod:`autograd_lite.checks`, which ``autograd_lite.value`` imports and which cannot import
+    ``Value``. Used here, by the losses for targets and by the layers for inputs.
+    """
+    if isinstance(x, Value):
+        return x
+    return checks.finite(x, where, "a real number or a Value")
 
 
 def as_values(values: object, where: str) -> list[Value]:

@@ -31,10 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Value, affine
+from autograd_lite import Value, affine, checks
 from autograd_lite.checks import choice, size
-from nn.checks import generator, scalar
-from nn.functional import softmax_of
+from nn.functional import scalar, softmax_of
 from nn.module import Module
 
 #: The activation of each name, as a function of the pre-activation (None: the identity).
@@ -275,6 +274,27 @@ def _inputs(x: object, n_in: int, where: str) -> list[Any]:
     if len(x) != n_in:
         raise ValueError(f"{where}: expected {n_in} inputs, received {len(x)}")
     return [scalar(item, f"{where}: input {i}") for i, item in enumerate(x)]
+
+
+def generator(seed: object, where: str) -> np.random.Generator:
+    """The random generator a ``seed`` stands for: a ``numpy.random.Generator`` as it is (its
+    draws continue where they were), an integer ≥ 0 a fresh one seeded with it, ``None`` a
+    fresh one seeded from the operating system.
+
+    A ``TypeError`` for the wrong kind of object, a ``ValueError`` for a negative integer, each
+    naming ``where``, as the shared checks of :mod:`autograd_lite.checks` do (which hold no NumPy
+    code: the engine does not use NumPy).
+    """
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    try:
+        number = checks.integer(seed, where)
+    except TypeError:
+        raise TypeError(
+            f"{where}: expected an integer, a numpy.random.Generator or None, "
+            f"got {type(seed).__name__}: {checks.shown(seed)}"
+        ) from None
+    return np.random.default_rng(checks.count(number, where, least=0))
 
 
 def _generator(seed: object, rng: object, where: str) -> np.random.Generator:

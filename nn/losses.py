@@ -21,8 +21,7 @@ import numpy as np
 
 from autograd_lite import Value, total
 from autograd_lite.checks import finite, integer, non_negative, shown
-from nn.checks import scalar
-from nn.functional import Scalars, as_values, log_softmax
+from nn.functional import Scalars, as_values, log_softmax, scalar
 from nn.module import Module
 
 

@@ -84,6 +84,13 @@ def test_messages_clip_what_they_show() -> None:
     assert len(str(too_large.value)) < 200 and "100000 digits" in str(too_large.value)
 
 
+def test_clip_keeps_an_echo_on_one_short_line() -> None:
+    assert checks.clip("x +\n  y\t* z") == "x + y * z"
+    assert checks.clip("a" * 60) == "a" * 60
+    assert checks.clip("a" * 61) == "a" * 59 + "…"
+    assert checks.clip("abcdef", 4) == "abc…"
+
+
 def test_finite_says_what_else_it_takes() -> None:
     with pytest.raises(TypeError, match=r"^f\(x\): expected a number or a Value, got str: '1'$"):
         checks.finite("1", "f(x)", "a number or a Value")

@@ -178,6 +178,24 @@ def test_newton_needs_few_iterations(tmp_path: Path) -> None:
     assert_png(tmp_path / "newton.png")
 
 
+def test_newton_replays_gradient_descent_on_a_traced_tape_bit_for_bit(tmp_path: Path) -> None:
+    args = ("--max-iter", "300", "--grid", "20")
+    plain = run("newton.py", tmp_path, *args)
+    traced = run("newton.py", tmp_path, *args, "--trace")
+    assert "traced tape" not in plain
+    header = (
+        "the same runs on a traced tape, trace(lambda: rosenbrock(w)), replayed by each closure:"
+    )
+    before, section = traced.split(header + "\n")
+    rows, picture = section.splitlines()[:2], section.splitlines()[2:]
+    assert before + "\n".join(picture) + "\n" == plain  # the rest of the output is unchanged
+    for row, method in zip(rows, ("GD, exact line search", "GD, Armijo backtracking")):
+        # The example compares the iterates' bytes and exits with an error when they differ.
+        assert row.lstrip().startswith(method), row
+        assert "300 iterations, the same iterates bit for bit: eager " in row, row
+        assert re.search(r"replay \d+\.\d\d s, \d+\.\d× faster$", row), row
+
+
 def test_vanishing_gradients(tmp_path: Path) -> None:
     out = run("vanishing_gradients.py", tmp_path, "--depth", "8", "--width", "8", "--samples", "4")
     first_ratios = next(line for line in out.splitlines() if line.startswith("first layer"))
