@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograd_lite import value
 from autograd_lite.rules import RULES, Variadic, forward
 
 #: Nodes per generated function.
@@ -40,6 +41,7 @@ MAX_DEPTH = 40
 FUSED_DEPTH = 24
 
 #: A slot's value in generated code: a local ``v7`` or an item ``V[7]``.
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
 _VALUE_READ = re.compile(r"\bv(\d+)\b|\bV\[(\d+)\]")
 
 _ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 10, 8, 7, 6, 5
@@ -126,6 +128,12 @@ class Symbol:
     def __abs__(self) -> Symbol:
         return Symbol(f"abs({self.text})", _ATOM, self.depth + 1)
 
+    def engine_function(self, name: str) -> Symbol:
+        """``step(x)``, ``cos(x)``, ...: an engine function a rule calls, called by the code."""
+        if name not in ENGINE_FUNCTIONS:
+            raise Opaque(f"no engine function {name!r}")
+        return Symbol(f"{name}({self.text})", _ATOM, self.depth + 1)
+
     def _value(self, *_: object) -> Any:
         raise Opaque(f"the value of {self.text} was asked for")
 
@@ -161,11 +169,19 @@ def written(function: Callable[..., Any], *args: Any) -> Symbol | None:
         return None
 
 
+#: The functions of :mod:`autograd_lite.value` that rules call and generated code may call.
+ENGINE_FUNCTIONS = (
+    *("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "log1p", "expm1"),
+    *("softplus", "step", "sign"),
+)
+
+
 class Names:
     """The functions generated code calls, each under one name in its namespace."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf}
+        engine = {name: getattr(value, name) for name in ENGINE_FUNCTIONS}
+        self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf, **engine}
         self._names: dict[int, str] = {}
 
     def of(self, function: Callable[..., Any], hint: str) -> str:
@@ -182,8 +198,9 @@ class Scope:
     """How one generated function names slots: its own nodes as locals (``v7``, ``g7``), every
     other slot through the lists (``V[3]``, ``G[3]``). Its nodes are the slots ``lo`` to ``hi``."""
 
-    def __init__(self, lo: int, hi: int) -> None:
+    def __init__(self, lo: int, hi: int, discarded: frozenset[int] = frozenset()) -> None:
         self.lo, self.hi = lo, hi
+        self.discarded = discarded  # slots whose gradient no one reads (constant leaves)
 
     def value(self, x: int | float) -> Symbol:
         if type(x) is not int:
@@ -218,7 +235,8 @@ def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline:
     g, out = Symbol(scope.grad(s)), scope.value(s)
     operands = [scope.value(x) for x in instruction.operands]
     wanted = [i for i, x in enumerate(instruction.operands) if type(x) is int]
-    targets = [scope.grad(instruction.operands[i]) for i in wanted]  # type: ignore[arg-type]
+    slots: list[int] = [instruction.operands[i] for i in wanted]  # type: ignore[misc]
+    targets = [scope.grad(t) for t in slots]
     rule = RULES[op]
     if isinstance(rule, Variadic):
         partials = _variadic(rule, wanted, g, out, operands, inline)
@@ -226,15 +244,28 @@ def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline:
             arguments = "[" + ", ".join(x.text for x in operands) + "]"
             call = _call(names.of(rule.partials, op), [repr(wanted), g.text, out.text, arguments])
             return [f"_t = {call}"] + [f"{t} += _t[{j}]" for j, t in enumerate(targets)]
-        return [f"{t} += {p.text}" for t, p in zip(targets, partials)]
+        return [
+            f"{t} += {p.text}"
+            for slot, t, p in zip(slots, targets, partials)
+            if not (slot in scope.discarded and _cannot_raise(p.text))
+        ]
     lines = []
-    for i, t in zip(wanted, targets):
+    for i, slot, t in zip(wanted, slots, targets):
         partial = written(rule[i], g, out, *operands) if inline else None
         if partial is None:
             name = names.of(rule[i], f"{op}_{i}")
             partial = Symbol(_call(name, [g.text, out.text, *[x.text for x in operands]]))
+        elif slot in scope.discarded and _cannot_raise(partial.text):
+            continue  # eager code computes it and drops it: nothing to see
         lines.append(f"{t} += {partial.text}")  # `+=` adds the whole partial, as eager does
     return lines
+
+
+def _cannot_raise(text: str) -> bool:
+    """Whether a written-out partial can raise: floats' ``+ - *`` never do (they overflow to
+    ±inf), nor do ``abs``, ``step`` and ``sign``; a division or a power can."""
+    calls = set(_CALL.findall(text))
+    return "/" not in text and "**" not in text and calls <= {"abs", "step", "sign"}
 
 
 def _variadic(
@@ -256,7 +287,11 @@ def _call(name: str, arguments: Sequence[str]) -> str:
 
 
 def functions(
-    instructions: Sequence[Instruction], live: int, names: Names, inline: bool = True
+    instructions: Sequence[Instruction],
+    live: int,
+    names: Names,
+    inline: bool = True,
+    discarded: frozenset[int] = frozenset(),
 ) -> tuple[list[str], list[str]]:
     """The source of the forward functions and of the backward functions, in calling order.
 
@@ -265,13 +300,16 @@ def functions(
     and they may raise). Each function covers :data:`CHUNK` consecutive nodes, consecutive
     slots ``lo`` to ``hi``. ``forward_k(V)`` computes them into locals and stores them with one
     slice assignment; ``backward_k(V, G)`` loads their values and gradients so far, adds each
-    one's partials in reverse order, and stores the gradients back.
+    one's partials in reverse order, and stores the gradients back. The partials of the
+    ``discarded`` slots (constant leaves: no one reads their gradient) are left out where
+    they cannot raise; where they can, they stay, since eager code would raise there too.
     """
     chunks = [instructions[i : min(i + CHUNK, live)] for i in range(0, live, CHUNK)]
     dead = [instructions[i : i + CHUNK] for i in range(live, len(instructions), CHUNK)]
     backwards, read = [], set()
     for k, chunk in enumerate(chunks):
-        text, reads = _backward_function(k, chunk, _scope(chunk), names, inline)
+        scope = Scope(chunk[0].slot, chunk[-1].slot + 1, discarded)
+        text, reads = _backward_function(k, chunk, scope, names, inline)
         backwards.append(text)
         read |= reads
     fusible = _fusible(instructions, live, read)

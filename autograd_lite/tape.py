@@ -236,7 +236,11 @@ class Tape:
 
     def _compile(self, inline: bool) -> None:
         names = Names()
-        forwards, backwards = codegen.functions(self.instructions, self._live_count, names, inline)
+        first = self.n_inputs + len(self._parameters)
+        constants = frozenset(range(first, first + len(self._constants)))
+        forwards, backwards = codegen.functions(
+            self.instructions, self._live_count, names, inline, constants
+        )
         namespace = dict(names.namespace)
         for text in [*forwards, *backwards]:  # one by one: a huge graph is never one code object
             exec(compile(text, f"<tape {self.name}>", "exec"), namespace)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, SupportsFloat, TypeAlias
 
 from autograd_lite.checks import real
@@ -624,59 +624,72 @@ def total(values: Iterable[Operand]) -> Value:
 # that one rule serves the float backward pass and the Value one (create_graph=True).
 
 
+def _on(x: Any, name: str, formula: Callable[[float], float]) -> Any:
+    """``formula(x)`` for a number. An operand that stands for numbers still to come (a symbol
+    of :mod:`autograd_lite.codegen`, writing a rule's source) says what the function's value
+    is with its ``engine_function(name)``: so rules that call these functions can be written
+    out too."""
+    if type(x) is float:
+        return formula(x)
+    stands_for = getattr(x, "engine_function", None)
+    if stands_for is not None:
+        return stands_for(name)
+    return formula(_real(x, name))
+
+
 def exp(x: Operand) -> Any:
     """eˣ of a Value (recorded) or of a number (a float)."""
-    return x.exp() if isinstance(x, Value) else _exp(_real(x, "exp"))
+    return x.exp() if isinstance(x, Value) else _on(x, "exp", _exp)
 
 
 def log(x: Operand) -> Any:
     """ln x of a Value (recorded) or of a number (a float)."""
-    return x.log() if isinstance(x, Value) else _log(_real(x, "log"))
+    return x.log() if isinstance(x, Value) else _on(x, "log", _log)
 
 
 def sqrt(x: Operand) -> Any:
     """√x of a Value (recorded) or of a number (a float)."""
-    return x.sqrt() if isinstance(x, Value) else _sqrt(_real(x, "sqrt"))
+    return x.sqrt() if isinstance(x, Value) else _on(x, "sqrt", _sqrt)
 
 
 def tanh(x: Operand) -> Any:
     """tanh x of a Value (recorded) or of a number (a float)."""
-    return x.tanh() if isinstance(x, Value) else math.tanh(_real(x, "tanh"))
+    return x.tanh() if isinstance(x, Value) else _on(x, "tanh", math.tanh)
 
 
 def sigmoid(x: Operand) -> Any:
     """σ(x) of a Value (recorded) or of a number (a float)."""
-    return x.sigmoid() if isinstance(x, Value) else _sigmoid(_real(x, "sigmoid"))
+    return x.sigmoid() if isinstance(x, Value) else _on(x, "sigmoid", _sigmoid)
 
 
 def relu(x: Operand) -> Any:
     """max(0, x) of a Value (recorded) or of a number (a float)."""
-    return x.relu() if isinstance(x, Value) else _relu(_real(x, "relu"))
+    return x.relu() if isinstance(x, Value) else _on(x, "relu", _relu)
 
 
 def sin(x: Operand) -> Any:
     """sin x of a Value (recorded) or of a number (a float)."""
-    return x.sin() if isinstance(x, Value) else _sin(_real(x, "sin"))
+    return x.sin() if isinstance(x, Value) else _on(x, "sin", _sin)
 
 
 def cos(x: Operand) -> Any:
     """cos x of a Value (recorded) or of a number (a float)."""
-    return x.cos() if isinstance(x, Value) else _cos(_real(x, "cos"))
+    return x.cos() if isinstance(x, Value) else _on(x, "cos", _cos)
 
 
 def log1p(x: Operand) -> Any:
     """ln(1 + x) of a Value (recorded) or of a number (a float)."""
-    return x.log1p() if isinstance(x, Value) else _log1p(_real(x, "log1p"))
+    return x.log1p() if isinstance(x, Value) else _on(x, "log1p", _log1p)
 
 
 def expm1(x: Operand) -> Any:
     """eˣ − 1 of a Value (recorded) or of a number (a float)."""
-    return x.expm1() if isinstance(x, Value) else _expm1(_real(x, "expm1"))
+    return x.expm1() if isinstance(x, Value) else _on(x, "expm1", _expm1)
 
 
 def softplus(x: Operand) -> Any:
     """log(1 + eˣ) of a Value (recorded) or of a number (a float)."""
-    return x.softplus() if isinstance(x, Value) else _softplus(_real(x, "softplus"))
+    return x.softplus() if isinstance(x, Value) else _on(x, "softplus", _softplus)
 
 
 # --- Piecewise-constant factors of derivative rules ------------------------------------------
@@ -684,13 +697,17 @@ def softplus(x: Operand) -> Any:
 # too: nothing flows back through them. A NaN argument gives NaN.
 
 
-def step(x: Operand) -> float:
+def step(x: Operand) -> Any:
     """H(x) = 1 if x > 0 else 0: ReLU′, with ReLU′(0) = 0."""
-    x = _real(_number(x), "step")
+    x = _number(x)
+    if type(x) is not float:
+        return _on(x, "step", step)
     return 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan
 
 
-def sign(x: Operand) -> float:
+def sign(x: Operand) -> Any:
     """sign(x) with sign(0) = 0: \\|x\\|′, with \\|x\\|′(0) = 0."""
-    x = _real(_number(x), "sign")
+    x = _number(x)
+    if type(x) is not float:
+        return _on(x, "sign", sign)
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan

@@ -106,6 +106,10 @@ def run(program: list[Step], xs: list[Any], check_kinks: bool = False) -> Any:
         a, b = values[i % len(values)], values[j % len(values)]
         if check_kinks and op in KINKED:
             assume(abs(_float(a)) > 1e-3)
+        if check_kinks and op == "pow":
+            # PyTorch takes ∂(aᵇ)/∂a as 0 at b = 0, losing its derivative in b (1/a there, which
+            # the engine keeps: test_value's mixed-partial test): compare away from b = 0.
+            assume(abs(_float(b)) > 1e-3)
         if check_kinks and op == "max":  # a kink wherever two of the operands tie
             x, y = _float(a), _float(b)
             assume(min(abs(x - y), abs(x - TIES), abs(y - TIES)) > 1e-3)

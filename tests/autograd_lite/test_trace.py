@@ -320,3 +320,21 @@ def test_a_deep_chain_replays_across_many_generated_functions() -> None:
     inputs = [Value(0.25)]
     out = chain(inputs[0])
     assert f.grad(0.25) == (out.data, grad(out, inputs))
+
+
+def test_a_constant_s_partial_is_dropped_only_where_it_cannot_raise() -> None:
+    # Eager code computes the partial of a constant leaf made inside the function too, and it
+    # raises where it is not finite: √c at c = 0. The replay raises there as well; a partial
+    # that cannot raise (the c of c · x) is left out of the generated code.
+    def fn(x: Value) -> Value:
+        return Value(0.0).sqrt() * x + Value(3.0) * x
+
+    with pytest.raises(DomainError) as eager:
+        fn(Value(1.0)).backward()
+    f = trace(fn, 1.0)
+    assert f(2.0) == 6.0
+    with pytest.raises(DomainError) as replayed:
+        f.grad(2.0)
+    assert str(replayed.value) == str(eager.value)
+    # Slots: the input x is 0, the constants 3.0 and 0.0 are 1 and 2.
+    assert "G[1] +=" not in f.source and "G[2] += g4 / (2.0 * v4)" in f.source
