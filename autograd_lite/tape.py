@@ -178,7 +178,10 @@ class Tape:
             raise TraceError(
                 f"{self.name}: the recording takes {self.n_inputs} inputs, got {len(xs)}"
             )
-        numbers = [real(x, f"{self.name}: input {i}", "a real number") for i, x in enumerate(xs)]
+        numbers = [
+            x if type(x) is float else real(x, f"{self.name}: input {i}", "a real number")
+            for i, x in enumerate(xs)
+        ]
         return [*numbers, *[p.data for p in self._live()], *self._constants, *self._blank]
 
     def _replay(self, xs: tuple[Any, ...], seed: float) -> tuple[list[Any], list[float]]:
@@ -210,6 +213,8 @@ class Tape:
 
     def _live(self) -> list[Value]:
         parameters = [ref() for ref in self._parameters]
+        if None not in parameters:
+            return parameters  # type: ignore[return-value]
         for i, p in enumerate(parameters):
             if p is None:
                 label = f" ({self._labels[i]!r})" if self._labels[i] else ""
