@@ -17,6 +17,13 @@ imported. Without the freeze every engine pays about 40 ms more per collection h
 Beside the engines the issue names runs a yardstick, ``bench/tape.py``: the "minimal slotted
 tape" the benchmark issue quotes, the least a graph of one node per op can cost in pure Python.
 
+Beside the eager rows run the traced ones (issue 14): the moons graphs recorded once with
+``autograd_lite.trace`` and replayed each step, and the chain replayed with ``f.grad``. Each
+tape is made before timing starts, so it is frozen with the rest, as a model's long-lived
+objects would be; what tracing costs is timed on its own, as rows of its own in the same
+rounds ("moons: trace + code generation", wall time of the whole ``trace`` call), and the
+targets say how many eager steps pay it back. The 10⁶-link chain takes a minute to trace.
+
 micrograd's ``backward`` sorts the graph recursively; the recursion limit is raised for it, and
 its chain is timed only up to the sizes where it still runs in reasonable time and memory.
 """
