@@ -5,8 +5,11 @@
   update. ``moons_step_scalar`` builds the graph exactly as micrograd's ``nn.py`` does and runs
   on any scalar Value class (autograd-lite's, micrograd's, or 0-d PyTorch tensors);
   ``moons_step_nn`` is the same step written with ``nn.MLP`` as a user would;
-  ``moons_step_numpy`` is hand-written matrix backprop, the floor.
-* chain: y = x, then N times y = y·1.0001 + 0.0001, then backward.
+  ``moons_step_numpy`` is hand-written matrix backprop, the floor. ``traced_moons_step`` and
+  ``traced_moons_step_nn`` record either graph once with ``autograd_lite.trace`` (no inputs:
+  the data are constants, the parameters are read live) and replay it each step.
+* chain: y = x, then N times y = y·1.0001 + 0.0001, then backward. ``traced_chain`` records it
+  once with x as the one input and replays ``f.grad(0.5)``.
 """
 
 from __future__ import annotations
@@ -94,6 +97,26 @@ def moons_step_scalar(value_class: type, problem: MoonsProblem) -> Callable[[], 
     return step
 
 
+def traced_moons_step(problem: MoonsProblem) -> Callable[[], tuple]:
+    """``moons_step_scalar``'s step with micrograd's graph traced once: zero, replay, update."""
+    from autograd_lite import Value, trace
+
+    layers = scalar_parameters(problem, Value)
+    params = flat(layers)
+    f = trace(lambda: scalar_loss(layers, problem, Value))
+
+    def step() -> tuple[float, list[float]]:
+        for p in params:
+            p.grad = 0.0
+        loss = f.backward()
+        grads = [p.grad for p in params]
+        for p in params:
+            p.data -= LEARNING_RATE * p.grad
+        return loss, grads
+
+    return step
+
+
 def moons_step_torch(problem: MoonsProblem) -> Callable[[], tuple]:
     """The same graph with one 0-d float64 tensor per scalar."""
     import torch
@@ -121,10 +144,9 @@ def moons_step_torch(problem: MoonsProblem) -> Callable[[], tuple]:
     return step
 
 
-def moons_step_nn(problem: MoonsProblem) -> Callable[[], tuple]:
-    """The step as a user writes it with ``nn`` and ``optim``."""
+def nn_problem(problem: MoonsProblem) -> tuple[Any, list[Any], Callable[[], Any]]:
+    """``nn.MLP`` set to the problem's parameters, its parameters, and the loss as a closure."""
     import nn
-    import optim
 
     sizes = [problem.weights[0].shape[1]] + [W.shape[0] for W in problem.weights]
     model = nn.MLP(sizes[0], sizes[1:], activation="relu", output_activation="linear", seed=0)
@@ -134,16 +156,47 @@ def moons_step_nn(problem: MoonsProblem) -> Callable[[], tuple]:
                 w.data = float(value)
             neuron.b.data = float(b)
     params = model.parameters()
+
+    def loss() -> Any:
+        losses = [nn.hinge_loss(model(x)[0], y) for x, y in zip(problem.X, problem.y)]
+        return sum(losses) / len(losses) + ALPHA * sum(p * p for p in params)
+
+    return model, params, loss
+
+
+def moons_step_nn(problem: MoonsProblem) -> Callable[[], tuple]:
+    """The step as a user writes it with ``nn`` and ``optim``."""
+    import optim
+
+    _, params, loss = nn_problem(problem)
     optimizer = optim.SGD(params, lr=LEARNING_RATE)
 
     def step() -> tuple[float, list[float]]:
-        losses = [nn.hinge_loss(model(x)[0], y) for x, y in zip(problem.X, problem.y)]
-        total = sum(losses) / len(losses) + ALPHA * sum(p * p for p in params)
+        total = loss()
         optimizer.zero_grad()
         total.backward()
         grads = [p.grad for p in params]
         optimizer.step()
         return total.data, grads
+
+    return step
+
+
+def traced_moons_step_nn(problem: MoonsProblem) -> Callable[[], tuple]:
+    """``moons_step_nn``'s step with the loss closure traced once and replayed."""
+    import optim
+    from autograd_lite import trace
+
+    _, params, loss = nn_problem(problem)
+    optimizer = optim.SGD(params, lr=LEARNING_RATE)
+    f = trace(loss)
+
+    def step() -> tuple[float, list[float]]:
+        optimizer.zero_grad()
+        total = f.backward()
+        grads = [p.grad for p in params]
+        optimizer.step()
+        return total, grads
 
     return step
 
@@ -202,6 +255,25 @@ def chain_scalar(value_class: type, n: int) -> Callable[[], float]:
             y = y * 1.0001 + 0.0001
         y.backward()
         return x.grad
+
+    return run
+
+
+def chain_body(x: Any, n: int) -> Any:
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    return y
+
+
+def traced_chain(n: int) -> Callable[[], float]:
+    """The chain recorded once with x as its input (slow for large N: call it untimed)."""
+    from autograd_lite import trace
+
+    f = trace(lambda x: chain_body(x, n), 0.5)
+
+    def run() -> float:
+        return f.grad(0.5)[1][0]  # type: ignore[no-any-return]
 
     return run
 

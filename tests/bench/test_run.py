@@ -22,6 +22,21 @@ def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
     assert "| moons step | NumPy, hand-written matrices |" in report
     assert "| moons step | minimal slotted tape (yardstick, bench/tape.py) |" in report
     assert "| chain N=1,000 | autograd-lite |" in report
+    assert "| moons step | autograd-lite, traced (micrograd's graph) |" in report
+    assert "| moons step | autograd-lite, traced (nn.MLP) |" in report
+    assert "| moons: trace + code generation | autograd-lite (micrograd's graph) |" in report
+    assert "| moons: trace + code generation | autograd-lite (nn.MLP) |" in report
+    assert "| chain N=1,000 | autograd-lite, traced (f.grad replayed) |" in report
+    for target in (
+        "moons, micrograd's graph, traced: the step",
+        "moons, nn.MLP, traced: the step",
+        "moons, micrograd's graph: trace + code generation",
+        "paid back in",
+        "chain N=1,000 replayed:",
+    ):
+        assert target in report
+    assert "1/15" not in report.split("## Targets")[1].split("## Eager")[0]
+    assert "- moons step, micrograd's graph: eager" in report  # eager against the minimal tape
     assert "bytes per link" in report
     assert "met: the chain graph is freed by reference counting" in report
 
