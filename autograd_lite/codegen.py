@@ -182,6 +182,7 @@ class Names:
     def __init__(self) -> None:
         engine = {name: getattr(value, name) for name in ENGINE_FUNCTIONS}
         self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf, **engine}
+        self.templates: dict[Any, list[tuple[int, str]]] = {}  # see `_partials`
         self._names: dict[int, str] = {}
 
     def of(self, function: Callable[..., Any], hint: str) -> str:
@@ -231,34 +232,58 @@ def forward_expression(
 
 def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> list[str]:
     """``g3 += partial`` for each slot operand, in the order the float pass adds them."""
-    s, op = instruction.slot, instruction.op
-    g, out = Symbol(scope.grad(s)), scope.value(s)
-    operands = [scope.value(x) for x in instruction.operands]
-    wanted = [i for i, x in enumerate(instruction.operands) if type(x) is int]
-    slots: list[int] = [instruction.operands[i] for i in wanted]  # type: ignore[misc]
-    targets = [scope.grad(t) for t in slots]
+    s = instruction.slot
+    fills = {"g": scope.grad(s), "out": scope.value(s).text}
+    for k, x in enumerate(instruction.operands):
+        text = scope.value(x).text
+        fills[f"a{k}"] = f"({text})" if text.startswith("-") else text
+    lines = []
+    for i, template in _partials(instruction, names, inline):
+        slot: int = instruction.operands[i] if i >= 0 else -1  # type: ignore[assignment]
+        text = template.format_map(fills)
+        if slot in scope.discarded and _cannot_raise(text):
+            continue  # eager code computes it and drops it: nothing to see
+        target = "_t =" if i < 0 else f"{scope.grad(slot)} +="
+        lines.append(f"{target} {text}")  # `+=` adds the whole partial, as eager does
+    return lines
+
+
+def _partials(instruction: Instruction, names: Names, inline: bool) -> list[tuple[int, str]]:
+    """(operand index, the partial's text) for each slot operand, with ``{g}``, ``{out}``,
+    ``{a0}``, ``{a1}``, ... standing for the gradient, the result and the operands (``str.format``
+    fields: generated code has no braces of its own). The same for every node of one op with
+    the same operands as slots, so it is worked out once per kind of node.
+    """
+    mask = tuple(type(x) is int for x in instruction.operands)
+    key = (instruction.op, mask, inline)
+    cached = names.templates.get(key)
+    if cached is None:
+        cached = names.templates[key] = _partial_templates(instruction.op, mask, names, inline)
+    return cached
+
+
+def _partial_templates(
+    op: str, mask: tuple[bool, ...], names: Names, inline: bool
+) -> list[tuple[int, str]]:
+    g, out = Symbol("{g}"), Symbol("{out}")
+    operands = [Symbol(f"{{a{k}}}") for k in range(len(mask))]
+    wanted = [i for i, is_slot in enumerate(mask) if is_slot]
     rule = RULES[op]
     if isinstance(rule, Variadic):
         partials = _variadic(rule, wanted, g, out, operands, inline)
-        if partials is None:
+        if partials is None:  # one call for all partials (index -1), then its items
             arguments = "[" + ", ".join(x.text for x in operands) + "]"
             call = _call(names.of(rule.partials, op), [repr(wanted), g.text, out.text, arguments])
-            return [f"_t = {call}"] + [f"{t} += _t[{j}]" for j, t in enumerate(targets)]
-        return [
-            f"{t} += {p.text}"
-            for slot, t, p in zip(slots, targets, partials)
-            if not (slot in scope.discarded and _cannot_raise(p.text))
-        ]
-    lines = []
-    for i, slot, t in zip(wanted, slots, targets):
+            return [(-1, call), *[(i, f"_t[{j}]") for j, i in enumerate(wanted)]]
+        return [(i, p.text) for i, p in zip(wanted, partials)]
+    templates = []
+    for i in wanted:
         partial = written(rule[i], g, out, *operands) if inline else None
         if partial is None:
             name = names.of(rule[i], f"{op}_{i}")
             partial = Symbol(_call(name, [g.text, out.text, *[x.text for x in operands]]))
-        elif slot in scope.discarded and _cannot_raise(partial.text):
-            continue  # eager code computes it and drops it: nothing to see
-        lines.append(f"{t} += {partial.text}")  # `+=` adds the whole partial, as eager does
-    return lines
+        templates.append((i, partial.text))
+    return templates
 
 
 def _cannot_raise(text: str) -> bool:
@@ -299,8 +324,9 @@ def functions(
     the function but do not lead to its output (they run forward only: eager code runs them,
     and they may raise). Each function covers :data:`CHUNK` consecutive nodes, consecutive
     slots ``lo`` to ``hi``. ``forward_k(V)`` computes them into locals and stores them with one
-    slice assignment; ``backward_k(V, G)`` loads their values and gradients so far, adds each
-    one's partials in reverse order, and stores the gradients back. The partials of the
+    slice assignment; ``backward_k(V, G)`` loads the values its partials read and the nodes'
+    gradients so far, and adds each node's partials in reverse order: into a local for a node
+    of the chunk, into ``G`` for the others (the leaves among them). The partials of the
     ``discarded`` slots (constant leaves: no one reads their gradient) are left out where
     they cannot raise; where they can, they stay, since eager code would raise there too.
     """
@@ -356,13 +382,15 @@ def _backward_function(
     k: int, chunk: Sequence[Instruction], scope: Scope, names: Names, inline: bool
 ) -> tuple[str, set[int]]:
     """The backward function of a chunk, and the slots whose values its partials read."""
-    window = f"[{scope.lo}:{scope.hi}]"
     partials = [
         line for ins in reversed(chunk) for line in backward_lines(ins, names, scope, inline)
     ]
     reads = {int(a or b) for line in partials for a, b in _VALUE_READ.findall(line)}
-    body = [f"{scope.locals('v')} = V{window}", f"{scope.locals('g')} = G{window}", *partials]
-    body.append(f"G{window} = [{scope.locals('g')[:-1]}]")
+    own = sorted(i for i in reads if scope.lo <= i < scope.hi)
+    body = [f"{scope.locals('g')} = G[{scope.lo}:{scope.hi}]", *partials]
+    if own:  # the values its partials read, `_` for the others in between
+        names_ = ", ".join(f"v{i}" if i in reads else "_" for i in range(own[0], own[-1] + 1))
+        body.insert(0, f"{names_}, = V[{own[0]}:{own[-1] + 1}]")
     return _function(f"backward_{k}", "V, G", body), reads
 
 

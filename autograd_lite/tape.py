@@ -55,10 +55,11 @@ class Program:
 
     @classmethod
     def of(
-        cls, inputs: list[Value], out: Value, recording: Recording
+        cls, inputs: list[Value], order: list[Value], recording: Recording
     ) -> tuple[Program, dict[int, int]]:
-        """The program of ``out``'s graph, and the slot of each Value (by ``id``)."""
-        order = topological_order(out)
+        """The program of the graph in ``order`` (its output last), and each Value's slot (by
+        ``id``)."""
+        out = order[-1]
         live = {id(v) for v in order}
         dead = [v for v in recording.created if id(v) not in live]
         nodes = [v for v in order if v.args] + dead
@@ -111,13 +112,16 @@ class Tape:
         self._forward: list[Any] = []
         self._backward: list[Any] = []
         self.source = ""
+        #: Whether the formulas are written out (True: every rule computed on symbols as on
+        #: floats), rather than each called as a function (the fallback, also bit for bit).
+        self.written_out = False
 
     @classmethod
     def record(cls, name: str, inputs: list[Value], out: Value, recording: Recording) -> Tape:
         """The recording of ``out``'s graph, compiled and checked against it bit for bit."""
-        program, slots = Program.of(inputs, out, recording)
-        tape = cls(name, program)
         order = topological_order(out)
+        program, slots = Program.of(inputs, order, recording)
+        tape = cls(name, program)
         tape._compile_checked([(slots[id(v)], v) for v in order], [x.data for x in inputs], out)
         return tape
 
@@ -241,10 +245,8 @@ class Tape:
 
     def _compile(self, inline: bool) -> None:
         names = Names()
-        first = self.n_inputs + len(self._parameters)
-        constants = frozenset(range(first, first + len(self._constants)))
         forwards, backwards = codegen.functions(
-            self.instructions, self._live_count, names, inline, constants
+            self.instructions, self._live_count, names, inline, self._constant_slots()
         )
         namespace = dict(names.namespace)
         for text in [*forwards, *backwards]:  # one by one: a huge graph is never one code object
@@ -255,7 +257,8 @@ class Tape:
         self.source = header + "\n".join([*forwards, *backwards])
 
     def _compile_checked(self, slots: list[tuple[int, Value]], xs: list[float], out: Value) -> None:
-        """Compile, and check every slot's value and gradient against the recorded graph.
+        """Compile, and check every node's value and every input's and parameter's gradient
+        against the recorded graph, bit for bit.
 
         Written-out formulas are the rules run on symbols; a rule that computes otherwise on
         symbols than on floats would show here, and the tape then calls every formula instead.
@@ -263,6 +266,7 @@ class Tape:
         for inline in (True, False):
             self._compile(inline)
             if self._agrees(slots, tuple(xs), out):
+                self.written_out = inline
                 return
         raise TraceError(f"{self.name}: the replay disagrees with the recorded graph")
 
@@ -276,7 +280,13 @@ class Tape:
         except DomainError:
             return True  # no gradient at the example to compare with
         _, gradients = self._passes(xs, 1.0)
-        return all(_same(gradients[slot], v._upstream) for slot, v in slots)
+        leaves = self.n_inputs + len(self._parameters)  # the gradients a replay hands out
+        return all(_same(gradients[s], v._upstream) for s, v in slots if s < leaves)
+
+    def _constant_slots(self) -> frozenset[int]:
+        """The constant leaves' slots: their gradients are never read, and not all computed."""
+        first = self.n_inputs + len(self._parameters)
+        return frozenset(range(first, first + len(self._constants)))
 
 
 def _same(a: float, b: float) -> bool:
