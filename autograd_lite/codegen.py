@@ -182,7 +182,7 @@ class Names:
     def __init__(self) -> None:
         engine = {name: getattr(value, name) for name in ENGINE_FUNCTIONS}
         self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf, **engine}
-        self.templates: dict[Any, list[tuple[int, str]]] = {}  # see `_partials`
+        self.templates: dict[Any, Any] = {}  # see `_partials` and `forward_expression`
         self._names: dict[int, str] = {}
 
     def of(self, function: Callable[..., Any], hint: str) -> str:
@@ -218,15 +218,35 @@ class Scope:
 def forward_expression(
     instruction: Instruction, operands: Sequence[Symbol], names: Names, inline: bool
 ) -> Symbol:
-    """The node's value from its operands' (written out, or a call of the op's formula)."""
-    formula = forward(instruction.op)
+    """The node's value from its operands' (written out, or a call of the op's formula).
+
+    Where every operand is a name or a number, the expression is a template worked out once
+    per op and operand mask, as the partials are (:func:`_partials`)."""
+    if any(s.depth for s in operands):  # an operand is a folded expression: write it out
+        return _forward_expression(instruction.op, operands, names, inline)
+    mask = tuple(type(x) is int for x in instruction.operands)
+    key = ("forward", instruction.op, mask, inline)
+    template = names.templates.get(key)
+    if template is None:
+        placeholders = [Symbol(f"{{a{k}}}") for k in range(len(operands))]
+        template = names.templates[key] = _forward_expression(
+            instruction.op, placeholders, names, inline
+        )
+    fills = {
+        f"a{k}": f"({s.text})" if s.precedence < _ATOM else s.text for k, s in enumerate(operands)
+    }
+    return Symbol(template.text.format_map(fills), template.precedence, template.depth)
+
+
+def _forward_expression(op: str, operands: Sequence[Symbol], names: Names, inline: bool) -> Symbol:
+    formula = forward(op)
     if formula is None:
-        raise ValueError(f"op {instruction.op!r} has no forward formula")
+        raise ValueError(f"op {op!r} has no forward formula")
     expression = written(formula, *operands) if inline else None
     if expression is None:
         arguments = ", ".join(s.text for s in operands)
         depth = max((s.depth for s in operands), default=0) + 1
-        expression = Symbol(f"{names.of(formula, instruction.op)}({arguments})", _ATOM, depth)
+        expression = Symbol(f"{names.of(formula, op)}({arguments})", _ATOM, depth)
     return expression
 
 
