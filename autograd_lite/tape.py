@@ -7,10 +7,11 @@ recording, the order the eager backward pass visits them in reverse. A replay fi
 (all 0.0 but the output's, which is the seed) and the backward functions. Those do what the eager
 float pass does, operation for operation, so the numbers are bit for bit eager's.
 
-Two cases run the eager machinery itself on a graph of Values rebuilt from the recording (as
-slow as eager code, and by construction the same): inside ``detect_anomaly``, whose checks
-live there, and after a backward replay met a division by zero or an overflow, so that the
-error is eager's own DomainError naming the op.
+Two cases run the eager machinery itself on a graph of Values rebuilt from the recording, op by
+op in the order the function made them (as slow as eager code, and by construction the same):
+inside ``detect_anomaly``, whose checks live there, and after a replay raised (a domain error
+forward, a division by zero or an overflow backward), so that the error is eager's own, from
+the op eager code meets first.
 
 Parameters are held by weak reference: a model that replaced one by a new Value leaves the
 recording pointing at nothing, and a replay raises instead of reading a stale number.

@@ -339,3 +339,31 @@ def test_a_constant_s_partial_is_dropped_only_where_it_cannot_raise() -> None:
     assert str(replayed.value) == str(eager.value)
     # Slots: the input x is 0, the constants 3.0 and 0.0 are 1 and 2.
     assert "G[1] +=" not in f.source and "G[2] += g4 / (2.0 * v4)" in f.source
+
+
+def test_a_replay_raises_the_error_eager_code_meets_first() -> None:
+    # Two ops out of their domains at x = −1: eager code raises at the one the function made
+    # first (log), although the output's graph reaches the other (sqrt) first.
+    def fn(x: Value) -> Value:
+        a = x.log()
+        b = (x - 5.0).sqrt()
+        return b + a
+
+    f = trace(fn, 10.0)
+    with pytest.raises(DomainError, match=r"^log: log\(-1\.0\)"):
+        fn(Value(-1.0))
+    with pytest.raises(DomainError, match=r"^log: log\(-1\.0\)"):
+        f(-1.0)
+
+
+def test_an_op_that_leads_nowhere_still_runs_as_in_eager_code() -> None:
+    def fn(x: Value) -> Value:
+        x.log()  # computed and dropped: eager code still raises for x ≤ 0
+        return x * 2.0
+
+    f = trace(fn, 1.0)
+    assert f(3.0) == 6.0
+    with pytest.raises(DomainError, match=r"^log: log\(-1\.0\)"):
+        f(-1.0)
+    with detect_anomaly(), pytest.raises(DomainError, match=r"^log: log\(-1\.0\)"):
+        f.backward(-1.0)
