@@ -18,6 +18,7 @@ from typing import Any
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import SWITCHES
 from autograd_lite.rules import RULES, Rule
+from autograd_lite.trace import refuse_numbers
 from autograd_lite.value import DomainError, Value, _real
 
 
@@ -25,6 +26,7 @@ def backward(root: Value, grad: Any = 1.0) -> None:
     """Add ∂root/∂v · ``grad`` to ``v.grad`` for every Value ``v`` in ``root``'s graph."""
     if not isinstance(root, Value):
         raise TypeError(f"backward: expected a Value, got {type(root).__name__}")
+    refuse_numbers("backward()")
     seed = _real(grad, "backward(grad)")
     if SWITCHES.checking:
         for node, g in _general_gradients(root, seed, create_graph=False).items():
@@ -48,6 +50,8 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    if not create_graph:
+        refuse_numbers("grad()")
     if create_graph or SWITCHES.checking:
         seed: Any = Value(1.0) if create_graph else 1.0
         grads = _general_gradients(output, seed, create_graph=create_graph)

@@ -13,9 +13,11 @@ A recording is right only if the graph ``fn`` builds does not depend on the numb
 While tracing, the Values ``fn`` computes with (the inputs, every result, every parameter once
 used) refuse to give their number to code outside the engine: ``v.data``, ``float(v)``,
 ``bool(v)``, comparisons, ``int``, ``round``, formatting and ``math.*`` of a Value raise
-:class:`TraceError`, naming the file and line and what to use instead. So does ``no_grad``
-inside ``fn`` (its results would be unrecorded numbers) and a Value computed before the call
-(its graph would be replayed, where eager code would keep its old number).
+:class:`TraceError`, naming the file and line and what to use instead. So do the engine's
+functions that hand out numbers computed from Values (``step``, ``sign``, ``backward``, ``grad``
+without ``create_graph``, ``gradcheck``), ``no_grad`` inside ``fn`` (its results would be
+unrecorded numbers) and a Value computed before the call (its graph would be replayed, where
+eager code would keep its old number).
 """
 
 from __future__ import annotations
@@ -65,8 +67,18 @@ def _in_engine(frame: FrameType) -> bool:
     return str(frame.f_globals.get("__name__", "")).startswith("autograd_lite.")
 
 
-def _refused(what: str, why: str) -> TraceError:
-    return TraceError(f"{what} of a traced Value at {where(sys._getframe(2))}: {why}")
+def _refused(what: str, why: str, frame: FrameType | None = None) -> TraceError:
+    return TraceError(f"{what} of a traced Value at {where(frame or sys._getframe(2))}: {why}")
+
+
+def refuse_numbers(what: str) -> None:
+    """Refuse, while tracing, an engine function that hands out numbers computed from the graph
+    (``backward``, ``grad`` without ``create_graph``, ``gradcheck``): a recording keeps them."""
+    if SWITCHES.tracing is not None:
+        raise TraceError(
+            f"{what} inside a traced function, at {where()}: it gives numbers the recording "
+            "would keep as they are; use grad(..., create_graph=True), whose results are Values"
+        )
 
 
 def _allowed(frame: FrameType) -> bool:
@@ -149,6 +161,12 @@ class Recording:
                     )
                 _become(arg, _Tracer)
                 self.adopted.append(arg)
+
+    def read_by(self, frame: FrameType, what: str) -> None:
+        """A traced number read by the engine on behalf of the code in ``frame``: refused if
+        that code is outside the engine (``step(x)`` in a traced function returns a number)."""
+        if not _in_engine(frame):
+            raise _refused(what, _BRANCH, frame)
 
     def release(self) -> None:
         """Every Value back to a plain one: the adopted parameters and every result."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, SupportsFloat, TypeAlias
 
@@ -162,7 +163,11 @@ def _pow_exponent_partial(g: Any, out: Any, a: Any, b: Any) -> Any:
 
 def _number(x: Any) -> Any:
     """The number a rule branches on: a Value's data, or the number itself."""
-    return x.data if isinstance(x, Value) else x
+    if isinstance(x, Value):
+        if SWITCHES.tracing is not None:  # fine for a rule; not for a traced function's code
+            SWITCHES.tracing.read_by(sys._getframe(2), "step(), sign() or a rule's branch")
+        return x.data
+    return x
 
 
 def _result(data: float, op: str, args: tuple[Any, ...]) -> Value:

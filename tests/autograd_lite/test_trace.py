@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd_lite as al
 from autograd_lite import (
     DomainError,
     TraceError,
@@ -191,6 +192,11 @@ REFUSED = {
     "max": lambda x: max(x, x * 2.0),
     "an intermediate's data": lambda x: (x * 2.0) * (x * 3.0).data,
     "setting data": lambda x: setattr(x, "data", 1.0) or x,
+    "step": lambda x: x * al.step(x),
+    "sign": lambda x: x * al.sign(x),
+    "backward": lambda x: x.backward() or x,
+    "grad": lambda x: x * grad(x * x, [x])[0],
+    "gradcheck": lambda x: x * al.gradcheck(lambda v: v[0] * x, [1.0]),
 }
 
 
@@ -367,3 +373,31 @@ def test_an_op_that_leads_nowhere_still_runs_as_in_eager_code() -> None:
         f(-1.0)
     with detect_anomaly(), pytest.raises(DomainError, match=r"^log: log\(-1\.0\)"):
         f.backward(-1.0)
+
+
+def test_a_gradient_with_create_graph_is_traced_like_any_op() -> None:
+    # grad(..., create_graph=True) inside the function builds Values: they are recorded, and the
+    # replay of the gradient's graph is eager's, also for a second derivative.
+    w = Value(0.5)
+
+    def fn(x: Value) -> Value:
+        (dy,) = grad((x * w).tanh() * x, [x], create_graph=True)
+        return dy * dy
+
+    f = trace(fn, 0.3)
+    inputs = [Value(-1.2)]
+    out = fn(inputs[0])
+    assert f.grad(-1.2) == (out.data, grad(out, inputs))
+
+
+def test_an_interrupted_trace_leaves_every_value_as_it_was() -> None:
+    w = Value(2.0)
+
+    def fn(x: Value) -> Value:
+        x * w
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        trace(fn, 1.0)
+    assert type(w) is Value and w > 1.0 and bool(w)
+    assert trace(lambda x: x * w, 1.0).grad(3.0) == (6.0, [2.0])
