@@ -1,0 +1,229 @@
+"""A recording replayed on a batch: every slot a NumPy array over the samples at once.
+
+The code a tape runs (:mod:`autograd_lite.codegen`) is arithmetic on its slots and calls by
+name. Executed in a second namespace, where every name it calls stands for the array form of
+the same function, it computes all samples in one go: ``v5 = V[3] * v4`` multiplies arrays of
+B numbers, and ``g5 += g7 * step(v4)`` is each sample's partial. The rules are the same rules.
+
+A function's array form is
+
+* for the functions rules and formulas use most (:data:`ARRAY_FORMS`), the same formula written
+  with NumPy's operations: it agrees with the float formula to rounding, not to the bit (NumPy's
+  ``tanh`` is not :mod:`math`'s);
+* for any other (a rule that branches on its operands, such as ``pow``'s; a user's op), the
+  float function itself, called sample by sample: exact, and as slow as a Python loop.
+
+Domain errors: the batch runs with NumPy's floating-point errors raised. When it raises, each
+sample is replayed on its own until one raises the eager error, which is raised again naming
+the sample; if none does (``inf − inf`` raises in NumPy, not in eager code, which gives NaN),
+the batch runs again with the errors ignored, as eager code would.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import value
+from autograd_lite.value import DomainError
+
+
+def _relu(x: Any) -> Any:
+    return np.where(x > 0.0, x, np.where(x <= 0.0, 0.0, x))  # NaN stays NaN, −0.0 becomes 0.0
+
+
+def _step(x: Any) -> Any:
+    return np.where(x > 0.0, 1.0, np.where(x <= 0.0, 0.0, math.nan))
+
+
+def _sign(x: Any) -> Any:
+    return np.sign(x)  # 0 at 0, NaN at NaN
+
+
+def _sigmoid(x: Any) -> Any:
+    e = np.exp(-np.abs(x))  # never overflows, as the float formula's two branches
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(x: Any) -> Any:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _affine(*args: Any) -> Any:
+    n = len(args) // 2
+    result = args[0]
+    for w, x in zip(args[1 : n + 1], args[n + 1 :]):
+        result = result + w * x  # not +=: the first operand may be a slot's own array
+    return result
+
+
+#: The NumPy form of each function generated code calls by name.
+ARRAY_FORMS: dict[Callable[..., Any], Callable[..., Any]] = {
+    value._relu: _relu,
+    value.relu: _relu,
+    value.step: _step,
+    value.sign: _sign,
+    value._sigmoid: _sigmoid,
+    value.sigmoid: _sigmoid,
+    value._softplus: _softplus,
+    value.softplus: _softplus,
+    math.tanh: np.tanh,
+    value.tanh: np.tanh,
+    value._exp: np.exp,
+    value.exp: np.exp,
+    value._log: np.log,
+    value.log: np.log,
+    value._sqrt: np.sqrt,
+    value.sqrt: np.sqrt,
+    value._sin: np.sin,
+    value.sin: np.sin,
+    value._cos: np.cos,
+    value.cos: np.cos,
+    value._log1p: np.log1p,
+    value.log1p: np.log1p,
+    value._expm1: np.expm1,
+    value.expm1: np.expm1,
+    value._div: np.true_divide,
+    value._pow: np.power,
+    value._affine_forward: _affine,
+    value._maximum: lambda *args: functools.reduce(np.maximum, args),
+}
+
+
+def array_form(function: Callable[..., Any]) -> Callable[..., Any]:
+    """What ``function`` is called as in a batched replay (see the module's docstring)."""
+    form = ARRAY_FORMS.get(function)
+
+    def on_batch(*args: Any) -> Any:
+        if not _arrays(args):
+            return function(*args)  # every operand a number: the float formula itself
+        return form(*args) if form is not None else per_sample(function, args)
+
+    return on_batch
+
+
+def per_sample(function: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """``function`` on each sample's numbers; an array of results, or arrays of a list's items."""
+    size = next(len(a) for a in _arrays(args))
+    results = []
+    for i in range(size):
+        try:
+            results.append(function(*[_at(a, i) for a in args]))
+        except DomainError as error:
+            raise DomainError(f"{error} (at sample {i})") from None
+    if isinstance(results[0], list):
+        return [np.array(items, dtype=float) for items in zip(*results)]
+    return np.array(results, dtype=float)
+
+
+def _arrays(args: Sequence[Any]) -> list[np.ndarray]:
+    found: list[np.ndarray] = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            found.append(a)
+        elif isinstance(a, list):
+            found += _arrays(a)
+    return found
+
+
+def _at(a: Any, i: int) -> Any:
+    if isinstance(a, np.ndarray):
+        return float(a[i])
+    if isinstance(a, list):
+        return [_at(x, i) for x in a]
+    return a
+
+
+def namespace(scalar: dict[str, Any]) -> dict[str, Any]:
+    """The namespace of the batched code: every function of ``scalar`` in its array form."""
+    return {name: array_form(f) if callable(f) else f for name, f in scalar.items()}
+
+
+# --- Replaying a tape on a batch --------------------------------------------------------------
+
+
+def is_batch(xs: Sequence[Any]) -> bool:
+    """Whether any input is an array (then the replay is batched)."""
+    return any(isinstance(x, np.ndarray) for x in xs)
+
+
+def inputs(name: str, xs: Sequence[Any], expected: int) -> tuple[list[Any], int]:
+    """The inputs as float arrays and floats, and the batch size B they share."""
+    if len(xs) != expected:
+        from autograd_lite.trace import TraceError
+
+        raise TraceError(f"{name}: the recording takes {expected} inputs, got {len(xs)}")
+    sizes = {len(x) for x in xs if isinstance(x, np.ndarray)}
+    for i, x in enumerate(xs):
+        if isinstance(x, np.ndarray) and (x.ndim != 1 or x.dtype.kind not in "fiu"):
+            raise ValueError(f"{name}: input {i} must be a 1-D array of numbers, got {_shape(x)}")
+    if len(sizes) != 1 or 0 in sizes:
+        raise ValueError(
+            f"{name}: the arrays among the inputs must share one length ≥ 1, got {sorted(sizes)}"
+        )
+    numbers = [
+        x.astype(float) if isinstance(x, np.ndarray) else value._real(x, f"{name}: input {i}")
+        for i, x in enumerate(xs)
+    ]
+    return numbers, sizes.pop()
+
+
+def seed_of(name: str, grad: Any, size: int) -> Any:
+    """The backward seed: a number, or an array of one number per sample."""
+    if isinstance(grad, np.ndarray):
+        if grad.shape != (size,) or grad.dtype.kind not in "fiu":
+            raise ValueError(
+                f"{name}.backward(grad): expected a number or {size} numbers, got {_shape(grad)}"
+            )
+        return grad.astype(float)
+    return value._real(grad, f"{name}.backward(grad)")
+
+
+def _shape(x: np.ndarray) -> str:
+    return f"an array of shape {x.shape} and dtype {x.dtype}"
+
+
+def run(passes: Callable[[], Any], scan: Callable[[], None]) -> Any:
+    """``passes()`` with NumPy's floating-point errors raised; on an error, ``scan()`` replays
+    each sample alone to raise the eager error naming the sample, and if none raises (NumPy is
+    stricter than eager code: ``inf − inf``), the passes run again with the errors ignored."""
+    try:
+        with np.errstate(divide="raise", over="raise", invalid="raise"):
+            return passes()
+    except (FloatingPointError, ArithmeticError, DomainError):
+        scan()
+    with np.errstate(all="ignore"):
+        return passes()
+
+
+def each_sample(numbers: Sequence[Any], size: int) -> list[tuple[float, ...]]:
+    """The inputs of each sample: an array's item, a number as it is."""
+    return [
+        tuple(float(x[i]) if isinstance(x, np.ndarray) else x for x in numbers) for i in range(size)
+    ]
+
+
+def first_error(
+    replay: Callable[[int, tuple[float, ...]], Any], samples: Sequence[tuple[float, ...]]
+) -> None:
+    """Replay each sample alone; raise the first one's error, naming the sample."""
+    for i, sample in enumerate(samples):
+        try:
+            replay(i, sample)
+        except (DomainError, FloatingPointError) as error:
+            raise type(error)(f"{error} (at sample {i})") from None
+
+
+def spread(x: Any, size: int) -> np.ndarray:
+    """A slot's value or gradient as an array of one number per sample."""
+    return np.array(np.broadcast_to(np.asarray(x, dtype=float), (size,)))
+
+
+def total(x: Any, size: int) -> float:
+    """Σ_b of a gradient over the batch (a number that does not depend on the sample counts
+    once per sample)."""
+    return float(np.sum(spread(x, size)))

@@ -1,0 +1,134 @@
+"""A recording replayed on a batch: each sample as eager code computes it, to 1e-12."""
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from autograd_lite import DomainError, TraceError, Value, detect_anomaly, grad, trace
+from tests.autograd_lite.test_properties import Step
+from tests.autograd_lite.test_trace import program_fn, programs
+
+B = 5
+
+
+def close(a: float, b: float, scale: float = 0.0) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale) + 1e-300
+
+
+def outcome(compute: Any) -> Any:
+    try:
+        return compute()
+    except (DomainError, FloatingPointError) as error:
+        return (type(error), str(error))
+
+
+def eager_sample(fn: Any, xs: tuple[float, ...], params: list[Value], seed: float) -> Any:
+    inputs = [Value(x) for x in xs]
+    out = fn(*inputs)
+    derivatives = grad(out, [*inputs, *params])
+    return out.data, [seed * d for d in derivatives]
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    example=st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=3),
+    batch=st.lists(st.lists(st.floats(-2.0, 2.0), min_size=B, max_size=B), min_size=3, max_size=3),
+    shared=st.lists(st.booleans(), min_size=3, max_size=3),
+    weights=st.lists(st.floats(-2.0, 2.0), max_size=2),
+    program=programs,
+)
+def test_a_batch_is_each_sample_replayed_by_eager_code(
+    example: list[float],
+    batch: list[list[float]],
+    shared: list[bool],
+    weights: list[float],
+    program: list[Step],
+) -> None:
+    params = [Value(w) for w in weights]
+    fn = program_fn(program, params)
+    f = outcome(lambda: trace(fn, *example))
+    if isinstance(f, tuple):
+        return
+    n = len(example)
+    # Each input an array of B numbers, or one number shared by every sample (not all shared).
+    columns: list[Any] = [
+        column[0] if shared[i] and i else np.array(column) for i, column in enumerate(batch[:n])
+    ]
+    samples = [tuple(c if isinstance(c, float) else float(c[b]) for c in columns) for b in range(B)]
+    seeds = np.linspace(0.5, 1.5, B)
+    eager = [
+        outcome(lambda s=s, g=g: eager_sample(fn, s, params, g)) for s, g in zip(samples, seeds)
+    ]
+    failing = next((i for i, e in enumerate(eager) if isinstance(e[0], type)), None)
+    for p in params:
+        p.grad = 0.0
+    replayed = outcome(lambda: f.backward(*columns, grad=seeds))
+    event("a sample fails" if failing is not None else "every sample computes")
+    if failing is not None:  # the first sample eager code fails at, with eager's message
+        kind, message = eager[failing]
+        assert replayed == (kind, f"{message} (at sample {failing})")
+        assert all(p.grad == 0.0 for p in params)
+        return
+    outputs = replayed
+    assert all(close(outputs[b], eager[b][0]) for b in range(B))
+    for j, p in enumerate(params):
+        terms = [eager[b][1][n + j] for b in range(B)]
+        assert close(p.grad, math.fsum(terms), scale=sum(abs(t) for t in terms))
+    values, input_grads = f.grad(*columns)
+    assert all(close(values[b], eager[b][0]) for b in range(B))
+    for i in range(n):
+        for b in range(B):
+            assert close(input_grads[i][b], eager[b][1][i] / seeds[b])
+
+
+def test_numbers_and_arrays_broadcast_and_an_output_that_ignores_them_is_spread() -> None:
+    w = Value(3.0)
+    f = trace(lambda x, y: x * y + w, 1.0, 1.0)
+    out = f(np.array([1.0, 2.0]), 10.0)
+    assert out.tolist() == [13.0, 23.0]
+    g = trace(lambda x: w * 2.0, 1.0)
+    assert g(np.arange(3.0)).tolist() == [6.0, 6.0, 6.0]
+    g.backward(np.arange(3.0))
+    assert w.grad == 6.0  # Σ over the 3 samples of ∂(2w)/∂w
+
+
+def test_bad_batches_are_refused() -> None:
+    f = trace(lambda x, y: x * y, 1.0, 1.0)
+    with pytest.raises(ValueError, match="share one length"):
+        f(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="1-D array of numbers"):
+        f(np.ones((2, 2)), 1.0)
+    with pytest.raises(ValueError, match="expected a number or 3 numbers"):
+        f.backward(np.ones(3), 1.0, grad=np.ones(2))
+    with pytest.raises(TraceError, match="takes 2 inputs"):
+        f(np.ones(3))
+
+
+def test_a_domain_error_names_the_op_and_the_first_sample() -> None:
+    f = trace(lambda x: (x - 1.0).sqrt() * x, 2.0)
+    with pytest.raises(DomainError, match=r"^sqrt: sqrt\(-1\.0\) .* \(at sample 1\)$"):
+        f(np.array([3.0, 0.0, -4.0]))
+    with pytest.raises(DomainError, match=r"derivative of sqrt .* \(at sample 2\)$"):
+        f.grad(np.array([3.0, 2.0, 1.0]))
+
+
+def test_numpy_strictness_falls_back_to_what_eager_code_gives() -> None:
+    # inf − inf is NaN for eager code: NumPy's raised error must not surface.
+    f = trace(lambda x: x * 1e308 * 10.0 - x * 1e308 * 10.0, 1.0)
+    out = f(np.array([1.0, 0.0]))
+    assert math.isnan(out[0]) and out[1] == 0.0
+
+
+def test_detect_anomaly_names_the_sample() -> None:
+    f = trace(lambda x: (x * 1e308 * 10.0).tanh(), 0.0)
+    assert f(np.array([0.0, 1.0])).tolist() == [0.0, 1.0]
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"produced inf .*sample 1"):
+        f(np.array([0.0, 1.0]))
