@@ -45,11 +45,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread, before NumPy loads
+
 from autograd_lite import Value, topological_order
-from bench import workloads
+from bench import batch, workloads
 from bench.tape import TapeValue
 
 TOLERANCE = 1e-9
+BATCH_NUMPY = "NumPy, tight (matrix products, one BLAS thread)"
+BATCH_TRACED = "autograd-lite, one sample traced, batch replayed"
 TAPE = "minimal slotted tape (yardstick, bench/tape.py)"
 EAGER = "autograd-lite (micrograd's graph)"
 EAGER_NN = "autograd-lite (nn.MLP)"
@@ -165,6 +169,42 @@ def chain(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
         gc.unfreeze()
         rows += [row for row, _ in timed]
     return rows
+
+
+def batched(args: argparse.Namespace) -> list[Row]:
+    """Issue 15's rows: a traced sample replayed over B points against tight NumPy."""
+    rows: list[Row] = []
+    for size in args.batch:
+        problem = workloads.make_moons_problem(size)
+        check_agreement(batch.agreement(problem))
+        steps = {
+            BATCH_NUMPY: batch.numpy_step(problem),
+            f"{BATCH_TRACED} (nn.MLP)": batch.traced_step(problem, "nn"),
+            f"{BATCH_TRACED} (micrograd's graph)": batch.traced_step(problem, "micrograd"),
+        }
+        timed = [(Row(f"batch of B={size:,}", name, size), step) for name, step in steps.items()]
+        gc.collect()
+        gc.freeze()
+        interleave(timed, args.rounds)
+        gc.unfreeze()
+        rows += [row for row, _ in timed]
+    return rows
+
+
+def batch_targets(rows: list[Row]) -> list[tuple[str, bool]]:
+    """The batched replay's ratios to the NumPy step, against issue 15's targets."""
+    checks = []
+    for row in rows:
+        if not row.workload.startswith("batch of") or row.engine == BATCH_NUMPY:
+            continue
+        numpy = median(rows, row.workload, BATCH_NUMPY)
+        size = row.nodes
+        limit = 3.0 if size <= 100 or "micrograd" in row.engine else 1.5
+        if numpy:
+            ratio = row.median / numpy
+            text = f"{row.workload}, {row.engine}: {ratio:.1f}× the NumPy step"
+            checks.append((f"{text} (target ≤ {limit:g}×)", ratio <= limit))
+    return checks
 
 
 def memory(n: int) -> tuple[float, bool]:
@@ -305,7 +345,7 @@ def trace_targets(rows: list[Row]) -> list[tuple[str, bool]]:
 
 def targets(rows: list[Row], bytes_per_link: float, freed: bool) -> str:
     """Issue 14's targets, then issue 7's that pure Python can reach, each met or MISSED."""
-    checks = trace_targets(rows)
+    checks = trace_targets(rows) + batch_targets(rows)
     ours_nn, micrograd = (
         median(rows, "moons step", EAGER_NN),
         median(rows, "moons step", "micrograd"),
@@ -351,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="samples per engine (default 5)")
     parser.add_argument("--points", type=int, default=100, help="moons points (default 100)")
     parser.add_argument("--chain", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--batch", type=int, nargs="+", default=[100, 1_000, 10_000])
     parser.add_argument("--micrograd-max-chain", type=int, default=10_000)
     parser.add_argument("--torch-max-chain", type=int, default=100_000)
     parser.add_argument("--no-micrograd", action="store_true")
@@ -358,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.points, args.chain = 1, 8, [100, 1_000]
+        args.rounds, args.points, args.chain, args.batch = 1, 8, [100, 1_000], [20]
 
     micrograd = None if args.no_micrograd else optional("micrograd.engine")
     torch = None if args.no_torch else optional("torch")
@@ -367,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     if torch:
         torch.set_num_threads(1)
 
-    rows = moons(args, micrograd, torch) + chain(args, micrograd, torch)
+    rows = moons(args, micrograd, torch) + chain(args, micrograd, torch) + batched(args)
     bytes_per_link, freed = memory(10_000 if not args.quick else 1_000)
     report = (
         "# Benchmark results\n\n"
