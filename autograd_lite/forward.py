@@ -100,15 +100,17 @@ def _tangents(
     try:
         for node in order:
             operands = node.args
-            wanted = [i for i, a in enumerate(operands) if isinstance(a, Value) and a in tangents]
-            if not wanted:
+            if not operands:
                 continue
             rule = RULES[node.op]
             out, args = (node, operands) if create_graph else (node.data, _data(operands))
             total: Any = None
-            for i in wanted:  # the rule's partial i with the tangent of operand i as g
-                (term,) = _wanted(rule, [i], tangents[operands[i]], out, args)
-                total = term if total is None else total + term
+            for i, a in enumerate(operands):
+                if isinstance(a, Value) and a in tangents:  # partial i, the tangent of a as g
+                    (term,) = _wanted(rule, [i], tangents[a], out, args)
+                    total = term if total is None else total + term
+            if total is None:
+                continue
             if SWITCHES.checking and not math.isfinite(float(total)):
                 raise FloatingPointError(
                     f"jvp through {node.op} at {_show(operands)} produced {float(total)!r}"
