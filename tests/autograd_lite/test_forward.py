@@ -140,3 +140,18 @@ def test_errors_say_what_is_wrong() -> None:
         jvp(lambda v: v[0], [1.0], ["x"])
     with pytest.raises(TypeError, match=r"inputs\[0\] must be a Value"):
         push_forward([Value(1.0)], [1.0], [1.0])  # type: ignore[list-item]
+
+
+@SETTINGS
+@given(xs=inputs, program=steps, t=directions)
+def test_jvp_with_create_graph_on_random_graphs_is_differentiable(
+    xs: list[float], program: list[Step], t: list[float]
+) -> None:
+    values = [Value(x) for x in xs]
+    run(program, values, check_kinks=True)  # discards examples near a kink
+    tangent = t[: len(xs)]
+    out, derivative = jvp(lambda vs: run(program, vs), values, tangent, create_graph=True)
+    assert derivative.data == pytest.approx(jvp(lambda vs: run(program, vs), xs, tangent)[1])
+    # ∇(∇f·t) = H·t, reverse over forward against forward over reverse.
+    expected = hvp(out, values, tangent)
+    assert grad(derivative, values) == pytest.approx(expected, rel=1e-9, abs=1e-10)
