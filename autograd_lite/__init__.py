@@ -4,8 +4,10 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
+from autograd_lite.forward import jvp, push_forward
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
+from autograd_lite.jacobians import hessian, hvp, jacobian
 from autograd_lite.modes import detect_anomaly, is_grad_enabled, no_grad
 from autograd_lite.rules import defvjp, defvjp_variadic, derivative
 from autograd_lite.trace import TraceError, trace
@@ -66,11 +68,16 @@ __all__ = [
     "expm1",
     "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "log",
     "log1p",
     "maximum",
     "no_grad",
+    "push_forward",
     "relu",
     "render_graph",
     "sigmoid",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from autograd_lite.value import Value
@@ -15,13 +16,19 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order: expected a Value, got {type(root).__name__}")
+    return order_of([root])
+
+
+def order_of(roots: Sequence[Value]) -> list[Value]:
+    """Every Value the ``roots`` depend on, each once and after all of its parents: the walk of
+    :func:`topological_order` from each root in turn, skipping what an earlier root placed."""
     order: list[Value] = []
     visited: set[Value] = set()
     # The stack holds Values to visit and, right above each Value being expanded, a None.
     # Popping that None means everything pushed after it (the Value's parents and their own
     # parents, recursively) has been placed, so the Value just below it can be placed too.
     # Markers instead of (node, flag) pairs: deep graphs then allocate nothing per node here.
-    stack: list[Any] = [root]
+    stack: list[Any] = list(reversed(roots))
     while stack:
         node = stack.pop()
         if node is None:

@@ -2,8 +2,9 @@
 
 f(x, y) = (1 − x)² + 100 (y − x²)² has its minimum f = 0 at (1, 1), at the end of a long,
 curved, narrow valley where gradient descent zigzags. Newton's method rescales the step by the
-curvature: wₖ₊₁ = wₖ − H(wₖ)⁻¹ ∇f(wₖ). The engine gives H: ``grad(f, w, create_graph=True)``
-returns ∇f as Values, and differentiating each component again gives a row of the Hessian
+curvature: wₖ₊₁ = wₖ − H(wₖ)⁻¹ ∇f(wₖ). The engine gives H: ``hessian(f, w)`` takes ∇f as
+Values (``grad(f, w, create_graph=True)``) and differentiates each component again, a row of
+the Hessian each
 
     H = [[2 − 400 (y − 3x²), −400x], [−400x, 200]].
 
@@ -29,7 +30,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 import optim
-from autograd_lite import Value, grad, is_grad_enabled, trace
+from autograd_lite import Value, grad, hessian, is_grad_enabled, trace
 
 from _data import FloatArray
 from _output import figure, parser, positive_int, save
@@ -43,12 +44,11 @@ def rosenbrock(w: Sequence[Value]) -> Value:
 
 def gradient_and_hessian(point: FloatArray) -> tuple[float, FloatArray, FloatArray]:
     """f, ∇f and the Hessian ∇²f at ``point``, all from the engine (second derivatives by
-    differentiating the graph of the first)."""
+    differentiating the graph of the first, :func:`autograd_lite.hessian`)."""
     w = [Value(float(point[0]), "x"), Value(float(point[1]), "y")]
     f = rosenbrock(w)
-    g = grad(f, w, create_graph=True)  # ∂f/∂x and ∂f/∂y as Values
-    hessian = np.array([grad(g_i, w) for g_i in g], dtype=np.float64)
-    return f.data, np.array([g_i.data for g_i in g]), hessian
+    H = np.array(hessian(f, w), dtype=np.float64)
+    return f.data, np.array(grad(f, w)), H
 
 
 def newton(start: FloatArray, tol: float, max_iter: int) -> list[FloatArray]:
@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
     x, y = start
     formula = np.array([[2.0 - 400.0 * (y - 3.0 * x**2), -400.0 * x], [-400.0 * x, 200.0]])
     print(f"Rosenbrock at w⁰ = (−1.2, 1): f = {f0:.4f}, ∇f = ({g0[0]:.4f}, {g0[1]:.4f})")
-    print(f"Hessian from grad(grad(f)): {H0.tolist()}")
+    print(f"Hessian from hessian(f, w): {H0.tolist()}")
     print(f"Hessian from the formula:   {formula.tolist()}")
     print(f"largest difference: {np.abs(H0 - formula).max():.1e}")
 

@@ -28,6 +28,7 @@ SCRIPTS = [
     "moons.py",
     "iris.py",
     "newton.py",
+    "forward_reverse.py",
     "vanishing_gradients.py",
 ]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -194,6 +195,22 @@ def test_newton_replays_gradient_descent_on_a_traced_tape_bit_for_bit(tmp_path: 
         assert row.lstrip().startswith(method), row
         assert "300 iterations, the same iterates bit for bit: eager " in row, row
         assert re.search(r"replay \d+\.\d\d s, \d+\.\d× faster$", row), row
+
+
+def test_forward_reverse_times_both_jacobians_at_every_shape(tmp_path: Path) -> None:
+    # Timings on a shared machine prove nothing at this size: only the table's shape, the two
+    # modes' agreement and the picture are checked.
+    out = run("forward_reverse.py", tmp_path, "--total", "6", "--depth", "5", "--repeats", "1")
+    lines = out.splitlines()
+    assert lines[0] == "full Jacobian of f: ℝⁿ → ℝᵐ, n + m = 6, a chain 5 deep"
+    rows = [line.split() for line in lines[2:5]]
+    assert [(row[0], row[1]) for row in rows] == [("1", "5"), ("3", "3"), ("5", "1")]
+    assert all(row[4] in ("forward", "reverse") for row in rows)
+    assert lines[5].startswith("tall (n = 1, m = 5): forward ")
+    assert lines[6].startswith("wide (n = 5, m = 1): forward ")
+    assert lines[7].startswith("crossover: ")
+    assert number_after(r"largest \|J_forward − J_reverse\|:", out) <= 1e-12
+    assert_png(tmp_path / "forward_reverse.png")
 
 
 def test_vanishing_gradients(tmp_path: Path) -> None:
