@@ -66,7 +66,9 @@ class CompiledObjective:
             tape = self.tapes[len(indices)] = trace(self._objective(len(indices)), *numbers)
         return Value(tape.backward(*numbers) if is_grad_enabled() else tape(*numbers))
 
-    def _objective(self, size: int) -> Callable[..., Value]:
+    def _objective(self, size: int, mean: bool = True) -> Callable[..., Value]:
+        """L_B of a batch of ``size`` samples as a function of their numbers; with ``mean``
+        False, one sample's loss alone (no mean, no penalty)."""
         features, target = self.layout
         width = (features or 1) + (target or 1)
 
@@ -77,9 +79,36 @@ class CompiledObjective:
                 x = _cut(sample[: features or 1], features)
                 y = _cut(sample[features or 1 :], target)
                 terms.append(self.term(self.model(x), y, k))
-            return self.penalty(total(terms) / size)
+            return self.penalty(total(terms) / size) if mean else terms[0]
 
         return batch_objective
+
+
+class BatchedObjective(CompiledObjective):
+    """``compile="batch"``: one sample's loss recorded once, every batch replayed in one go.
+
+    Each input of the sample's tape gets the array of that number over the batch
+    (:mod:`autograd_lite.batched`); ``backward(..., grad=1/|B|)`` adds the mean's gradient, and
+    the penalty R(w) has a tape of its own. The History agrees with the eager fit's to about
+    1e-12 (NumPy's sums and functions round differently), not to the bit.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.matrix = np.array(self.samples, dtype=float)
+        self.sample = trace(self._objective(1, mean=False), *self.samples[0])
+        self.regularizer = trace(lambda: self.penalty(Value(0.0)))
+
+    def evaluate(self, indices: Sequence[int]) -> Value:
+        """L_B at the current parameters, its gradient added to ``.grad`` unless in no_grad."""
+        size = len(indices)
+        columns = list(self.matrix[list(indices)].T)
+        if is_grad_enabled():
+            losses = self.sample.backward(*columns, grad=1.0 / size)
+            penalty = self.regularizer.backward()
+        else:
+            losses, penalty = self.sample(*columns), self.regularizer()
+        return Value(float(np.sum(losses)) / size + penalty)
 
 
 def _cut(values: Sequence[Value], items: int | None) -> Any:

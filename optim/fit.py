@@ -20,12 +20,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from autograd_lite import Value, checks, total
 from autograd_lite.checks import count, flag, positive
 from optim.batches import batches
-from optim.compiled import CompiledObjective
+from optim.compiled import BatchedObjective, CompiledObjective
 from optim.history import History, StopReason
 from optim.optimizer import Optimizer
 from optim.params import grad_norm
@@ -62,7 +62,7 @@ def fit(
     seed: int | None = None,
     progress: bool = True,
     callbacks: Iterable[Callback] = (),
-    compile: bool = False,
+    compile: bool | Literal["batch"] = False,
 ) -> History:
     """Train ``model`` on the pairs (X[i], Y[i]) and return the :class:`History`.
 
@@ -92,13 +92,15 @@ def fit(
     ``compile=True`` records the batch objective once per batch size and replays it for every
     step and trial point (:mod:`optim.compiled`): the same History, bit for bit, several times
     faster; a model or loss that cannot be recorded raises a ``TraceError`` saying why.
+    ``compile="batch"`` records one sample's loss and replays each batch at once on NumPy
+    arrays (within about 1e-12 of the eager History; a line search keeps ``True``'s replay).
 
     Raises:
         TypeError / ValueError: an argument of the wrong type or value, naming it.
     """
     run = _Run.checked(
         model, X, Y, loss, optimizer, epochs, batch_size, regularization, tol, seed, callbacks
-    ).compiled_if(flag(compile, "fit(compile)"))
+    ).compiled_if(compile)
     history = History(planned_epochs=run.epochs)
     bar = progress_bar(run.epochs, flag(progress, "fit(progress)"))
     try:
@@ -162,11 +164,16 @@ class _Run:
             _parameters_to_zero(model, optimizer),
         )
 
-    def compiled_if(self, compile: bool) -> _Run:
-        """This run, with its batch objectives recorded if ``compile`` (:mod:`optim.compiled`)."""
+    def compiled_if(self, compile: object) -> _Run:
+        """This run, with its batch objectives recorded if ``compile`` (:mod:`optim.compiled`):
+        per batch size (True), or one sample's loss replayed on batches ("batch")."""
+        if compile not in (False, True, "batch") or type(compile) not in (bool, str):
+            raise ValueError(f"fit(compile) must be False, True or 'batch', got {compile!r}")
         if not compile:
             return self
-        objective = CompiledObjective(self.model, self.X, self.Y, self.scored, self.penalized)
+        searches = getattr(self.optimizer, "line_search", None) is not None
+        kind = BatchedObjective if compile == "batch" and not searches else CompiledObjective
+        objective = kind(self.model, self.X, self.Y, self.scored, self.penalized)
         return dataclasses.replace(self, compiled=objective)
 
     def plan(self) -> list[list[int]]:

@@ -147,3 +147,46 @@ def test_the_collector_is_back_on_after_each_step_and_stays_off_if_it_was() -> N
         assert not gc.isenabled() and seen[2:] == [False, False]
     finally:
         gc.enable()
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+
+
+BATCHED = ["SGD", "SGD, Nesterov momentum, 1/(k+1)", "Adam", "GD, fixed step"]
+
+
+@pytest.mark.parametrize("problem", list(PROBLEMS))
+@pytest.mark.parametrize("optimizer", BATCHED)
+def test_a_batched_fit_agrees_with_the_eager_fit_to_1e_12(problem: str, optimizer: str) -> None:
+    for options in ({}, {"batch_size": 5, "seed": 2}):
+        if optimizer.startswith("GD") and options:
+            continue
+        (fields, numbers) = run(problem, optimizer, "batch", **options)
+        (eager_fields, eager_numbers) = run(problem, optimizer, False, **options)
+        for mine, theirs in zip(fields[:3], eager_fields[:3]):  # loss, gradient norm, step size
+            assert all(close(a, b) for a, b in zip(mine, theirs))
+        assert fields[3] == eager_fields[3]
+        assert all(close(a, b) for a, b in zip(numbers, eager_numbers))
+
+
+def test_a_batched_fit_with_a_line_search_replays_bit_for_bit() -> None:
+    # A line search ends on comparisons of values that differ by rounding: it keeps the
+    # per-batch replay, so compiling never changes its path.
+    eager = run("hinge", "GD, exact line search", False)
+    assert run("hinge", "GD, exact line search", "batch") == eager
+
+
+def test_compile_takes_false_true_or_batch() -> None:
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match="fit\\(compile\\) must be False, True or 'batch', got 1"):
+        optim.fit(
+            model,
+            X2,
+            SIGNS,
+            loss=lambda out, y: nn.hinge_loss(out[0], y),
+            optimizer=optim.SGD(model.parameters(), lr=0.1),
+            epochs=1,
+            progress=False,
+            compile=1,  # type: ignore[arg-type]
+        )
