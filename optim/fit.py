@@ -90,10 +90,8 @@ def fit(
     epoch's loss, gradient norm and step size; ``progress=False`` turns it off.
 
     ``compile=True`` records the batch objective once per batch size and replays it for every
-    step and trial point (:mod:`optim.compiled`): the same History, bit for bit, several times
-    faster; a model or loss that cannot be recorded raises a ``TraceError`` saying why.
-    ``compile="batch"`` records one sample's loss and replays each batch at once on NumPy
-    arrays (within about 1e-12 of the eager History; a line search keeps ``True``'s replay).
+    step and trial point: the same History, bit for bit, several times faster; ``"batch"``
+    replays one sample's loss on each batch at once, to 1e-12 (:mod:`optim.compiled`).
 
     Raises:
         TypeError / ValueError: an argument of the wrong type or value, naming it.
