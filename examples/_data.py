@@ -6,6 +6,7 @@ Everything is made with NumPy or read from ``examples/data/``; nothing is downlo
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ FOUR_POINTS_X: FloatArray = np.array([[-3.0, -3.0], [-2.0, -2.0], [4.0, 4.0], [2
 FOUR_POINTS_Y: FloatArray = np.array([1.0, 1.0, 0.0, 0.0])
 
 IRIS_CSV = Path(__file__).resolve().parent / "data" / "iris.csv"
+DIGITS_CSV = Path(__file__).resolve().parent / "data" / "digits.csv.gz"
 IRIS_FEATURES = ("sepal length", "sepal width", "petal length", "petal width")
 IRIS_CLASSES = ("setosa", "versicolor", "virginica")
 
@@ -65,6 +67,22 @@ def load_iris(path: Path = IRIS_CSV) -> tuple[FloatArray, IntArray]:
     if X.shape != (150, 4) or counts.tolist() != [50, 50, 50]:
         raise ValueError(f"{path}: expected 150 rows, 50 per species; got counts {counts}")
     return X, y
+
+
+def load_digits(path: Path = DIGITS_CSV) -> tuple[FloatArray, IntArray]:
+    """The 8×8 handwritten digits: 1,797 images × 64 pixel counts in 0..16, and the digit 0..9.
+
+    See ``examples/data/README.md`` for the source. Raises ``ValueError`` if the file is not
+    the 1,797 rows of 65 numbers (64 pixels, then the label) that it should be.
+    """
+    with gzip.open(path, "rt") as handle:
+        table = np.loadtxt(handle, delimiter=",")
+    if table.shape != (1797, 65) or not np.all((table >= 0) & (table <= 16)):
+        raise ValueError(f"{path}: expected 1,797 rows of 65 numbers in 0..16, got {table.shape}")
+    labels = table[:, -1].astype(np.int64)
+    if np.bincount(labels, minlength=10).min() < 170:
+        raise ValueError(f"{path}: expected about 180 images of every digit")
+    return table[:, :-1], labels
 
 
 def stratified_split(y: IntArray, *, every: int = 5) -> tuple[IntArray, IntArray]:

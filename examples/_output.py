@@ -11,11 +11,14 @@ import argparse
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # before anything imports pyplot: the examples never open a window
 
+import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
 
 import nn
@@ -104,4 +107,33 @@ def training_curves(
     bottom.grid(True, alpha=0.3)
     bottom.legend(loc="lower right")
     fig.suptitle(title)
+    return fig
+
+
+def confusion(truth: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], k: int) -> Any:
+    """C[i, j] = how many samples of class i were predicted as class j, for k classes."""
+    matrix = np.zeros((k, k), dtype=np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
+
+
+def confusion_figure(
+    matrix: npt.NDArray[np.int64], classes: Sequence[str], title: str, what: str = "class"
+) -> Figure:
+    """The confusion matrix as a grid of counts, darker for more samples."""
+    k = len(classes)
+    fig = figure(5.4 if k <= 4 else 6.4, 4.6 if k <= 4 else 5.6)
+    ax = fig.subplots()
+    ax.imshow(matrix, cmap="Blues", vmin=0)
+    for i in range(k):
+        for j in range(k):
+            dark = matrix[i, j] > matrix.max() / 2
+            color = "white" if dark else "black"
+            size = 16 if k <= 4 else 9
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=size, color=color)
+    ax.set_xticks(range(k), classes)
+    ax.set_yticks(range(k), classes)
+    ax.set_xlabel(f"predicted {what}")
+    ax.set_ylabel(f"true {what}")
+    ax.set_title(title)
     return fig

@@ -14,54 +14,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 import nn
 import optim
 from autograd_lite import no_grad
 
 from _data import IRIS_CLASSES, IRIS_FEATURES, FloatArray, IntArray, load_iris, stratified_split
-from _output import figure, parser, positive_int, save, training_curves
+from _output import confusion, confusion_figure, parser, positive_int, save, training_curves
 
 
 def predict(mlp: nn.MLP, Z: FloatArray) -> IntArray:
     """argmaxₖ softmax(a)ₖ = argmaxₖ aₖ for each row, without recording a graph."""
     with no_grad():
         return np.array([int(np.argmax([v.data for v in mlp(z)])) for z in Z], dtype=np.int64)
-
-
-def confusion(truth: IntArray, predicted: IntArray) -> IntArray:
-    """C[i, j] = how many flowers of species i were predicted as species j."""
-    k = len(IRIS_CLASSES)
-    matrix = np.zeros((k, k), dtype=np.int64)
-    np.add.at(matrix, (truth, predicted), 1)
-    return matrix
-
-
-def confusion_figure(matrix: IntArray, title: str) -> Figure:
-    """The confusion matrix as a grid of counts, darker for more flowers."""
-    fig = figure(5.4, 4.6)
-    ax = fig.subplots()
-    ax.imshow(matrix, cmap="Blues", vmin=0)
-    k = len(IRIS_CLASSES)
-    for i in range(k):
-        for j in range(k):
-            dark = matrix[i, j] > matrix.max() / 2
-            ax.text(
-                j,
-                i,
-                str(matrix[i, j]),
-                ha="center",
-                va="center",
-                fontsize=16,
-                color="white" if dark else "black",
-            )
-    ax.set_xticks(range(k), IRIS_CLASSES)
-    ax.set_yticks(range(k), IRIS_CLASSES)
-    ax.set_xlabel("predicted species")
-    ax.set_ylabel("true species")
-    ax.set_title(title)
-    return fig
 
 
 def main(argv: Sequence[str] | None = None) -> list[Path]:
@@ -106,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
     print(f"training objective: {history.loss[0]:.4f} at the start, {history.loss[-1]:.4f} {end}")
     print(f"train accuracy: {100 * train_right / len(train):.1f}% ({train_right}/{len(train)})")
     print(f"test accuracy: {100 * right / len(test):.1f}% ({right}/{len(test)})")
-    matrix = confusion(y[test], predicted)
+    matrix = confusion(y[test], predicted, len(IRIS_CLASSES))
     print("confusion matrix on the test set (rows: true species, columns: predicted):")
     print(" " * 12 + "".join(f"{name:>12}" for name in IRIS_CLASSES))
     for name, row in zip(IRIS_CLASSES, matrix):
@@ -118,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
         {
             "iris_training.png": training_curves(history.loss, curves, title),
             "iris_confusion.png": confusion_figure(
-                matrix, f"Iris test set: {right} of {len(test)} right"
+                matrix, IRIS_CLASSES, f"Iris test set: {right} of {len(test)} right", "species"
             ),
         },
     )

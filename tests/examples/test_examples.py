@@ -262,3 +262,22 @@ def test_load_iris_rejects_a_wrong_file(datasets: ModuleType, tmp_path: Path) ->
     path.write_text("\n".join([*lines[:-1], lines[-1].replace("virginica", "rose")]) + "\n")
     with pytest.raises(ValueError, match="unknown species 'rose'"):
         datasets.load_iris(path)
+
+
+def test_digits_trains_with_a_traced_sample(tmp_path: Path) -> None:
+    # Tiny sizes: 300 images, 10 epochs. The full run (README) reaches over 95% in under 30 s.
+    out = run("digits.py", tmp_path, "--limit", "300", "--epochs", "10", "--hidden", "16")
+    assert "digits: 300 images of 8×8 pixels; 236 to train, 64 to test" in out
+    assert number_after("test accuracy:", out) >= 60.0  # far above chance (10%)
+    assert "completed 10 epochs" in out and "s eagerly" in out
+    lines = out.splitlines()
+    header = lines.index("confusion matrix on the test set (rows: true digit, columns: predicted):")
+    matrix = [[int(n) for n in line.split()[1:]] for line in lines[header + 2 : header + 12]]
+    assert sum(map(sum, matrix)) == 64
+    assert all((tmp_path / f"digits_{name}.png").exists() for name in ("confusion", "training"))
+
+
+def test_load_digits(datasets: ModuleType) -> None:
+    X, y = datasets.load_digits()
+    assert X.shape == (1797, 64) and X.min() == 0 and X.max() == 16
+    assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
