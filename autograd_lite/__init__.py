@@ -4,6 +4,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
+from autograd_lite.derivation import Explanation, explain
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import detect_anomaly, is_grad_enabled, no_grad
@@ -52,6 +53,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DomainError",
+    "Explanation",
     "GradcheckError",
     "TraceError",
     "Value",
@@ -63,6 +65,7 @@ __all__ = [
     "detect_anomaly",
     "draw_graph",
     "exp",
+    "explain",
     "expm1",
     "grad",
     "gradcheck",

@@ -22,7 +22,7 @@ def bits(x: Any) -> bytes:
 
 
 def evaluate(text: str, **names: float) -> Any:
-    return eval(text, {"_nan": math.nan, "_inf": math.inf, "abs": abs}, names)  # noqa: S307
+    return eval(text, {"_nan": math.nan, "_inf": math.inf, "abs": abs}, names)
 
 
 @pytest.mark.parametrize(
@@ -58,9 +58,7 @@ NAMES = {"a": 0.7, "b": -1.3, "c": 2.0}
 def expressions(draw: Any) -> list[tuple[int, int, int]]:
     return draw(
         st.lists(
-            st.tuples(
-                st.integers(0, len(OPERATORS) - 1), st.integers(0, 20), st.integers(0, 20)
-            ),
+            st.tuples(st.integers(0, len(OPERATORS) - 1), st.integers(0, 20), st.integers(0, 20)),
             min_size=1,
             max_size=12,
         )
