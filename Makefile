@@ -33,6 +33,12 @@ $(VENV)/.installed-examples: $(VENV)/.installed-dev
 	  $(PY) -m pip install -e '.[dev$(comma)examples]')
 	@touch $@
 
+# nbclient and an IPython kernel, for the test that runs examples/tutorial.ipynb.
+$(VENV)/.installed-notebook: $(VENV)/.installed-examples
+	$(call quietly,installing nbclient and ipykernel to run the tutorial notebook,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)notebook]')
+	@touch $@
+
 $(VENV)/.installed-bench: $(VENV)/.installed-examples
 	$(call quietly,installing micrograd for the benchmark,\
 	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)bench]')
@@ -65,7 +71,7 @@ chromium:
 demo: $(VENV)/.installed-examples dot
 	@$(PY) examples/demo.py
 
-test: $(VENV)/.installed-examples dot chromium
+test: $(VENV)/.installed-notebook dot chromium
 	$(PY) -m pytest -q
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
