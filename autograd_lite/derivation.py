@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from autograd_lite.graph import topological_order
+from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, Rule
 from autograd_lite.value import DomainError, Value
 
@@ -80,6 +81,7 @@ class Explanation:
         steps: the forward steps, then the backward steps, of the nodes kept (see ``wrt``).
         gradients: ∂root/∂v for every Value v of the graph, as ``root.backward()`` gives.
         rows: the Values of the final table: the leaves (or the ``wrt`` Values).
+        restricted: whether ``wrt`` chose the nodes kept.
         max_lines: how many lines the text shows whole (None: any number).
     """
 
@@ -87,19 +89,20 @@ class Explanation:
         self,
         root: Value,
         order: list[Value],
+        names: dict[Value, str],
         steps: list[Step],
         gradients: dict[Value, float],
-        rows: list[Value],
+        chosen: list[Value] | None,
         max_lines: int | None,
     ) -> None:
         self.root = root
         self.order = order
-        self.names = _names(order)
+        self.names = names
         self.steps = steps
         self.gradients = gradients
-        self.rows = rows
+        self.rows = [v for v in order if not v.op] if chosen is None else chosen
+        self.restricted = chosen is not None
         self.max_lines = max_lines
-        self.restricted = len(rows) != sum(1 for v in order if not v.op)
 
     def __str__(self) -> str:
         forward = [s.text for s in self.steps if s.phase == "forward"]
@@ -142,7 +145,9 @@ class Explanation:
             "",
         ]
 
-    def to_html(self, path: str | os.PathLike[str], *, timeout: float | None = 60.0) -> Path:
+    def to_html(
+        self, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> Path:
         """Write the page that steps through this derivation to ``path`` (atomically); return it.
 
         One self-contained HTML file (the graph's SVG and the script inside it), needing no
@@ -187,8 +192,7 @@ def explain(
     kept = set(order) if chosen is None else _between(order, chosen)
     steps = _forward(order, names, kept)
     gradients = _backward(root, order, names, kept, steps)
-    rows = [v for v in order if not v.op] if chosen is None else chosen
-    return Explanation(root, order, steps, gradients, rows, limit)
+    return Explanation(root, order, names, steps, gradients, chosen, limit)
 
 
 def _limit(max_lines: int | None) -> int | None:

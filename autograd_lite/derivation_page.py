@@ -175,8 +175,14 @@ def _step(phase: str, node: int | None, operands: list[int], text: str, changes:
     return {"phase": phase, "node": node, "operands": operands, "text": text, "set": changes}
 
 
-def svg(explanation: Explanation, *, timeout: float | None = DEFAULT_TIMEOUT) -> str:
-    """The graph as an SVG element, each box with its value and final gradient."""
+def svg(
+    explanation: Explanation,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    target: Path = Path("the page"),
+) -> str:
+    """The graph as an SVG element, each box with its name, value and final gradient;
+    ``target`` is the file named in the messages when ``dot`` is missing or too slow."""
     graph = draw_graph(
         explanation.root,
         show_grad=True,
@@ -184,7 +190,7 @@ def svg(explanation: Explanation, *, timeout: float | None = DEFAULT_TIMEOUT) ->
         labels=explanation.names,
         max_nodes=max(1000, len(explanation.order)),
     )
-    drawn = run_dot(graph.source, "svg", Path("explain.html"), timeout=timeout, caller="to_html")
+    drawn = run_dot(graph.source, "svg", target, timeout=timeout, caller="to_html")
     text = drawn.decode("utf-8")
     return text[text.index("<svg") :]  # without the XML prolog and the DOCTYPE
 
@@ -194,6 +200,7 @@ def fragment(
     *,
     whole_page: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
+    target: Path = Path("the page"),
 ) -> str:
     """The player as one ``<div>``: graph, controls, the lines and the script.
 
@@ -209,7 +216,7 @@ def fragment(
     )
     return f"""<div class="agl-explain" id="{uid}" tabindex="0">
 <style>{STYLE}</style>
-<div class="agl-graph">{svg(explanation, timeout=timeout)}</div>
+<div class="agl-graph">{svg(explanation, timeout=timeout, target=target)}</div>
 <div class="agl-controls">
 <button type="button" class="agl-previous">Previous</button>
 <button type="button" class="agl-play">Play</button>
@@ -224,10 +231,15 @@ def fragment(
 </div>"""
 
 
-def page(explanation: Explanation, *, timeout: float | None = DEFAULT_TIMEOUT) -> str:
+def page(
+    explanation: Explanation,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    target: Path = Path("the page"),
+) -> str:
     """The whole HTML document of :func:`fragment`, arrow keys on the whole page."""
     title = html.escape(f"Backpropagation through {explanation.names[explanation.root]}")
-    body = fragment(explanation, whole_page=True, timeout=timeout)
+    body = fragment(explanation, whole_page=True, timeout=timeout, target=target)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{title}</title></head>
@@ -249,4 +261,5 @@ def write_page(
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Path:
     """Write :func:`page` to ``path`` atomically; return the path."""
-    return write_atomically(path, page(explanation, timeout=timeout).encode("utf-8"))
+    text = page(explanation, timeout=timeout, target=Path(path))
+    return write_atomically(path, text.encode("utf-8"))

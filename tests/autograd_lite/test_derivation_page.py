@@ -18,6 +18,7 @@ import pytest
 from autograd_lite import Value
 from autograd_lite.derivation import explain
 from autograd_lite.derivation_page import steps_data
+from autograd_lite.pictures import DotNotFoundError
 from autograd_lite.render import _number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,16 @@ def test_the_page_is_one_file_with_no_outside_resource(tmp_path: Path) -> None:
     for label in ("Previous", "Next", "Play"):
         assert f">{label}</button>" in page
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # written atomically
+
+
+def test_without_dot_the_page_is_refused_naming_it_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, _ = neuron()
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    with pytest.raises(DotNotFoundError, match=r"page\.html"):
+        explain(out).to_html(tmp_path / "page.html")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_steps_end_with_every_final_gradient() -> None:
