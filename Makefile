@@ -19,7 +19,7 @@ quietly = @echo "$(1) (log: $(LOG))"; \
   echo "set-up failed while $(1), exit status $$status; the log above is in $(LOG)"; \
   exit $$status; }
 
-.PHONY: demo test bench dot clean
+.PHONY: demo test bench dot chromium clean
 
 # The installed stamp is remade whenever pyproject.toml changes.
 $(VENV)/.installed-dev: pyproject.toml
@@ -31,6 +31,12 @@ $(VENV)/.installed-dev: pyproject.toml
 $(VENV)/.installed-examples: $(VENV)/.installed-dev
 	$(call quietly,installing the examples' matplotlib,\
 	  $(PY) -m pip install -e '.[dev$(comma)examples]')
+	@touch $@
+
+# nbclient and an IPython kernel, for the test that runs examples/tutorial.ipynb.
+$(VENV)/.installed-notebook: $(VENV)/.installed-examples
+	$(call quietly,installing nbclient and ipykernel to run the tutorial notebook,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)notebook]')
 	@touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed-examples
@@ -53,10 +59,19 @@ dot:
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; } >$(LOG) 2>&1 \
 	  || { cat $(LOG); echo "installing graphviz failed; the log above is in $(LOG)"; exit 1; }; }
 
+# Headless Chromium and its driver, for the tests that click through explain's page (they skip
+# without it); Debian's packages, installed only when /usr/bin/chromium is missing.
+chromium:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || { mkdir -p $(VENV); \
+	  echo "installing Debian's chromium and chromium-driver for the browser tests (log: $(LOG))"; \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; } \
+	  >$(LOG) 2>&1 \
+	  || { cat $(LOG); echo "installing chromium failed; the log above is in $(LOG)"; exit 1; }; }
+
 demo: $(VENV)/.installed-examples dot
 	@$(PY) examples/demo.py
 
-test: $(VENV)/.installed-examples dot
+test: $(VENV)/.installed-notebook dot chromium
 	$(PY) -m pytest -q
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

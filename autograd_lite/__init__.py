@@ -4,6 +4,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
+from autograd_lite.derivation import Explanation, explain
 from autograd_lite.forward import jvp, push_forward
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
@@ -54,6 +55,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DomainError",
+    "Explanation",
     "GradcheckError",
     "TraceError",
     "Value",
@@ -65,6 +67,7 @@ __all__ = [
     "detect_anomaly",
     "draw_graph",
     "exp",
+    "explain",
     "expm1",
     "grad",
     "gradcheck",

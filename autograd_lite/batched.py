@@ -7,11 +7,14 @@ B numbers, and ``g5 += g7 * step(v4)`` is each sample's partial. The rules are t
 
 A function's array form is
 
-* for the functions rules and formulas use most (:data:`ARRAY_FORMS`), the same formula written
-  with NumPy's operations: it agrees with the float formula to rounding, not to the bit (NumPy's
-  ``tanh`` is not :mod:`math`'s);
+* for the functions rules and formulas use most (:data:`ARRAY_FORMS`), NumPy's operations
+  where they are exact (comparisons, arithmetic, √), and the float formula itself run by
+  NumPy's loop over the samples for the functions of :mod:`math`;
 * for any other (a rule that branches on its operands, such as ``pow``'s; a user's op), the
-  float function itself, called sample by sample: exact, and as slow as a Python loop.
+  float function itself, called sample by sample in Python.
+
+So every sample's numbers are those eager code computes for it, to the bit; only the sums over
+the batch (the parameters' gradients) run in another order.
 
 Domain errors: the batch runs with NumPy's floating-point errors raised. When it raises, each
 sample is replayed on its own until one raises the eager error, which is raised again naming
@@ -40,19 +43,6 @@ def _step(x: Any) -> Any:
     return np.where(x > 0.0, 1.0, np.where(x <= 0.0, 0.0, math.nan))
 
 
-def _sign(x: Any) -> Any:
-    return np.sign(x)  # 0 at 0, NaN at NaN
-
-
-def _sigmoid(x: Any) -> Any:
-    e = np.exp(-np.abs(x))  # never overflows, as the float formula's two branches
-    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softplus(x: Any) -> Any:
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
 def _affine(*args: Any) -> Any:
     n = len(args) // 2
     result = args[0]
@@ -61,36 +51,39 @@ def _affine(*args: Any) -> Any:
     return result
 
 
-#: The NumPy form of each function generated code calls by name.
+def each(function: Callable[..., float], arity: int = 1) -> Callable[..., Any]:
+    """``function`` applied to every sample's numbers by NumPy's loop (``np.frompyfunc``): the
+    very float formula of eager code, so the results are its own, to the bit."""
+    ufunc = np.frompyfunc(function, arity, 1)
+
+    def on_arrays(*args: Any) -> Any:
+        return np.asarray(ufunc(*args), dtype=float)
+
+    return on_arrays
+
+
+#: The array form of each function generated code calls by name. Comparisons, ``+ − × ÷`` and
+#: √ are exact in IEEE arithmetic, so NumPy's own operations give eager code's numbers; the
+#: functions of :mod:`math` (exp, log, tanh, ...) are not the same bits in NumPy, so they run
+#: as eager code's own formulas, sample by sample (a gradient such as 1 − tanh² near
+#: saturation would magnify a difference of one rounding a billionfold).
 ARRAY_FORMS: dict[Callable[..., Any], Callable[..., Any]] = {
     value._relu: _relu,
     value.relu: _relu,
     value.step: _step,
-    value.sign: _sign,
-    value._sigmoid: _sigmoid,
-    value.sigmoid: _sigmoid,
-    value._softplus: _softplus,
-    value.softplus: _softplus,
-    math.tanh: np.tanh,
-    value.tanh: np.tanh,
-    value._exp: np.exp,
-    value.exp: np.exp,
-    value._log: np.log,
-    value.log: np.log,
+    value.sign: np.sign,  # 0 at 0, NaN at NaN
     value._sqrt: np.sqrt,
     value.sqrt: np.sqrt,
-    value._sin: np.sin,
-    value.sin: np.sin,
-    value._cos: np.cos,
-    value.cos: np.cos,
-    value._log1p: np.log1p,
-    value.log1p: np.log1p,
-    value._expm1: np.expm1,
-    value.expm1: np.expm1,
     value._div: np.true_divide,
-    value._pow: np.power,
     value._affine_forward: _affine,
-    value._maximum: lambda *args: functools.reduce(np.maximum, args),
+    value._maximum: lambda *args: functools.reduce(np.maximum, args),  # NaN propagates
+    **{f: each(f) for f in (value._sigmoid, value._softplus, math.tanh, value._exp, value._log)},
+    **{f: each(f) for f in (value._sin, value._cos, value._log1p, value._expm1)},
+    **{
+        getattr(value, name): each(getattr(value, name))
+        for name in ("sigmoid", "softplus", "tanh", "exp", "log", "sin", "cos", "log1p", "expm1")
+    },
+    value._pow: each(value._pow, 2),
 }
 
 

@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from autograd_lite import __version__
 from autograd_lite.checks import clip, shown
+from autograd_lite.derivation import Explanation, explain
 from autograd_lite.expression import FUNCTIONS, ExpressionError, parse
 from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, RANKDIRS, DotNotFoundError, render_graph
 from autograd_lite.value import Value
@@ -46,13 +47,20 @@ example:
 
 exit status: 0 done; 2 the input was refused or is outside an op's domain; 1 rendering failed;
   141 the reader of stdout went away (as in `| head -1`), quietly, as Unix tools do.
+
+step by step:
+  autograd-lite graph "x*y + x" --at x=2 y=3 --explain
+  prints the derivation instead of the table: each node's value, forward; then, backward,
+  each node adding its gradient times the local derivative to each operand. -o page.html
+  writes it as a page to click through (one offline file). --wrt x keeps only the nodes
+  between x and the result, for a large expression.
 """
 
 
 # The options; any other argument starting with '-' (bar a prefix of a long one, which argparse
 # accepts) is taken for an expression when parsing fails.
 _OPTIONS = frozenset({"-h", "--help", "--version", "--at", "-o", "--output", "--rankdir"})
-_OPTIONS |= {"--color-by-grad", "--no-grad", "--max-nodes", "--timeout"}
+_OPTIONS |= {"--color-by-grad", "--no-grad", "--max-nodes", "--timeout", "--explain", "--wrt"}
 
 
 class UsageError(Exception):
@@ -148,7 +156,21 @@ def _build_parser() -> argparse.ArgumentParser:
         help="the value of each variable, e.g. --at x=2 w=-3 (may be repeated)",
     )
     graph.add_argument(
-        "-o", "--output", metavar="FILE", help=f"write the graph here: {' '.join(FORMATS)}"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=f"write the graph here: {' '.join(FORMATS)}, or .html for the step-by-step page",
+    )
+    graph.add_argument(
+        "--explain", action="store_true", help="print backpropagation step by step, not the table"
+    )
+    graph.add_argument(
+        "--wrt",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="with --explain or -o FILE.html: only the nodes between these variables and the "
+        "result",
     )
     graph.add_argument("--rankdir", choices=RANKDIRS, default="LR")
     graph.add_argument(
@@ -174,11 +196,11 @@ _PARAMETER_NAME = re.compile(r"(?:w|b|weight|bias)(?:[0-9_]\w*)?", re.IGNORECASE
 def _graph(args: argparse.Namespace) -> int:
     if args.output is not None:
         suffix = Path(args.output).suffix.lower()
-        if suffix not in FORMATS:
+        if suffix not in FORMATS and suffix != ".html":
             raise UsageError(
                 f"-o {_echo(args.output)}: unknown output format "
                 f"{_echo(suffix) if suffix else '(no suffix)'}; "
-                f"use one of {' '.join(FORMATS)}"
+                f"use one of {' '.join(FORMATS)} .html"
             )
     variables = parse_assignments(args.at)
     values = {name: Value(x, name) for name, x in variables.items()}
@@ -192,8 +214,11 @@ def _graph(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
 
-    print(_table(args.expression, result, values))
-    if args.output is not None:
+    explanation = _explanation(args, result, values)
+    print(explanation if args.explain else _table(args.expression, result, values))
+    if args.output is not None and explanation is not None and _is_page(args.output):
+        print(f"wrote {explanation.to_html(args.output, timeout=args.timeout)}")
+    elif args.output is not None:
         try:
             written = render_graph(
                 result,
@@ -210,6 +235,27 @@ def _graph(args: argparse.Namespace) -> int:
             raise UsageError(f"{error} (the command line option is {option})") from None
         print(f"wrote {written}")
     return 0
+
+
+def _is_page(output: str) -> bool:
+    return Path(output).suffix.lower() == ".html"
+
+
+def _explanation(
+    args: argparse.Namespace, result: Value, values: dict[str, Value]
+) -> Explanation | None:
+    """The derivation, when --explain or an .html output asks for it (of the --wrt variables)."""
+    if not (args.explain or (args.output is not None and _is_page(args.output))):
+        if args.wrt is not None:
+            raise UsageError("--wrt needs --explain or an -o FILE.html")
+        return None
+    wrt = None
+    if args.wrt is not None:
+        unknown = [name for name in args.wrt if name not in values]
+        if unknown:
+            raise UsageError(f"--wrt {_echo(unknown[0])}: not a variable given with --at")
+        wrt = [values[name] for name in args.wrt]
+    return explain(result, wrt=wrt)
 
 
 def _evaluate(source: str, values: dict[str, Value]) -> Value:

@@ -28,6 +28,7 @@ __all__ = [
     "DotNotFoundError",
     "DotTimeoutError",
     "dot_missing_message",
+    "run_dot",
     "write_picture",
 ]
 
@@ -95,6 +96,29 @@ def write_picture(
         data = _run_dot(source, fmt, target, timeout, caller)
     write_atomically(target, data)
     return target
+
+
+def run_dot(
+    source: str,
+    fmt: str,
+    target: Path,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    caller: str = "render_graph",
+) -> bytes:
+    """What ``dot -T<fmt>`` makes of ``source``, for a file ``target`` that embeds it (as the
+    page of :meth:`autograd_lite.derivation.Explanation.to_html` embeds the SVG).
+
+    Raises:
+        ValueError: ``timeout`` is not positive.
+        DotNotFoundError: Graphviz's ``dot`` is not on PATH.
+        DotTimeoutError: ``dot`` did not finish within ``timeout`` seconds.
+    """
+    if timeout is not None:
+        timeout = positive(timeout, f"{caller}(timeout)")
+    if shutil.which("dot") is None:
+        raise DotNotFoundError(dot_missing_message(target))
+    return _run_dot(source, fmt, target, timeout, caller)
 
 
 def _run_dot(source: str, fmt: str, target: Path, timeout: float | None, caller: str) -> bytes:

@@ -37,7 +37,7 @@ Every walk is iterative (the topological order is), so a chain of 10⁵ ops draw
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -128,6 +128,8 @@ def draw_graph(
     color_by: Literal["grad"] | None = None,
     max_nodes: int = 1000,
     params: Iterable[Value] | None = None,
+    grads: Mapping[Value, float] | None = None,
+    labels: Mapping[Value, str] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph that produced ``root`` as a Graphviz Digraph.
 
@@ -145,6 +147,11 @@ def draw_graph(
             purpose.
         params: the leaf Values to draw as parameters, e.g. ``mlp.parameters()``; every other
             leaf is drawn as an input. ``None`` (the default): no parameters.
+        grads: the gradient to show (and colour by) for each Value instead of its ``.grad``,
+            e.g. :func:`~autograd_lite.derivation.explain`'s, which touches no ``.grad``; a Value
+            it leaves out shows its ``.grad``. ``None`` (the default): every ``.grad``.
+        labels: the name to show for each Value instead of its ``.label`` (explain's names,
+            ``v7`` for a Value without a label); ``None`` (the default): every ``.label``.
 
     Raises:
         TypeError: ``root`` is not a Value, or ``params`` holds something else.
@@ -160,8 +167,21 @@ def draw_graph(
             "graphs and the picture is hard to read), or draw a smaller part, e.g. one "
             "neuron's output; for a whole network use nn.draw_network."
         )
-    scale = GradScale(node.grad for node in order) if color_by == "grad" else None
-    dot = graphviz.Digraph(
+    shown = {node: node.grad if grads is None else grads.get(node, node.grad) for node in order}
+    scale = GradScale(shown.values()) if color_by == "grad" else None
+    dot = _digraph(rankdir)
+    horizontal = rankdir in ("LR", "RL")
+    names = {node: node.label for node in order} if labels is None else dict(labels)
+    grads_shown = shown if show_grad else None
+    _add_statements(dot.body, root, order, (names, grads_shown), horizontal, parameters, scale)
+    if scale is not None:
+        dot.node("legend", label=scale.legend(), shape="plain")
+    return dot
+
+
+def _digraph(rankdir: str) -> graphviz.Digraph:
+    """An empty Digraph with the pictures' fonts, colours, spacing and layout bounds."""
+    return graphviz.Digraph(
         "computation_graph",
         graph_attr={
             "rankdir": rankdir,
@@ -173,11 +193,6 @@ def draw_graph(
         node_attr={"fontname": FONT, "fontsize": "11"},
         edge_attr={"color": EDGE, "arrowsize": "0.6", "fontname": FONT},
     )
-    horizontal = rankdir in ("LR", "RL")
-    _add_statements(dot.body, root, order, show_grad, horizontal, parameters, scale)
-    if scale is not None:
-        dot.node("legend", label=scale.legend(), shape="plain")
-    return dot
 
 
 def _check_options(root: Value, rankdir: str, color_by: str | None, max_nodes: int) -> None:
@@ -196,25 +211,28 @@ def _add_statements(
     body: list[str],
     root: Value,
     order: list[Value],
-    show_grad: bool,
+    fields: tuple[dict[Value, str], dict[Value, float] | None],
     horizontal: bool,
     parameters: set[Value],
     scale: GradScale | None,
 ) -> None:
     """Append to ``body`` the DOT statements of every Value in ``order``, of the op that made
-    it and of that op's constants.
+    it and of that op's constants; ``fields`` are the labels and the gradients shown (None:
+    no gradients).
 
     Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
     attribute of every node, which is most of the time on a large graph; here each distinct
     style is quoted once.
     """
+    labels, grads = fields
     op_style = _attribute_text(_OP_STYLE)
     constant_style = _attribute_text(_CONSTANT_STYLE)
     index = {node: i for i, node in enumerate(order)}
     for i, node in enumerate(order):
         vid = f"v{i}"
-        style = _attribute_text(_value_style(node, node is root, parameters, scale))
-        body.append(f"\t{vid} [label={quote(_record(node, show_grad, horizontal))} {style}]\n")
+        style = _attribute_text(_value_style(node, node is root, parameters, scale, grads))
+        label = _record(labels.get(node, node.label), node, grads, horizontal)
+        body.append(f"\t{vid} [label={quote(label)} {style}]\n")
         if not node.op:
             continue
         oid = f"{vid}_op"
@@ -278,7 +296,11 @@ def _attribute_text(style: tuple[tuple[str, str], ...]) -> str:
 
 
 def _value_style(
-    node: Value, is_root: bool, params: set[Value], scale: GradScale | None
+    node: Value,
+    is_root: bool,
+    params: set[Value],
+    scale: GradScale | None,
+    grads: dict[Value, float] | None = None,
 ) -> tuple[tuple[str, str], ...]:
     if node.op:
         style = dict(_COMPUTED)
@@ -289,7 +311,7 @@ def _value_style(
     if is_root:
         style["penwidth"] = "2.5"
     if scale is not None:
-        fill, text = scale.colors(node.grad)
+        fill, text = scale.colors(node.grad if grads is None else grads[node])
         style["fillcolor"] = fill
         style["fontcolor"] = text
     style["style"] = "filled,rounded" if node.op else "filled"
@@ -297,14 +319,15 @@ def _value_style(
     return tuple(sorted(style.items()))
 
 
-def _record(node: Value, show_grad: bool, horizontal: bool) -> str:
-    """``label | data … | grad …`` in record syntax, fields side by side in either direction."""
+def _record(label: str, node: Value, grads: dict[Value, float] | None, horizontal: bool) -> str:
+    """``label | data … | grad …`` in record syntax, fields side by side in either direction;
+    no grad field when ``grads`` is None."""
     fields = []
-    if node.label:
-        fields.append(_escape_record(node.label))
+    if label:
+        fields.append(_escape_record(label))
     fields.append(f"data {_number(node.data)}")
-    if show_grad:
-        fields.append(f"grad {_number(node.grad)}")
+    if grads is not None:
+        fields.append(f"grad {_number(grads[node])}")
     body = " | ".join(fields)
     # A record's top-level fields stack across the rank direction; braces turn them once more.
     return f"{{ {body} }}" if horizontal else body

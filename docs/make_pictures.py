@@ -4,6 +4,8 @@ Two kinds, all written into docs/ (or ``--into DIR``):
 
 * the drawings of graphs and networks (``neuron``, ``vanishing_gradients``, ``mlp_weights``,
   ``mlp_grads``), made here, each as SVG (for the web) and PNG (for viewers that show no SVG);
+* ``explain_page.png``, the neuron's step-by-step page (the command line's ``-o neuron.html``)
+  at a step of backward, as headless Chromium shows it (``make chromium``, Selenium);
 * the examples' figures, ``example_<picture>``: each example runs as a user runs it,
   ``python examples/NAME.py --out <temporary folder>`` with its defaults, and the pictures the
   README shows are copied from there (:data:`EXAMPLES` says which).
@@ -67,6 +69,33 @@ def vanishing(stem: Path) -> None:
         render_graph(loss, f"{stem}{suffix}", color_by="grad", rankdir="TB", params=params)
 
 
+def explain_page(path: Path) -> None:
+    """The neuron's page at its sixteenth step (∂out/∂v3 += …), screenshot in Chromium."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.keys import Keys
+
+    argv = ["graph", "tanh(w1*x1 + w2*x2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1"]
+    argv += ["b=6.8813735870195432"]
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--window-size=1100,640"):
+        options.add_argument(flag)
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "neuron.html"
+        command = [sys.executable, "-m", "autograd_lite", *argv, "-o", str(page)]
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        try:
+            driver.get(page.as_uri())
+            body = driver.find_element("tag name", "body")
+            for _ in range(15):
+                body.send_keys(Keys.ARROW_RIGHT)
+            driver.save_screenshot(str(path))
+        finally:
+            driver.quit()
+
+
 def network(show: str) -> Callable[[Path], None]:
     """A 3 → 4 → 4 → 1 tanh MLP after twenty steps of gradient descent on four examples,
     edges by ``show`` (weights or their gradients on the four examples)."""
@@ -98,9 +127,13 @@ DRAWINGS: dict[str, Callable[[Path], None]] = {
 }
 
 
+#: Pictures of a page in the browser, by file name.
+SCREENSHOTS: dict[str, Callable[[Path], None]] = {"explain_page.png": explain_page}
+
+
 def outputs() -> list[str]:
     """The file names of every picture this script writes."""
-    drawn = [stem + suffix for stem in DRAWINGS for suffix in SUFFIXES]
+    drawn = [stem + suffix for stem in DRAWINGS for suffix in SUFFIXES] + list(SCREENSHOTS)
     return drawn + [f"example_{p}" for pictures in EXAMPLES.values() for p in pictures]
 
 
@@ -127,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     for stem, draw in DRAWINGS.items():
         if wanted & {stem + suffix for suffix in SUFFIXES}:
             draw(into / stem)
+    for name, shoot in SCREENSHOTS.items():
+        if name in wanted:
+            shoot(into / name)
     for name, pictures in EXAMPLES.items():
         if wanted & {f"example_{p}" for p in pictures}:
             run_example(name, pictures, into)

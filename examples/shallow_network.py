@@ -10,6 +10,12 @@ Both give δ⁽²⁾ = f(x) − Ỹ, then δ⁽¹⁾ = σ′(a⁽¹⁾) ∘ (W�
 and ∂ℓ/∂b⁽ʰ⁾ = δ⁽ʰ⁾. The example prints every gradient as the engine computes it (backward
 through the graph) and as ``nn.reference.backprop`` computes it (these formulas, in NumPy), and
 renders the computation graph of one sample's loss ℓ.
+
+It also writes that graph's step-by-step page (``shallow_network_explain.html``, from
+:func:`autograd_lite.explain`), its nodes named as in the notes: ``a1[k]`` is a⁽¹⁾ₖ, ``z1[k]``
+is z⁽¹⁾ₖ = σ(a⁽¹⁾ₖ), ``a2[k]`` is a⁽²⁾ₖ and ``f[k]`` is fₖ(x). Stepping backward, δ⁽²⁾ = ∂ℓ/∂a⁽²⁾
+= f(x) − Ỹ arrives first, and δ⁽¹⁾ = σ′(a⁽¹⁾) ∘ (W⁽²⁾)ᵀδ⁽²⁾ is assembled from it, one
+``+=`` per weight; both are printed beside the formulas.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from autograd_lite import Value, render_graph
+from autograd_lite import Explanation, Value, explain, render_graph, topological_order
 from nn.reference import LossName, backprop, compare, graph_backprop
 
 from _output import have_dot, parser, positive_int
@@ -34,6 +40,48 @@ def name_parameters(mlp: nn.MLP) -> None:
             for j, w in enumerate(neuron.w, start=1):
                 w.label = f"W{h}[{k},{j}]"
             neuron.b.label = f"b{h}[{k}]"
+
+
+def name_nodes(mlp: nn.MLP, loss: Value, y: int) -> dict[str, Value]:
+    """Name the nodes of one sample's loss as the notes do; return them by name.
+
+    ``a{h}[k]`` is the pre-activation a⁽ʰ⁾ₖ (the affine node of neuron k of layer h, from 1),
+    ``z{h}[k]`` its activation σ(a⁽ʰ⁾ₖ) and ``f[k]`` the softmax output f_y(x) the loss reads
+    (k = y + 1), the one division of the graph.
+    """
+    places = {
+        id(neuron.w[0]): (h, k)
+        for h, layer in enumerate(mlp.layers, start=1)
+        for k, neuron in enumerate(layer.neurons, start=1)
+    }
+    named: dict[str, Value] = {}
+    for node in topological_order(loss):
+        if node.op == "affine" and id(node.args[1]) in places:
+            h, k = places[id(node.args[1])]
+            node.label = f"a{h}[{k}]"
+        elif len(node.args) == 1 and getattr(node.args[0], "label", "").startswith("a1["):
+            node.label = "z" + node.args[0].label[1:]
+        elif node.op == "div":
+            node.label = f"f[{y + 1}]"
+        if node.label:
+            named[node.label] = node
+    return named
+
+
+def print_deltas(mlp: nn.MLP, explanation: Explanation, named: dict[str, Value], y: int) -> None:
+    """δ⁽²⁾ and δ⁽¹⁾ as explain computes them (∂ℓ/∂a) beside the notes' formulas."""
+    grads = explanation.gradients
+    a2 = np.array([named[f"a2[{k}]"].data for k in range(1, len(mlp.layers[1].neurons) + 1)])
+    f = np.exp(a2 - a2.max()) / np.exp(a2 - a2.max()).sum()
+    delta2 = f - np.eye(len(a2))[y]
+    hidden = [named[f"z1[{k}]"] for k in range(1, len(mlp.layers[0].neurons) + 1)]
+    w2 = np.array([[w.data for w in neuron.w] for neuron in mlp.layers[1].neurons])
+    z1 = np.array([z.data for z in hidden])
+    sigma_prime = {"sigmoid": z1 * (1 - z1), "tanh": 1 - z1**2, "relu": (z1 > 0) * 1.0}
+    delta1 = sigma_prime[mlp.layers[0].neurons[0].activation] * (w2.T @ delta2)
+    for h, formula, sup in ((2, delta2, "²"), (1, delta1, "¹")):
+        ours = np.array([grads[named[f"a{h}[{k}]"]] for k in range(1, len(formula) + 1)])
+        print(f"  δ⁽{sup}⁾ = ∂ℓ/∂a⁽{sup}⁾: explain {ours}, formulas {formula}")
 
 
 def print_gradients(mlp: nn.MLP, X: np.ndarray, Y: np.ndarray, task: str, lam: float) -> None:
@@ -83,8 +131,13 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
     y = int(targets["classification"][0])
     sample_loss = -mlp(x)[y].log()
     sample_loss.label = "ℓ"
+    named = name_nodes(mlp, sample_loss, y)
+    explanation = explain(sample_loss)
     sample_loss.backward()
     args.out.mkdir(parents=True, exist_ok=True)
+    page = explanation.to_html(args.out / "shallow_network_explain.html")
+    print(f"\nstep by step, ℓ's backward pass (open in a browser): {page}")
+    print_deltas(mlp, explanation, named, y)
     paths = [
         render_graph(
             sample_loss,

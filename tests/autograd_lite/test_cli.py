@@ -316,3 +316,48 @@ def test_weight_and_bias_names_are_drawn_as_parameters(
     parameters = {name for name, fill in fills.items() if fill == PARAMETER.fill}
     assert parameters == {"w1", "b_2", "W", "weight", "bias"}
     assert {name for name, fill in fills.items() if fill == INPUT.fill} == {"x", "wx", "bb"}
+
+
+def test_explain_prints_the_derivation_instead_of_the_table(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["graph", "x*y + x", "--at", "x=2", "y=3", "--explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "v2 = x · y = 6" in lines and "out = v2 + x = 8" in lines
+    assert "∂out/∂x += ∂out/∂v2 · ∂v2/∂x = 1 · 3 = 3   (∂out/∂x so far: 4)" in lines
+    assert lines[-2:] == ["x                  2  4", "y                  3  2"]
+
+
+def test_wrt_keeps_only_the_nodes_after_the_variables_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["graph", "x*y + exp(z)", "--at", "x=2", "y=3", "z=0", "--explain", "--wrt", "z"]
+    assert main(argv) == 0
+    stdout = capsys.readouterr().out
+    assert "∂out/∂z += ∂out/∂v1 · ∂v1/∂z = 1 · 1 = 1" in stdout
+    assert "∂out/∂x +=" not in stdout and "Gradients of the chosen nodes" in stdout
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="needs Graphviz's dot")
+def test_an_html_output_is_the_page_to_click_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "page.html"
+    assert main(["graph", *NEURON, "-o", str(page)]) == 0
+    assert f"wrote {page}" in capsys.readouterr().out
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<svg" in text and ">Next</button>" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--wrt", "x"], "--wrt needs --explain or an -o FILE.html"),
+        (["--explain", "--wrt", "q"], "--wrt 'q': not a variable given with --at"),
+    ],
+)
+def test_a_bad_wrt_is_refused_in_one_line(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["graph", "x*y", "--at", "x=2", "y=3", *argv]) == 2
+    assert words in capsys.readouterr().err

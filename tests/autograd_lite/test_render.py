@@ -321,3 +321,12 @@ def test_render_images_with_dot(tmp_path: Path, suffix: str) -> None:
         text = data.decode()
         assert "<svg" in text and "grad &#45;1.5" in text and "data 0.7071" in text
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_grads_and_labels_given_are_shown_instead_of_the_values_own() -> None:
+    x = Value(2.0, "x")
+    y = x * 3.0
+    plain = draw_graph(y).source
+    assert draw_graph(y, grads={}, labels={x: "x", y: ""}).source == plain
+    given = draw_graph(y, grads={x: 3.0, y: 1.0}, labels={x: "x", y: "v1"}).source
+    assert "grad 3" in given and "v1 |" in given and x.grad == 0.0 and y.grad == 0.0

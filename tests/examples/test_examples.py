@@ -112,6 +112,19 @@ def test_shallow_network(tmp_path: Path) -> None:
     for line in lines:
         differences = [float(d) for d in line.split(":")[1].split(",")]
         assert len(differences) == 2 and max(differences) <= 1e-12
+    page = (tmp_path / "shallow_network_explain.html").read_text(encoding="utf-8")
+    for name in ("a1[1]", "z1[3]", "a2[3]", "W2[1,3]", "b1[2]", "x1"):
+        assert f">{name}</text>" in page, name  # each box named as in the notes
+    lines = re.findall(r"<li>(∂ℓ/∂[^<]*)</li>", page)
+    first = {
+        h: next(i for i, line in enumerate(lines) if line.startswith(f"∂ℓ/∂a{h}[")) for h in "12"
+    }
+    assert first["2"] < first["1"]  # δ⁽²⁾ arrives first, δ⁽¹⁾ is assembled from it
+    deltas = [line for line in out.splitlines() if line.strip().startswith("δ⁽")]
+    assert len(deltas) == 2
+    for line in deltas:
+        ours, theirs = re.findall(r"\[([^]]*)\]", line)
+        assert [float(v) for v in ours.split()] == pytest.approx([float(v) for v in theirs.split()])
 
 
 def test_moons_learns(tmp_path: Path) -> None:

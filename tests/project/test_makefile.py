@@ -73,3 +73,22 @@ def test_a_failed_set_up_step_shows_its_log_and_fails(tmp_path: Path) -> None:
     assert "set-up failed while installing autograd-lite and its test tools" in result.stdout
     assert "exit status 3" in result.stdout
     assert not (tmp_path / "venv" / ".installed-dev").exists()  # the next run tries again
+
+
+def test_make_test_installs_the_browser_and_the_notebook_kernel_first() -> None:
+    rule = next(
+        line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("test:")
+    )
+    assert "chromium" in rule.split() and "$(VENV)/.installed-notebook" in rule.split()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium is not installed")
+def test_make_chromium_does_nothing_where_chromium_is_installed() -> None:
+    result = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "chromium"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""

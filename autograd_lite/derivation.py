@@ -1,0 +1,359 @@
+"""Backpropagation written out: the chain rule over one graph, line by line, with the numbers.
+
+:func:`explain` walks the graph behind a Value, touching no ``.grad`` (like
+:func:`~autograd_lite.grad`), and records every step of the two passes:
+
+Forward, in topological order (:func:`~autograd_lite.graph.topological_order`)
+    one line per node: its name, the op with its operands by name, its value
+    (``v3 = a · b = 6``). A node's name is its label (``a``), or ``v7`` (its place in the
+    order, as in :func:`~autograd_lite.draw_graph`'s picture) when it has none; a label that
+    several nodes share gets the place too (``x@v2``).
+
+Backward, in reverse order
+    first ∂L/∂L = 1, then for each node ``v`` and each of its Value operands ``u``, one line
+    ``∂L/∂u += ∂L/∂v · ∂v/∂u = g · d = p``: g the gradient ``v`` has gathered (complete, since
+    every node using ``v`` comes later in the order and was visited before it), d the local
+    derivative and p = g · d the product added to ``u``'s gradient. A node used several times
+    (fan-out) receives several ``+=``, and its line says the sum so far.
+
+The local derivative comes from the op's rule in :mod:`autograd_lite.rules`, never from a
+copy: a partial is ``partial_i(g, out, *args) = g · ∂out/∂args[i]``, so ``d`` is the partial
+at g = 1 and ``p`` the partial at the gradient itself, the very float ``backward()`` adds.
+The sums are made in the order ``backward()`` makes them, so the gradients at the end equal
+its ``.grad`` to the last bit.
+
+Last, a table of the gradient of every leaf. A large derivation is summarised: the text keeps
+the first and last lines of each pass and says how to see the part one wants: ``wrt=`` keeps
+only the nodes on a path from the given Values to the root (every other node's gradient is
+unchanged by leaving it out, and those kept are complete, since everything that uses such a
+node lies on such a path too).
+
+:meth:`Explanation.to_html` writes the same steps as a page to click through
+(:mod:`autograd_lite.derivation_page`); in Jupyter an Explanation displays as that page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from autograd_lite.graph import topological_order
+from autograd_lite.pictures import DEFAULT_TIMEOUT
+from autograd_lite.rules import RULES, Rule
+from autograd_lite.value import DomainError, Value
+
+__all__ = ["Explanation", "Step", "explain"]
+
+#: Lines of derivation shown whole; a longer one is summarised (``max_lines=None``: never).
+DEFAULT_MAX_LINES = 200
+
+# How the forward lines write each op: infix with its symbol, or as a function of its operands.
+_INFIX = {"add": "+", "sub": "−", "mul": "·", "div": "/", "pow": "^"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the derivation, and what it changes.
+
+    ``node`` is the place in the topological order of the node computed (forward) or
+    differentiated (backward); ``operands`` the places of its Value operands that the line
+    reads (forward) or the one it adds to (backward). ``value`` is the node's value (forward),
+    or the operand's gradient after the ``+=`` (backward; for the seed, ∂L/∂L = 1).
+    """
+
+    phase: Literal["forward", "backward"]
+    node: int
+    operands: tuple[int, ...]
+    text: str
+    value: float
+
+
+class Explanation:
+    """The derivation of a root's gradients: ``str()`` is the text, :meth:`to_html` the page.
+
+    Attributes:
+        root: the Value differentiated.
+        order: every Value of its graph in topological order (``order[i]`` is ``v{i}``).
+        names: each Value's name in the lines.
+        steps: the forward steps, then the backward steps, of the nodes kept (see ``wrt``).
+        gradients: ∂root/∂v for every Value v of the graph, as ``root.backward()`` gives.
+        rows: the Values of the final table: the leaves (or the ``wrt`` Values).
+        restricted: whether ``wrt`` chose the nodes kept.
+        max_lines: how many lines the text shows whole (None: any number).
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        order: list[Value],
+        names: dict[Value, str],
+        steps: list[Step],
+        gradients: dict[Value, float],
+        chosen: list[Value] | None,
+        max_lines: int | None,
+    ) -> None:
+        self.root = root
+        self.order = order
+        self.names = names
+        self.steps = steps
+        self.gradients = gradients
+        self.rows = [v for v in order if not v.op] if chosen is None else chosen
+        self.restricted = chosen is not None
+        self.max_lines = max_lines
+
+    def __str__(self) -> str:
+        forward = [s.text for s in self.steps if s.phase == "forward"]
+        backward = [s.text for s in self.steps if s.phase == "backward"]
+        table = self._table()
+        lines: list[str] = []
+        total = len(forward) + len(backward) + len(table)
+        if self.max_lines is not None and total > self.max_lines:
+            lines += self._summary(total)
+            keep = max(2, (self.max_lines - 24) // 6)  # head and tail of three parts
+            forward, backward, table = (_cut(part, keep) for part in (forward, backward, table))
+        lines += ["Forward, each node after its operands:", *forward, ""]
+        lines += [
+            "Backward, in reverse: a node passes its gradient on once every node that uses it",
+            f"has added to it, so each ∂{self.names[self.root]}/∂v is complete when it is used.",
+            *backward,
+            "",
+            *table,
+        ]
+        return "\n".join(lines)
+
+    def _table(self) -> list[str]:
+        title = "Gradients of the chosen nodes" if self.restricted else "Gradients of the leaves"
+        names = [self.names[v] for v in self.rows]
+        width = max([4, *(len(n) for n in names)])
+        top = f"∂{self.names[self.root]}/∂node"
+        lines = [f"{title} (what backward() gives):", f"{'node':<{width}}  {'value':>14}  {top}"]
+        for v, name in zip(self.rows, names):
+            lines.append(f"{name:<{width}}  {v.data:>14.8g}  {self.gradients[v]:.12g}")
+        return lines
+
+    def _summary(self, total: int) -> list[str]:
+        leaves = sum(1 for v in self.order if not v.op)
+        return [
+            f"A graph of {len(self.order):,} nodes ({leaves:,} leaves): the derivation is "
+            f"{total:,} lines, more than max_lines={self.max_lines}.",
+            "Shown: the first and last lines of each part. To follow one part, keep only the",
+            "nodes between given leaves and the root: explain(root, wrt=[x, w]) (command line:",
+            "--wrt x w); to show every line, explain(root, max_lines=None).",
+            "",
+        ]
+
+    def to_html(
+        self, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> Path:
+        """Write the page that steps through this derivation to ``path`` (atomically); return it.
+
+        One self-contained HTML file (the graph's SVG and the script inside it), needing no
+        network. Graphviz's ``dot`` draws the graph; it is stopped after ``timeout`` seconds.
+        """
+        from autograd_lite.derivation_page import write_page
+
+        return write_page(self, path, timeout=timeout)
+
+    def _repr_html_(self) -> str:
+        """The page, for Jupyter: an Explanation last in a cell displays it inline."""
+        from autograd_lite.derivation_page import fragment
+
+        return fragment(self)
+
+
+def explain(
+    root: Value,
+    *,
+    wrt: Value | Iterable[Value] | None = None,
+    max_lines: int | None = DEFAULT_MAX_LINES,
+) -> Explanation:
+    """The derivation of ∂root/∂v for every Value v of root's graph, touching no ``.grad``.
+
+    Args:
+        root: the Value to differentiate, usually a loss.
+        wrt: keep only the nodes on a path from these Values (usually leaves) to ``root``, and
+            end with their gradients; ``None``: every node, and every leaf's gradient.
+        max_lines: summarise a text longer than this many lines (``None``: never).
+
+    Raises:
+        TypeError: ``root`` or an item of ``wrt`` is not a Value.
+        ValueError: an item of ``wrt`` is not in root's graph, or ``max_lines`` is negative.
+        DomainError: a local derivative is not finite (as ``backward()`` raises).
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explain: root must be a Value, got {type(root).__name__}")
+    limit = _limit(max_lines)
+    order = topological_order(root)
+    chosen = _chosen(order, wrt)
+    names = _names(order)
+    kept = set(order) if chosen is None else _between(order, chosen)
+    steps = _forward(order, names, kept)
+    gradients = _backward(root, order, names, kept, steps)
+    return Explanation(root, order, names, steps, gradients, chosen, limit)
+
+
+def _limit(max_lines: int | None) -> int | None:
+    if max_lines is None:
+        return None
+    if isinstance(max_lines, bool) or not isinstance(max_lines, int):
+        raise TypeError(f"explain: max_lines must be an int or None, got {max_lines!r}")
+    if max_lines < 1:
+        raise ValueError(f"explain: max_lines must be ≥ 1 (None: never summarise), got {max_lines}")
+    return max_lines
+
+
+def _chosen(order: list[Value], wrt: Value | Iterable[Value] | None) -> list[Value] | None:
+    """The Values of ``wrt``, each checked to be a Value of the graph; None for no restriction."""
+    if wrt is None:
+        return None
+    items = [wrt] if isinstance(wrt, Value) else list(wrt)
+    present = set(order)
+    for i, v in enumerate(items):
+        if not isinstance(v, Value):
+            raise TypeError(f"explain: wrt[{i}] must be a Value, got {type(v).__name__}")
+        if v not in present:
+            raise ValueError(
+                f"explain: wrt[{i}] (label {v.label!r}, data {v.data:g}) is not in the graph of "
+                "root, so root does not depend on it"
+            )
+    if not items:
+        raise ValueError("explain: wrt is empty; give the Values to follow, or None for all")
+    return list(dict.fromkeys(items))
+
+
+def _between(order: list[Value], chosen: list[Value]) -> set[Value]:
+    """The nodes that depend on one of ``chosen`` (or are one): those on a path to the root."""
+    kept = set(chosen)
+    for node in order:
+        if any(isinstance(a, Value) and a in kept for a in node.args):
+            kept.add(node)
+    return kept
+
+
+def _names(order: list[Value]) -> dict[Value, str]:
+    """Each node's label, ``v{i}`` for one without, ``label@v{i}`` for a label that is shared."""
+    count: dict[str, int] = {}
+    for node in order:
+        count[node.label] = count.get(node.label, 0) + 1
+    names = {}
+    for i, node in enumerate(order):
+        label = node.label
+        names[node] = (
+            label if label and count[label] == 1 else f"{label}@v{i}" if label else f"v{i}"
+        )
+    return names
+
+
+def _forward(order: list[Value], names: dict[Value, str], kept: set[Value]) -> list[Step]:
+    """One step per node kept or read by a node kept: ``name = formula = value``."""
+    shown = set(kept)
+    for node in order:
+        if node in kept:
+            shown.update(a for a in node.args if isinstance(a, Value))
+    index = {v: k for k, v in enumerate(order)}
+    steps = []
+    for i, node in enumerate(order):
+        if node not in shown:
+            continue
+        operands = tuple(dict.fromkeys(index[a] for a in node.args if isinstance(a, Value)))
+        if node.op:
+            text = f"{names[node]} = {_formula(node, names)} = {number(node.data)}"
+        else:
+            text = f"{names[node]} = {number(node.data)}   (a leaf)"
+        steps.append(Step("forward", i, operands, text, node.data))
+    return steps
+
+
+def _formula(node: Value, names: dict[Value, str]) -> str:
+    """The op of ``node`` on its operands by name: ``a · b``, ``tanh(v3)``, ``b + w1·x1``."""
+    args = [names[a] if isinstance(a, Value) else _operand_number(a) for a in node.args]
+    if node.op in _INFIX and len(args) == 2:
+        return f"{args[0]} {_INFIX[node.op]} {args[1]}"
+    if node.op == "neg":
+        return f"−{args[0]}"
+    if node.op == "abs":
+        return f"|{args[0]}|"
+    if node.op == "affine":
+        n = len(args) // 2
+        return " + ".join([args[0], *(f"{w}·{x}" for w, x in zip(args[1 : n + 1], args[n + 1 :]))])
+    return f"{node.op}({', '.join(args)})"
+
+
+def _backward(
+    root: Value, order: list[Value], names: dict[Value, str], kept: set[Value], steps: list[Step]
+) -> dict[Value, float]:
+    """Append the backward steps to ``steps``; return every node's gradient.
+
+    The same walk as :func:`autograd_lite.backward.backward`: every gradient starts at 0, the
+    root's at 1, and each node, in reverse order, adds g · ∂out/∂arg to each Value operand.
+    """
+    index = {v: i for i, v in enumerate(order)}
+    gradients = dict.fromkeys(order, 0.0)
+    gradients[root] = 1.0
+    added = dict.fromkeys(order, 0)
+    top = f"∂{names[root]}/∂"
+    steps.append(Step("backward", index[root], (), f"{top}{names[root]} = 1", 1.0))
+    for node in reversed(order):
+        if not node.args:
+            continue
+        g = gradients[node]
+        for i, local, product in _local_derivatives(node, g):
+            arg = node.args[i]
+            gradients[arg] += product
+            added[arg] += 1
+            if node not in kept or arg not in kept:
+                continue
+            text = (
+                f"{top}{names[arg]} += {top}{names[node]} · ∂{names[node]}/∂{names[arg]}"
+                f" = {_operand_number(g)} · {_operand_number(local)} = {number(product)}"
+            )
+            if added[arg] > 1:
+                text += f"   ({top}{names[arg]} so far: {number(gradients[arg])})"
+            steps.append(Step("backward", index[node], (index[arg],), text, gradients[arg]))
+    return gradients
+
+
+def _local_derivatives(node: Value, g: float) -> list[tuple[int, float, float]]:
+    """(i, ∂out/∂args[i], g · ∂out/∂args[i]) for each Value operand i of ``node``, in order.
+
+    Both numbers are the rule's partials, at gradient 1 and at ``g``: the product is the very
+    float ``backward()`` adds (``g * (1 * b)`` and ``g * b`` could differ in the last bit).
+    """
+    wanted = [i for i, a in enumerate(node.args) if isinstance(a, Value)]
+    data = [a.data if isinstance(a, Value) else a for a in node.args]
+    rule = RULES[node.op]
+    try:
+        locals_ = _partials(rule, wanted, 1.0, node.data, data)
+        products = _partials(rule, wanted, g, node.data, data)
+    except (ZeroDivisionError, OverflowError) as error:
+        raise DomainError(
+            f"explain: the derivative of {node.op} at {tuple(data)} is not finite ({error})"
+        ) from None
+    return [(i, float(d), float(p)) for i, d, p in zip(wanted, locals_, products)]
+
+
+def _partials(rule: Rule, wanted: list[int], g: float, out: float, args: Sequence[Any]) -> Any:
+    if isinstance(rule, tuple):
+        return [rule[i](g, out, *args) for i in wanted]
+    return rule.partials(wanted, g, out, args)
+
+
+def number(x: float) -> str:
+    """A number in the lines: six significant digits (``6``, ``0.707107``, ``-1.5e-07``)."""
+    return "0" if x == 0.0 else f"{x:.6g}"
+
+
+def _operand_number(x: float) -> str:
+    """:func:`number`, in brackets when negative, so that ``1 · (-2)`` reads as a product."""
+    text = number(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _cut(lines: list[str], keep: int) -> list[str]:
+    """The first and last ``keep`` lines, the number left out between them."""
+    if len(lines) <= 2 * keep:
+        return lines
+    return [*lines[:keep], f"  … {len(lines) - 2 * keep:,} lines left out …", *lines[-keep:]]

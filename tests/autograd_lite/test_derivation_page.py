@@ -1,0 +1,193 @@
+"""explain's page: one offline HTML file, stepped through in headless Chromium.
+
+The browser tests drive Debian's ``chromium`` with its ``chromedriver`` through Selenium
+(``make chromium`` installs them; ``make test`` does it first); where either is missing they
+skip. A screenshot of a middle step goes to ``out/explain_page_middle.png``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd_lite import Value
+from autograd_lite.derivation import explain
+from autograd_lite.derivation_page import steps_data
+from autograd_lite.pictures import DotNotFoundError
+from autograd_lite.render import _number
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+
+
+def neuron() -> tuple[Value, list[Value]]:
+    """The README's neuron, with x1 used twice (fan-out)."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2, b = Value(-3.0, "w1"), Value(1.0, "w2"), Value(6.8813735870195432, "b")
+    out = (x1 * w1 + x2 * w2 + b + x1 * 0.1).tanh()
+    out.label = "out"
+    return out, [x1, x2, w1, w2, b]
+
+
+@needs_dot
+def test_the_page_is_one_file_with_no_outside_resource(tmp_path: Path) -> None:
+    out, _ = neuron()
+    page = explain(out).to_html(tmp_path / "page.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    for label in ("Previous", "Next", "Play"):
+        assert f">{label}</button>" in page
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # written atomically
+
+
+def test_without_dot_the_page_is_refused_naming_it_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, _ = neuron()
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    with pytest.raises(DotNotFoundError, match=r"page\.html"):
+        explain(out).to_html(tmp_path / "page.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_steps_end_with_every_final_gradient() -> None:
+    out, leaves = neuron()
+    e = explain(out)
+    data = steps_data(e)
+    assert len(data["steps"]) == len(e.steps) + 1
+    out.backward()
+    final = {i: text for i, _, text in data["steps"][-1]["set"]}
+    assert final == {i: _number(v.grad) for i, v in enumerate(e.order)}
+    assert all(final[e.order.index(v)] == _number(v.grad) for v in leaves)
+
+
+@needs_dot
+def test_jupyter_displays_the_page_inline() -> None:
+    out, _ = neuron()
+    shown = explain(out)._repr_html_()
+    assert shown.startswith('<div class="agl-explain"') and "<svg" in shown
+    assert "<html" not in shown  # a fragment inside the notebook, not a document
+
+
+def _browser() -> Any:
+    if not (CHROMIUM.exists() and DRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (make chromium)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if shutil.which("dot") is None:
+        pytest.skip("needs Graphviz's dot")
+    driver = _browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _boxes(browser: Any, field: str) -> dict[int, str]:
+    """Each box's ``data`` or ``grad`` text as the page shows it, by place in the order."""
+    texts = browser.execute_script(
+        """
+        var shown = {};
+        document.querySelectorAll('g.node').forEach(function (g) {
+          var name = g.querySelector('title').textContent;
+          if (!/^v[0-9]+$/.test(name)) { return; }
+          var texts = g.querySelectorAll('text');
+          shown[name.slice(1)] = texts[texts.length - (arguments[0] === 'data' ? 2 : 1)]
+            .textContent;
+        });
+        return shown;
+        """.replace("arguments[0]", repr(field))
+    )
+    return {int(k): v.removeprefix(f"{field} ") for k, v in texts.items()}
+
+
+def _shown(browser: Any) -> tuple[str, str]:
+    line = browser.find_element("css selector", ".agl-line").text
+    return line, browser.find_element("css selector", ".agl-count").text
+
+
+def _open(browser: Any, tmp_path: Path) -> tuple[Any, Any]:
+    out, _ = neuron()
+    e = explain(out)
+    path = e.to_html(tmp_path / "page.html")
+    browser.get(path.as_uri())
+    return out, e
+
+
+def test_next_steps_through_to_the_final_gradients(browser: Any, tmp_path: Path) -> None:
+    out, e = _open(browser, tmp_path)
+    assert _shown(browser) == (e.steps[0].text, f"step 1 of {len(e.steps) + 1} (forward)")
+    assert set(_boxes(browser, "grad").values()) == {"·"}
+    nxt = browser.find_element("css selector", ".agl-next")
+    for k, step in enumerate(e.steps):
+        assert _shown(browser)[0] == step.text, k
+        if step.phase == "forward":
+            assert _boxes(browser, "data")[step.node] == _number(step.value)
+        elif step.operands:
+            assert _boxes(browser, "grad")[step.operands[0]] == _number(step.value)
+            current = browser.find_elements("css selector", "g.agl-current title")
+            assert f"v{step.node}" in [t.get_attribute("textContent") for t in current]
+        if k == len(e.steps) // 2 + 3:
+            (ROOT / "out").mkdir(exist_ok=True)
+            browser.save_screenshot(str(ROOT / "out" / "explain_page_middle.png"))
+        nxt.click()
+    assert _shown(browser)[0].startswith("Done: every box shows its final gradient")
+    out.backward()
+    assert _boxes(browser, "grad") == {i: _number(v.grad) for i, v in enumerate(e.order)}
+    assert _boxes(browser, "data") == {i: _number(v.data) for i, v in enumerate(e.order)}
+    nxt.click()  # past the end: stays on the last step
+    assert _shown(browser)[1] == f"step {len(e.steps) + 1} of {len(e.steps) + 1} (done)"
+
+
+def test_the_arrow_keys_and_previous_move_both_ways(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    out, e = _open(browser, tmp_path)
+    body = browser.find_element("tag name", "body")
+    for _ in e.steps:
+        body.send_keys(Keys.ARROW_RIGHT)
+    out.backward()
+    assert _boxes(browser, "grad") == {i: _number(v.grad) for i, v in enumerate(e.order)}
+    body.send_keys(Keys.ARROW_LEFT)
+    assert _shown(browser)[0] == e.steps[-1].text
+    browser.find_element("css selector", ".agl-previous").click()
+    assert _shown(browser)[0] == e.steps[-2].text
+    body.send_keys(Keys.HOME)
+    assert _shown(browser)[0] == e.steps[0].text
+    body.send_keys(Keys.END)
+    assert _shown(browser)[0].startswith("Done")
+
+
+def test_the_slider_and_play_reach_the_end(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _, e = _open(browser, tmp_path)
+    middle = len(e.steps) // 2
+    browser.execute_script(
+        "var s = document.querySelector('.agl-slider'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('input'));",
+        middle,
+    )
+    assert _shown(browser)[0] == e.steps[middle].text
+    play = browser.find_element("css selector", ".agl-play")
+    play.click()
+    assert play.text == "Pause"
+    WebDriverWait(browser, 60).until(lambda b: _shown(b)[0].startswith("Done"))
+    assert play.text == "Play"
