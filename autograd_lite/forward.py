@@ -11,9 +11,12 @@ an op's partial ``partial_i(g, out, *args) = g · ∂out/∂args[i]`` is linear 
 the operand's tangent as g it returns ∂out/∂args[i] · ȧᵢ. One table, both modes: a rule written
 for the backward pass (:mod:`autograd_lite.backward`) serves this one unchanged.
 
-One walk, parents before children, visits each node once: the cost of one JVP is that of
-evaluating the function again, whatever the number of outputs, against one backward pass per
-output in reverse mode. Only nodes that depend on an input with a tangent get one; the partial
+:func:`jvp` computes each node's tangent alongside its value, as the function makes the node
+(``SWITCHES.forward``, the hook :mod:`autograd_lite.value` calls for each new node): one pass,
+no reverse pass, no walk afterwards. :func:`push_forward` does the same for a graph built
+already, in one walk, parents before children. Either way the cost of one JVP is about that of
+evaluating the function, whatever the number of outputs, against one backward pass per output
+in reverse mode. Only nodes that depend on an input with a tangent get one; the partial
 of an operand without a tangent (a constant, or a Value the inputs do not reach) is never
 evaluated, so it costs nothing and cannot raise. As everywhere in the engine, the walk keeps
 its own order instead of recursing.
@@ -56,10 +59,16 @@ def jvp(
         leaf(x, f"jvp: primals[{i}]") if isinstance(x, Value) else Value(_real(x, f"primals[{i}]"))
         for i, x in enumerate(primals)
     ]
-    _same_length("jvp", leaves, tangents)
-    result = fn(leaves)
+    seeds = _seeds("jvp", leaves, tangents, create_graph)
+    alongside = _Alongside(seeds, create_graph, SWITCHES.forward)
+    previous = SWITCHES.set("forward", alongside)
+    try:
+        result = fn(leaves)
+    finally:
+        SWITCHES.set("forward", previous)
     outputs = outputs_of("jvp: fn's result", result)
-    derivatives = push_forward(outputs, leaves, tangents, create_graph=create_graph)
+    zero: Any = Value(0.0) if create_graph else 0.0
+    derivatives = [alongside.tangents.get(y, zero) for y in outputs]
     values: list[Any] = outputs if create_graph else [y.data for y in outputs]
     if isinstance(result, Value):
         return values[0], derivatives[0]
@@ -78,14 +87,7 @@ def push_forward(
     The outputs' graph is built already; one walk over it, parents first. An output the
     inputs do not reach gets 0. Floats, or Values with ``create_graph=True``.
     """
-    _same_length("push_forward", inputs, tangents)
-    seeds: dict[Value, Any] = {}
-    for i, (x, t) in enumerate(zip(inputs, tangents, strict=True)):
-        leaf(x, f"push_forward: inputs[{i}]")
-        tangent: Any = t.data if isinstance(t, Value) else _real(t, f"tangents[{i}]")
-        if create_graph:
-            tangent = t if isinstance(t, Value) else Value(tangent)
-        seeds[x] = seeds[x] + tangent if x in seeds else tangent  # an input given twice
+    seeds = _seeds("push_forward", inputs, tangents, create_graph)
     known = _tangents(order_of(outputs), seeds, create_graph=create_graph)
     zero: Any = Value(0.0) if create_graph else 0.0
     return [known.get(y, zero) for y in outputs]
@@ -96,32 +98,70 @@ def _tangents(
 ) -> dict[Value, Any]:
     """The tangent of every node in ``order`` that depends on a seeded input."""
     tangents = dict(seeds)
-    node = order[0] if order else None
+    for node in order:
+        if node.args:
+            _tangent_of(node, tangents, create_graph)
+    return tangents
+
+
+def _tangent_of(node: Value, tangents: dict[Value, Any], create_graph: bool) -> None:
+    """Add ``node``'s tangent Σᵢ ∂node/∂aᵢ · ȧᵢ to ``tangents`` if an operand has one."""
+    operands = node.args
+    rule = RULES[node.op]
+    out, args = (node, operands) if create_graph else (node.data, _data(operands))
+    total: Any = None
     try:
-        for node in order:
-            operands = node.args
-            if not operands:
-                continue
-            rule = RULES[node.op]
-            out, args = (node, operands) if create_graph else (node.data, _data(operands))
-            total: Any = None
-            for i, a in enumerate(operands):
-                if isinstance(a, Value) and a in tangents:  # partial i, the tangent of a as g
-                    (term,) = _wanted(rule, [i], tangents[a], out, args)
-                    total = term if total is None else total + term
-            if total is None:
-                continue
-            if SWITCHES.checking and not math.isfinite(float(total)):
-                raise FloatingPointError(
-                    f"jvp through {node.op} at {_show(operands)} produced {float(total)!r}"
-                )
-            tangents[node] = total
+        for i, a in enumerate(operands):
+            if isinstance(a, Value) and a in tangents:  # partial i, the tangent of a as g
+                (term,) = _wanted(rule, [i], tangents[a], out, args)
+                total = term if total is None else total + term
     except (ZeroDivisionError, OverflowError) as error:
-        assert node is not None
         raise DomainError(
             f"jvp: the derivative of {node.op} at {_show(node.args)} is not finite ({error})"
         ) from None
-    return tangents
+    if total is None:
+        return
+    if SWITCHES.checking and not math.isfinite(float(total)):
+        raise FloatingPointError(
+            f"jvp through {node.op} at {_show(operands)} produced {float(total)!r}"
+        )
+    tangents[node] = total
+
+
+class _Alongside:
+    """A jvp under way (``SWITCHES.forward``): each new node's tangent as the node is made."""
+
+    def __init__(self, seeds: dict[Value, Any], create_graph: bool, outer: Any) -> None:
+        self.tangents = dict(seeds)
+        self.create_graph = create_graph
+        self.outer = outer  # an enclosing jvp, which wants the node's tangent too
+
+    def made(self, node: Value) -> None:
+        # The tangent's own ops get no tangent of this jvp, but do of an enclosing one, so
+        # that a jvp of a jvp (forward over forward) differentiates the inner tangents.
+        previous = SWITCHES.set("forward", self.outer)
+        try:
+            _tangent_of(node, self.tangents, self.create_graph)
+        finally:
+            SWITCHES.set("forward", previous)
+        if self.outer is not None:
+            self.outer.made(node)
+
+
+def _seeds(
+    where: str, inputs: Sequence[Value], tangents: Sequence[Any], create_graph: bool
+) -> dict[Value, Any]:
+    """Each input's tangent (floats, or Values with ``create_graph``); an input given twice
+    gets the sum of its tangents."""
+    _same_length(where, inputs, tangents)
+    seeds: dict[Value, Any] = {}
+    for i, (x, t) in enumerate(zip(inputs, tangents, strict=True)):
+        leaf(x, f"{where}: inputs[{i}]")
+        tangent: Any = t.data if isinstance(t, Value) else _real(t, f"tangents[{i}]")
+        if create_graph:
+            tangent = t if isinstance(t, Value) else Value(tangent)
+        seeds[x] = seeds[x] + tangent if x in seeds else tangent
+    return seeds
 
 
 def leaf(x: object, where: str) -> Value:

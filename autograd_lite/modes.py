@@ -13,19 +13,22 @@ from typing import Any
 
 
 class _Switches:
-    __slots__ = ("recording", "checking", "tracing", "plain")
+    __slots__ = ("recording", "checking", "tracing", "forward", "plain")
 
     def __init__(self) -> None:
         self.recording = True  # ops record their operands (off inside no_grad)
         self.checking = False  # ops check their results are finite (on inside detect_anomaly)
         self.tracing: Any = None  # the recording of autograd_lite.trace under way, if any
-        self.plain = True  # recording, not checking, not tracing: what an op does by default
+        self.forward: Any = None  # the jvp under way (autograd_lite.forward), if any
+        self.plain = True  # recording and nothing else: what an op does by default
 
     def set(self, name: str, value: Any) -> Any:
         """Set one switch, keep ``plain`` in step, and return the switch's previous value."""
         previous = getattr(self, name)
         setattr(self, name, value)
-        self.plain = self.recording and not self.checking and self.tracing is None
+        self.plain = (
+            self.recording and not self.checking and self.tracing is None and self.forward is None
+        )
         return previous
 
 

@@ -189,6 +189,8 @@ def _switched(node: Value) -> None:
         _check_finite(node.data, node.op, node.args)
     if SWITCHES.tracing is not None:
         SWITCHES.tracing.made(node)  # before no_grad: a trace refuses unrecorded results
+    if SWITCHES.forward is not None and SWITCHES.recording:
+        SWITCHES.forward.made(node)  # the node's tangent, computed alongside its value
     if not SWITCHES.recording:
         node.op = ""
         node.args = ()

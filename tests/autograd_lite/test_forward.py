@@ -155,3 +155,26 @@ def test_jvp_with_create_graph_on_random_graphs_is_differentiable(
     # ∇(∇f·t) = H·t, reverse over forward against forward over reverse.
     expected = hvp(out, values, tangent)
     assert grad(derivative, values) == pytest.approx(expected, rel=1e-9, abs=1e-10)
+
+
+def test_jvp_computes_each_tangent_as_the_node_is_made() -> None:
+    # Alongside the values, in one pass: the tangent of a node exists as soon as the function
+    # has made it, before the function returns (no walk over the graph afterwards).
+    from autograd_lite import jvp as jvp_
+    from autograd_lite.modes import SWITCHES
+
+    seen: list[float] = []
+
+    def fn(xs: list[Value]) -> Value:
+        y = xs[0] * xs[1]
+        seen.append(SWITCHES.forward.tangents[y])
+        return y.sin()
+
+    value, tangent = jvp_(fn, [2.0, 3.0], [1.0, 0.0])
+    assert seen == [3.0]  # ∂(x·y)/∂x · 1 = y
+    assert tangent == math.cos(6.0) * 3.0 and value == math.sin(6.0)
+    # nested: the inner jvp's nodes get the outer one's tangents too
+    outer = jvp_(
+        lambda xs: jvp_(lambda ys: ys[0] * xs[0], [5.0], [1.0], create_graph=True)[1], [2.0], [1.0]
+    )
+    assert outer == (2.0, 1.0)
