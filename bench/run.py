@@ -133,7 +133,7 @@ def moons(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
         tracers[EAGER_NN] = lambda: workloads.traced_moons_step_nn(problem)
     if torch:
         steps["PyTorch, 0-d float64 tensors"] = workloads.moons_step_torch(problem)
-    steps["NumPy, hand-written matrices"] = workloads.moons_step_numpy(problem)
+    steps["NumPy, hand-written matrices"] = batch.numpy_step(problem)
     # The first step from the common start must agree everywhere; later steps continue from it.
     check_agreement({name: step() for name, step in steps.items()})
     rows = [(Row("moons step", name, nodes), step) for name, step in steps.items()]

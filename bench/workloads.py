@@ -5,7 +5,7 @@
   update. ``moons_step_scalar`` builds the graph exactly as micrograd's ``nn.py`` does and runs
   on any scalar Value class (autograd-lite's, micrograd's, or 0-d PyTorch tensors);
   ``moons_step_nn`` is the same step written with ``nn.MLP`` as a user would;
-  ``moons_step_numpy`` is hand-written matrix backprop, the floor. ``traced_moons_step`` and
+  ``bench.batch.numpy_step`` is hand-written matrix backprop, the floor. ``traced_moons_step`` and
   ``traced_moons_step_nn`` record either graph once with ``autograd_lite.trace`` (no inputs:
   the data are constants, the parameters are read live) and replay it each step.
 * chain: y = x, then N times y = y·1.0001 + 0.0001, then backward. ``traced_chain`` records it
@@ -197,49 +197,6 @@ def traced_moons_step_nn(problem: MoonsProblem) -> Callable[[], tuple]:
         grads = [p.grad for p in params]
         optimizer.step()
         return total, grads
-
-    return step
-
-
-def moons_step_numpy(problem: MoonsProblem) -> Callable[[], tuple]:
-    """Hand-written matrix backprop, the floor.
-
-    a⁽ʰ⁾ = W⁽ʰ⁾z⁽ʰ⁻¹⁾ + b⁽ʰ⁾,  δ⁽ʰ⁻¹⁾ = ReLU′(a⁽ʰ⁻¹⁾) ∘ (W⁽ʰ⁾)ᵀδ⁽ʰ⁾,
-    ∂/∂W⁽ʰ⁾ = δ⁽ʰ⁾z⁽ʰ⁻¹⁾ᵀ + 2αW⁽ʰ⁾.
-    """
-    weights = [W.copy() for W in problem.weights]
-    biases = [b.copy() for b in problem.biases]
-    X = np.asarray(problem.X)
-    y = np.asarray(problem.y)
-    n = len(y)
-
-    def step() -> tuple[float, list[float]]:
-        zs, pre = [X], []
-        for depth, (W, b) in enumerate(zip(weights, biases)):
-            a = zs[-1] @ W.T + b
-            pre.append(a)
-            zs.append(a if depth == len(weights) - 1 else np.maximum(a, 0.0))
-        margins = 1.0 - y * zs[-1][:, 0]
-        data_loss = np.maximum(margins, 0.0).sum() / n
-        reg_loss = ALPHA * sum((W * W).sum() + (b * b).sum() for W, b in zip(weights, biases))
-        delta = (-(y * (margins > 0.0)) / n)[:, None]  # ∂loss/∂score per sample
-        grads_W, grads_b = [], []
-        for depth in range(len(weights) - 1, -1, -1):
-            grads_W.append(delta.T @ zs[depth] + 2 * ALPHA * weights[depth])
-            grads_b.append(delta.sum(axis=0) + 2 * ALPHA * biases[depth])
-            if depth:
-                delta = (delta @ weights[depth]) * (pre[depth - 1] > 0.0)
-        grads_W.reverse()
-        grads_b.reverse()
-        grads = []
-        for gW, gb in zip(grads_W, grads_b):  # micrograd's parameter order: w row, then b
-            for row, b in zip(gW, gb):
-                grads.extend(row.tolist())
-                grads.append(float(b))
-        for W, b, gW, gb in zip(weights, biases, grads_W, grads_b):
-            W -= LEARNING_RATE * gW
-            b -= LEARNING_RATE * gb
-        return float(data_loss + reg_loss), grads
 
     return step
 
