@@ -204,9 +204,19 @@ class Scope:
     """How one generated function names slots: its own nodes as locals (``v7``, ``g7``), every
     other slot through the lists (``V[3]``, ``G[3]``). Its nodes are the slots ``lo`` to ``hi``."""
 
-    def __init__(self, lo: int, hi: int, discarded: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self,
+        lo: int,
+        hi: int,
+        discarded: frozenset[int] = frozenset(),
+        once: frozenset[int] = frozenset(),
+        root: int = -1,
+    ) -> None:
         self.lo, self.hi = lo, hi
         self.discarded = discarded  # slots whose gradient no one reads (constant leaves)
+        self.once = once  # nodes that are the operand of exactly one op, once
+        self.root = root
+        self.aliases: dict[int, str] = {}  # node → the name of a gradient equal to its own
 
     def value(self, x: int | float) -> Symbol:
         if type(x) is not int:
@@ -214,7 +224,18 @@ class Scope:
         return Symbol(f"v{x}" if self.lo <= x < self.hi else f"V[{x}]")
 
     def grad(self, slot: int) -> str:
+        if slot in self.aliases:
+            return self.aliases[slot]
         return f"g{slot}" if self.lo <= slot < self.hi else f"G[{slot}]"
+
+    def passes_on(self, node: int, operand: int) -> bool:
+        """Whether ``operand``, whose gradient is ``node``'s passed on unchanged (the partial
+        ``g`` of ``+``), may use ``node``'s gradient as its own instead of a line
+        ``g_operand += g_node``: when that is its one contribution and both are locals here.
+        The line would compute 0.0 + g_node, which is g_node to the bit, since a node's
+        gradient, a sum that starts at 0.0, is never −0.0 (the root's, the seed, may be)."""
+        local = self.lo <= operand < self.hi and self.lo <= node < self.hi
+        return local and operand in self.once and node != self.root
 
     def locals(self, prefix: str) -> str:
         return ", ".join(f"{prefix}{i}" for i in range(self.lo, self.hi)) + ","
@@ -268,6 +289,9 @@ def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline:
         text = template.format_map(fills)
         if slot in scope.discarded and _cannot_raise(text):
             continue  # eager code computes it and drops it: nothing to see
+        if template == "{g}" and i >= 0 and scope.passes_on(s, slot):
+            scope.aliases[slot] = fills["g"]
+            continue
         target = "_t =" if i < 0 else f"{scope.grad(slot)} +="
         lines.append(f"{target} {text}")  # `+=` adds the whole partial, as eager does
     return lines
@@ -358,8 +382,10 @@ def functions(
     chunks = [instructions[i : min(i + CHUNK, live)] for i in range(0, live, CHUNK)]
     dead = [instructions[i : i + CHUNK] for i in range(live, len(instructions), CHUNK)]
     backwards, read = [], set()
+    once = _used_once(instructions[:live])
+    root = instructions[live - 1].slot if live else -1
     for k, chunk in enumerate(chunks):
-        scope = Scope(chunk[0].slot, chunk[-1].slot + 1, discarded)
+        scope = Scope(chunk[0].slot, chunk[-1].slot + 1, discarded, once, root)
         text, reads = _backward_function(k, chunk, scope, names, inline)
         backwards.append(text)
         read |= reads
@@ -417,6 +443,16 @@ def _backward_function(
         names_ = ", ".join(f"v{i}" if i in reads else "_" for i in range(own[0], own[-1] + 1))
         body.insert(0, f"{names_}, = V[{own[0]}:{own[-1] + 1}]")
     return _function(f"backward_{k}", "V, G", body), reads
+
+
+def _used_once(instructions: Sequence[Instruction]) -> frozenset[int]:
+    """The slots that are an operand exactly once among ``instructions``."""
+    uses: dict[int, int] = {}
+    for ins in instructions:
+        for x in ins.operands:
+            if type(x) is int:
+                uses[x] = uses.get(x, 0) + 1
+    return frozenset(slot for slot, n in uses.items() if n == 1)
 
 
 def _fusible(instructions: Sequence[Instruction], live: int, read: set[int]) -> set[int]:

@@ -401,3 +401,28 @@ def test_an_interrupted_trace_leaves_every_value_as_it_was() -> None:
         trace(fn, 1.0)
     assert type(w) is Value and w > 1.0 and bool(w)
     assert trace(lambda x: x * w, 1.0).grad(3.0) == (6.0, [2.0])
+
+
+@pytest.mark.parametrize("seed", [1.0, -0.0, 0.0, math.nan])
+def test_a_gradient_passed_on_by_additions_keeps_its_sign_of_zero(seed: float) -> None:
+    # Through a chain of + the replay reuses one gradient for the whole chain instead of adding
+    # 0.0 at each link: the same bits, −0.0 (a seed of −0.0, a partial of −0.0) included.
+    w = Value(-0.0)
+
+    def fn(x: Value) -> Value:
+        chain = ((x + 1.0) + w) + 2.0
+        return chain * w + (x + 3.0) + 4.0
+
+    f = trace(fn, 1.0)
+    inputs = [Value(0.5)]
+    out = fn(inputs[0])
+    w.grad = 0.0
+    out.backward(seed)
+    eager = (bits(inputs[0].grad), bits(w.grad))
+    w.grad = 0.0
+    f.backward(0.5, grad=seed)
+    value, (dx,) = f.grad(0.5)
+    assert bits(value) == bits(out.data)
+    assert bits(w.grad) == eager[1]
+    if seed == 1.0:
+        assert bits(dx) == eager[0]
