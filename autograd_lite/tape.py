@@ -203,9 +203,8 @@ class Tape:
         """
         numbers, size = batched.inputs(self.name, xs, self.n_inputs)
         seed = None if grad is None else batched.seed_of(self.name, grad, size)
-        samples = batched.each_sample(numbers, size)
         if SWITCHES.checking:
-            return self._batch_checked(samples, seed)
+            return self._batch_checked(batched.each_sample(numbers, size), seed)
         forward_, backward_ = self._batched_functions()
 
         def passes() -> tuple[list[Any], list[Any]]:
@@ -225,12 +224,17 @@ class Tape:
             else:
                 self._passes(sample, seed if isinstance(seed, float) else float(seed[i]))
 
-        values, gradients = batched.run(passes, lambda: batched.first_error(alone, samples))
+        def scan() -> None:  # only when a pass raised: each sample alone
+            batched.first_error(alone, batched.each_sample(numbers, size))
+
+        values, gradients = batched.run(passes, scan)
         n = self.n_inputs
         return (
             batched.spread(values[self.root], size),
             [batched.spread(g, size) for g in gradients[:n]],
-            [batched.total(g, size) for g in gradients[n : n + len(self._parameters)]],
+            [batched.total(g, size) for g in gradients[n : n + len(self._parameters)]]
+            if seed is not None
+            else [],
         )
 
     def _batch_checked(
