@@ -17,7 +17,7 @@ from typing import Any
 
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import SWITCHES
-from autograd_lite.rules import RULES, Rule
+from autograd_lite.rules import RULES, partials
 from autograd_lite.trace import refuse_numbers
 from autograd_lite.value import DomainError, Value, _real
 
@@ -106,7 +106,7 @@ def _float_pass(root: Value, seed: float) -> list[Value]:
                 wanted = [i for i, a in enumerate(args) if isinstance(a, Value)]
                 data = [a.data if isinstance(a, Value) else a for a in args]
                 for i, partial in zip(
-                    wanted, _wanted(rule, wanted, node._upstream, node.data, data)
+                    wanted, partials(rule, wanted, node._upstream, node.data, data)
                 ):
                     args[i]._upstream += partial
     except (ZeroDivisionError, OverflowError) as error:
@@ -136,14 +136,7 @@ def _partials(node: Value, g: Any, out: Any, args: Sequence[Any]) -> list[tuple[
     """
     operands = node.args
     wanted = [i for i, v in enumerate(operands) if isinstance(v, Value)]
-    return list(zip([operands[i] for i in wanted], _wanted(RULES[node.op], wanted, g, out, args)))
-
-
-def _wanted(rule: Rule, wanted: list[int], g: Any, out: Any, args: Sequence[Any]) -> Sequence[Any]:
-    """The partials g · ∂out/∂args[i] for i in ``wanted``: the constants' are not evaluated."""
-    if isinstance(rule, tuple):
-        return [rule[i](g, out, *args) for i in wanted]
-    return rule.partials(wanted, g, out, args)
+    return list(zip([operands[i] for i in wanted], partials(RULES[node.op], wanted, g, out, args)))
 
 
 def _checked_partials(

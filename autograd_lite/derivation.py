@@ -35,14 +35,14 @@ node lies on such a path too).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
-from autograd_lite.rules import RULES, Rule
+from autograd_lite.rules import RULES, partials
 from autograd_lite.value import DomainError, Value
 
 __all__ = ["Explanation", "Step", "explain"]
@@ -326,19 +326,13 @@ def _local_derivatives(node: Value, g: float) -> list[tuple[int, float, float]]:
     data = [a.data if isinstance(a, Value) else a for a in node.args]
     rule = RULES[node.op]
     try:
-        locals_ = _partials(rule, wanted, 1.0, node.data, data)
-        products = _partials(rule, wanted, g, node.data, data)
+        locals_ = partials(rule, wanted, 1.0, node.data, data)
+        products = partials(rule, wanted, g, node.data, data)
     except (ZeroDivisionError, OverflowError) as error:
         raise DomainError(
             f"explain: the derivative of {node.op} at {tuple(data)} is not finite ({error})"
         ) from None
     return [(i, float(d), float(p)) for i, d, p in zip(wanted, locals_, products)]
-
-
-def _partials(rule: Rule, wanted: list[int], g: float, out: float, args: Sequence[Any]) -> Any:
-    if isinstance(rule, tuple):
-        return [rule[i](g, out, *args) for i in wanted]
-    return rule.partials(wanted, g, out, args)
 
 
 def number(x: float) -> str:

@@ -31,10 +31,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_lite.backward import _data, _show, _wanted
+from autograd_lite.backward import _data, _show
 from autograd_lite.graph import order_of
 from autograd_lite.modes import SWITCHES
-from autograd_lite.rules import RULES
+from autograd_lite.rules import RULES, partials
 from autograd_lite.value import DomainError, Value, _real
 
 
@@ -113,7 +113,7 @@ def _tangent_of(node: Value, tangents: dict[Value, Any], create_graph: bool) -> 
     try:
         for i, a in enumerate(operands):
             if isinstance(a, Value) and a in tangents:  # partial i, the tangent of a as g
-                (term,) = _wanted(rule, [i], tangents[a], out, args)
+                (term,) = partials(rule, [i], tangents[a], out, args)
                 total = term if total is None else total + term
     except (ZeroDivisionError, OverflowError) as error:
         raise DomainError(

@@ -117,6 +117,17 @@ def derivative(
     return register
 
 
+def partials(
+    rule: Rule, wanted: Sequence[int], g: Any, out: Any, args: Sequence[Any]
+) -> Sequence[Any]:
+    """g · ∂out/∂args[i] for each i in ``wanted``, by ``rule`` (one entry of :data:`RULES`):
+    every pass that uses a rule calls it through here, and the others' partials are never
+    evaluated."""
+    if isinstance(rule, tuple):
+        return [rule[i](g, out, *args) for i in wanted]
+    return rule.partials(wanted, g, out, args)
+
+
 def arity(op: str) -> int | None:
     """How many operands ``op`` takes (None: any number), or a ValueError if it has no rule."""
     if op not in RULES:
