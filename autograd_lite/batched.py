@@ -1,9 +1,6 @@
-"""A recording replayed on a batch: every slot a NumPy array over the samples at once.
-
-The code a tape runs (:mod:`autograd_lite.codegen`) is arithmetic on its slots and calls by
-name. Executed in a second namespace, where every name it calls stands for the array form of
-the same function, it computes all samples in one go: ``v5 = V[3] * v4`` multiplies arrays of
-B numbers, and ``g5 += g7 * step(v4)`` is each sample's partial. The rules are the same rules.
+"""What a batched replay needs besides its plan (:mod:`autograd_lite.blocks`): the inputs and
+the seed checked, each function generated code calls in its array form, and the fall-back to
+one sample at a time.
 
 A function's array form is
 
@@ -13,13 +10,12 @@ A function's array form is
 * for any other (a rule that branches on its operands, such as ``pow``'s; a user's op), the
   float function itself, called sample by sample in Python.
 
-So every sample's numbers are those eager code computes for it, to the bit; only the sums over
-the batch (the parameters' gradients) run in another order.
+So the elementwise ops of a batch compute each sample's numbers as eager code does; the sums a
+matrix product stands for run in another order.
 
-Domain errors: the batch runs with NumPy's floating-point errors raised. When it raises, each
-sample is replayed on its own until one raises the eager error, which is raised again naming
-the sample; if none does (``inf − inf`` raises in NumPy, not in eager code, which gives NaN),
-the batch runs again with the errors ignored, as eager code would.
+Errors: the batch runs with NumPy's floating-point errors raised. Where one is, the batch is
+replayed one sample at a time by the float replay (:func:`run`), whose numbers are eager's to
+the bit: the first sample that raises names itself, and infinities and NaN are eager's own.
 """
 
 from __future__ import annotations
@@ -100,17 +96,19 @@ def array_form(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def per_sample(function: Callable[..., Any], args: Sequence[Any]) -> Any:
-    """``function`` on each sample's numbers; an array of results, or arrays of a list's items."""
-    size = next(len(a) for a in _arrays(args))
+    """``function`` on each sample's numbers (the arrays broadcast together; a block's row is
+    a sample): an array of results, or arrays of a list's items."""
+    shape = np.broadcast_shapes(*[a.shape for a in _arrays(args)])
+    spread = [_broadcast(a, shape) for a in args]
     results = []
-    for i in range(size):
+    for index in np.ndindex(shape):
         try:
-            results.append(function(*[_at(a, i) for a in args]))
+            results.append(function(*[_at(a, index) for a in spread]))
         except DomainError as error:
-            raise DomainError(f"{error} (at sample {i})") from None
+            raise DomainError(f"{error} (at sample {index[0]})") from None
     if isinstance(results[0], list):
-        return [np.array(items, dtype=float) for items in zip(*results)]
-    return np.array(results, dtype=float)
+        return [np.array(items, dtype=float).reshape(shape) for items in zip(*results)]
+    return np.array(results, dtype=float).reshape(shape)
 
 
 def _arrays(args: Sequence[Any]) -> list[np.ndarray]:
@@ -123,11 +121,19 @@ def _arrays(args: Sequence[Any]) -> list[np.ndarray]:
     return found
 
 
-def _at(a: Any, i: int) -> Any:
+def _broadcast(a: Any, shape: tuple[int, ...]) -> Any:
     if isinstance(a, np.ndarray):
-        return float(a[i])
+        return np.broadcast_to(a, shape)
     if isinstance(a, list):
-        return [_at(x, i) for x in a]
+        return [_broadcast(x, shape) for x in a]
+    return a
+
+
+def _at(a: Any, index: tuple[int, ...]) -> Any:
+    if isinstance(a, np.ndarray):
+        return float(a[index])
+    if isinstance(a, list):
+        return [_at(x, index) for x in a]
     return a
 
 
@@ -180,17 +186,17 @@ def _shape(x: np.ndarray) -> str:
     return f"an array of shape {x.shape} and dtype {x.dtype}"
 
 
-def run(passes: Callable[[], Any], scan: Callable[[], None]) -> Any:
-    """``passes()`` with NumPy's floating-point errors raised; on an error, ``scan()`` replays
-    each sample alone to raise the eager error naming the sample, and if none raises (NumPy is
-    stricter than eager code: ``inf − inf``), the passes run again with the errors ignored."""
+def run(passes: Callable[[], Any], one_by_one: Callable[[], Any]) -> Any:
+    """``passes()`` with NumPy's floating-point errors raised. Where one is (an overflow, an
+    infinity or a NaN made, a division by zero, a domain error), the batch is replayed one
+    sample at a time instead, by the float replay: the first sample eager code fails at then
+    raises its error, naming the sample, and otherwise every number is eager's (an infinity's
+    sums in another order could give another infinity, or NaN)."""
     try:
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             return passes()
     except (FloatingPointError, ArithmeticError, DomainError):
-        scan()
-    with np.errstate(all="ignore"):
-        return passes()
+        return one_by_one()
 
 
 def each_sample(numbers: Sequence[Any], size: int) -> list[tuple[float, ...]]:
@@ -198,22 +204,6 @@ def each_sample(numbers: Sequence[Any], size: int) -> list[tuple[float, ...]]:
     return [
         tuple(float(x[i]) if isinstance(x, np.ndarray) else x for x in numbers) for i in range(size)
     ]
-
-
-def first_error(
-    replay: Callable[[int, tuple[float, ...]], Any], samples: Sequence[tuple[float, ...]]
-) -> None:
-    """Replay each sample alone; raise the first one's error, naming the sample."""
-    for i, sample in enumerate(samples):
-        try:
-            replay(i, sample)
-        except (DomainError, FloatingPointError) as error:
-            raise type(error)(f"{error} (at sample {i})") from None
-
-
-def spread(x: Any, size: int) -> np.ndarray:
-    """A slot's value or gradient as an array of one number per sample."""
-    return np.array(np.broadcast_to(np.asarray(x, dtype=float), (size,)))
 
 
 def total(x: Any, size: int) -> float:

@@ -187,7 +187,7 @@ class Names:
     def __init__(self) -> None:
         engine = {name: getattr(value, name) for name in ENGINE_FUNCTIONS}
         self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf, **engine}
-        self.templates: dict[Any, Any] = {}  # see `_partials` and `forward_expression`
+        self.templates: dict[Any, Any] = {}  # see `partial_templates` and `forward_expression`
         self._names: dict[int, str] = {}
 
     def of(self, function: Callable[..., Any], hint: str) -> str:
@@ -247,7 +247,7 @@ def forward_expression(
     """The node's value from its operands' (written out, or a call of the op's formula).
 
     Where every operand is a name or a number, the expression is a template worked out once
-    per op and operand mask, as the partials are (:func:`_partials`)."""
+    per op and operand mask, as the partials are (:func:`partial_templates`)."""
     if any(s.depth for s in operands):  # an operand is a folded expression: write it out
         return _forward_expression(instruction.op, operands, names, inline)
     mask = tuple(type(x) is int for x in instruction.operands)
@@ -284,7 +284,7 @@ def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline:
         text = scope.value(x).text
         fills[f"a{k}"] = f"({text})" if text.startswith("-") else text
     lines = []
-    for i, template in _partials(instruction, names, inline):
+    for i, template in partial_templates(instruction, names, inline):
         slot: int = instruction.operands[i] if i >= 0 else -1  # type: ignore[assignment]
         text = template.format_map(fills)
         if slot in scope.discarded and _cannot_raise(text):
@@ -297,7 +297,9 @@ def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline:
     return lines
 
 
-def _partials(instruction: Instruction, names: Names, inline: bool) -> list[tuple[int, str]]:
+def partial_templates(
+    instruction: Instruction, names: Names, inline: bool
+) -> list[tuple[int, str]]:
     """(operand index, the partial's text) for each slot operand, with ``{g}``, ``{out}``,
     ``{a0}``, ``{a1}``, ... standing for the gradient, the result and the operands (``str.format``
     fields: generated code has no braces of its own). The same for every node of one op with

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import batched, codegen
+from autograd_lite import batched, blocks, codegen
 from autograd_lite.backward import _float_pass, backward, grad
 from autograd_lite.checks import real
 from autograd_lite.codegen import Instruction, Names
@@ -117,7 +117,7 @@ class Tape:
         self.source = ""
         self._names: dict[str, Any] = {}
         self._code: list[Any] = []
-        self._batched: tuple[list[Any], list[Any]] | None = None
+        self._batched: blocks.Replay | None = None
         #: Whether the formulas are written out (True: every rule computed on symbols as on
         #: floats), rather than each called as a function (the fallback, also bit for bit).
         self.written_out = False
@@ -150,7 +150,8 @@ class Tape:
         Bit for bit what ``fn(*[Value(x) for x in xs]).backward(grad)`` leaves in every
         parameter's ``.grad``. On a batch (arrays among the inputs) it adds Σ_b g_b ∂out_b/∂p,
         ``grad`` a number or an array of g_b, and returns the array of outputs; within 1e-12 of
-        eager code sample by sample (the sum over the batch runs in NumPy's order).
+        eager code sample by sample (a layer's sums run as matrix products, in another order:
+        :mod:`autograd_lite.blocks`).
         """
         if batched.is_batch(xs):
             outputs, _, sums = self._batch(xs, grad)
@@ -198,44 +199,46 @@ class Tape:
     # --- Machinery ----------------------------------------------------------------------------
 
     def _batch(self, xs: tuple[Any, ...], grad: Any) -> tuple[Any, list[Any], list[float]]:
-        """A batched replay (:mod:`autograd_lite.batched`): the outputs, the inputs' gradients
-        and the parameters' gradients summed over the batch (only outputs if ``grad`` is None).
-        """
+        """A batched replay (:mod:`autograd_lite.blocks`): the outputs, the inputs' gradients
+        and the parameters' gradients summed over the batch (only outputs if ``grad`` is None);
+        one sample at a time where NumPy signals an error (:func:`batched.run`)."""
         numbers, size = batched.inputs(self.name, xs, self.n_inputs)
         seed = None if grad is None else batched.seed_of(self.name, grad, size)
         if SWITCHES.checking:
             return self._batch_checked(batched.each_sample(numbers, size), seed)
-        forward_, backward_ = self._batched_functions()
+        replay = self._blocks()
+        parameters = [p.data for p in self._live()]
 
-        def passes() -> tuple[list[Any], list[Any]]:
-            values = [*numbers, *[p.data for p in self._live()], *self._constants, *self._blank]
-            for function in forward_:
-                function(values)
-            gradients: list[Any] = [0.0] * len(values)
-            if seed is not None:
-                gradients[self.root] = seed
-                for function in backward_:
-                    function(values, gradients)
-            return values, gradients
+        def passes() -> tuple[Any, list[Any], list[float]]:
+            return replay.run(numbers, parameters, size, seed)
 
-        def alone(i: int, sample: tuple[float, ...]) -> None:
-            if seed is None:
-                self._run_forward(self._values(sample), sample)
-            else:
-                self._passes(sample, seed if isinstance(seed, float) else float(seed[i]))
+        def one_by_one() -> tuple[Any, list[Any], list[float]]:
+            return self._samples_alone(batched.each_sample(numbers, size), seed)
 
-        def scan() -> None:  # only when a pass raised: each sample alone
-            batched.first_error(alone, batched.each_sample(numbers, size))
+        return batched.run(passes, one_by_one)  # type: ignore[no-any-return]
 
-        values, gradients = batched.run(passes, scan)
+    def _samples_alone(
+        self, samples: list[tuple[float, ...]], seed: Any
+    ) -> tuple[Any, list[Any], list[float]]:
+        """The batch one sample at a time by the float replay, eager's numbers to the bit: the
+        first sample that raises raises, named."""
+        outputs, inputs, sums = [], [], [0.0] * len(self._parameters)
         n = self.n_inputs
-        return (
-            batched.spread(values[self.root], size),
-            [batched.spread(g, size) for g in gradients[:n]],
-            [batched.total(g, size) for g in gradients[n : n + len(self._parameters)]]
-            if seed is not None
-            else [],
-        )
+        for i, sample in enumerate(samples):
+            try:
+                if seed is None:
+                    values = self._values(sample)
+                    self._run_forward(values, sample)
+                else:
+                    g = seed if isinstance(seed, float) else float(seed[i])
+                    values, gradients = self._passes(sample, g)
+                    inputs.append(gradients[:n])
+                    sums = [s + d for s, d in zip(sums, gradients[n : n + len(sums)])]
+            except (DomainError, FloatingPointError) as error:
+                raise type(error)(f"{error} (at sample {i})") from None
+            outputs.append(values[self.root])
+        columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and n else []
+        return np.array(outputs, dtype=float), columns, sums
 
     def _batch_checked(
         self, samples: list[tuple[float, ...]], seed: Any
@@ -257,16 +260,17 @@ class Tape:
         columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and inputs[0] else []
         return np.array(outputs, dtype=float), columns, sums
 
-    def _batched_functions(self) -> tuple[list[Any], list[Any]]:
-        """The same compiled code, run in the namespace of array forms (made on first use)."""
+    def _blocks(self) -> blocks.Replay:
+        """The batched replay in blocks (:mod:`autograd_lite.blocks`), planned on first use."""
         if self._batched is None:
-            namespace = batched.namespace(self._names)
-            for code in self._code:
-                exec(code, namespace)
-            forwards = sorted(k for k in namespace if k.startswith("forward_"))
-            self._batched = (
-                [namespace[f"forward_{i}"] for i in range(len(forwards))],
-                [namespace[f"backward_{i}"] for i in reversed(range(len(self._backward)))],
+            self._batched = blocks.Replay(
+                self.instructions,
+                self._live_count,
+                self.n_inputs,
+                len(self._parameters),
+                self._constants,
+                self.root,
+                self.written_out,
             )
         return self._batched
 

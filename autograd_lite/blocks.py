@@ -1,0 +1,472 @@
+"""A recording replayed on a batch in blocks: a layer of neurons as one matrix product.
+
+A network's per-sample graph is the same for every sample, and within it the nodes of a layer
+do the same thing side by side. So a batched replay groups the nodes: each group holds nodes
+of one kind at one depth of the graph, and its values are one block, a B × m array (B samples,
+m nodes; 1 × m for nodes that do not depend on the samples, such as the parameters).
+
+* An **affine** group is a layer's pre-activations. Its nodes are sums of products
+  aᵣ = bᵣ + Σⱼ Wᵣⱼ xⱼ (one ``affine`` node, or micrograd's chain of ``*`` and ``+`` folded
+  into one: :mod:`autograd_lite.linear`), with the weights and biases not depending on the
+  samples and the xⱼ shared. The block is A = X Wᵀ + b, and backward, with Δ = ∂/∂A,
+
+      ∂/∂X = Δ W,      ∂/∂Wᵣⱼ = Σ_b Δ_br X_bj  (ΔᵀX),      ∂/∂bᵣ = Σ_b Δ_br,
+
+  the chain rule's sums (over the layer's nodes, over the batch) as matrix products. The
+  entries of W, b and of the backward matrices come from running the op's forward formula
+  and its rule on unknowns: the rule table is still the only source of a derivative.
+* An **elementwise** group is nodes of one op with operands alike (a layer's ReLUs, the
+  loss's ops). Its forward formula and partials are the tape's own code (:mod:`codegen`'s
+  templates), run once on the blocks, with the functions they call in their array forms
+  (:mod:`autograd_lite.batched`): a ReLU of 16 neurons over 1,000 samples is one call.
+
+Values and gradients agree with eager code to rounding: a matrix product adds in another
+order than the chain it stands for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import batched, codegen, linear
+from autograd_lite.codegen import Instruction, Names, Symbol
+
+#: Where a slot lives: (its group, its column in the group's block).
+Place = tuple[int, int]
+
+#: The groups of the inputs and of the uniform leaves (parameters, then constants).
+INPUTS, LEAVES = 0, 1
+
+
+class Gather:
+    """Some slots' columns as one block, and a block of their gradients added back."""
+
+    def __init__(self, places: Sequence[Place], widths: Sequence[int]) -> None:
+        runs: list[tuple[int, list[int]]] = []
+        for group, column in places:
+            if runs and runs[-1][0] == group:
+                runs[-1][1].append(column)
+            else:
+                runs.append((group, [column]))
+        self.whole = (
+            runs[0][0] if len(runs) == 1 and runs[0][1] == list(range(widths[runs[0][0]])) else None
+        )
+        self.runs = [(g, _columns(cs), len(set(cs)) == len(cs)) for g, cs in runs]
+        self.bounds = np.cumsum([0] + [len(cs) for _, cs in runs]).tolist()
+
+    def get(self, V: list[Any]) -> Any:
+        if self.whole is not None:
+            return V[self.whole]
+        parts = [V[g][:, columns] for g, columns, _ in self.runs]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+    def add(self, G: list[Any], part: Any) -> None:
+        """Add ``part`` (rows × the gathered columns) into the slots' gradients; a block of
+        one row (nodes the same for every sample) gets the sum over the samples."""
+        for (g, columns, unique), lo, hi in zip(self.runs, self.bounds, self.bounds[1:]):
+            target = G[g]
+            piece = part[:, lo:hi] if len(self.runs) > 1 else part
+            if target.shape[0] == 1 and piece.shape[0] != 1:
+                piece = piece.sum(axis=0, keepdims=True)
+            if self.whole is not None:
+                target += piece
+            elif unique:
+                target[:, columns] += piece
+            else:
+                np.add.at(
+                    target,
+                    (slice(None), columns),  # type: ignore[arg-type]
+                    np.broadcast_to(piece, (target.shape[0], hi - lo)),
+                )
+
+
+def _columns(columns: list[int]) -> slice | np.ndarray:
+    if columns == list(range(columns[0], columns[0] + len(columns))):
+        return slice(columns[0], columns[0] + len(columns))
+    return np.array(columns, dtype=np.intp)
+
+
+# --- Elementwise groups: the tape's own formulas, run on blocks -------------------------------
+
+
+class Elementwise:
+    """Nodes of one op with alike operands: value = formula(operand blocks); backward adds
+    each partial of the rule, computed on the blocks, into its operands' gradients."""
+
+    def __init__(
+        self,
+        index: int,
+        members: Sequence[Instruction],
+        places: Mapping[int, Place],
+        widths: Sequence[int],
+        kernels: Kernels,
+    ) -> None:
+        first = members[0]
+        self.index, self.width = index, len(members)
+        self.forward_kernel, self.backward_kernel, self.wanted = kernels.of(
+            first.op, first.operands
+        )
+        self.operands: list[Any] = []
+        for k, x in enumerate(first.operands):
+            if type(x) is int:
+                slots: list[int] = [ins.operands[k] for ins in members]  # type: ignore[misc]
+                self.operands.append(Gather([places[s] for s in slots], widths))
+            else:
+                numbers = [float(ins.operands[k]) for ins in members]
+                same = all(_same(c, numbers[0]) for c in numbers)
+                self.operands.append(numbers[0] if same else np.array([numbers]))
+
+    def _arguments(self, V: list[Any]) -> list[Any]:
+        return [a.get(V) if isinstance(a, Gather) else a for a in self.operands]
+
+    def forward(self, V: list[Any], rows: int) -> None:
+        out = self.forward_kernel(*self._arguments(V))
+        V[self.index] = _block(out, (rows, self.width))
+
+    def backward(self, V: list[Any], G: list[Any]) -> None:
+        g, out = G[self.index], V[self.index]
+        partials = self.backward_kernel(g, out, *self._arguments(V))
+        for k, partial in zip(self.wanted, partials):
+            self.operands[k].add(G, _block(partial, g.shape))
+
+
+def _block(x: Any, shape: tuple[int, int]) -> Any:
+    """``x`` as a float array of ``shape`` (a formula may return a number or a row)."""
+    if isinstance(x, np.ndarray) and x.shape == shape and x.dtype == np.float64:
+        return x
+    return np.array(np.broadcast_to(np.asarray(x, dtype=float), shape))
+
+
+def _same(a: float, b: float) -> bool:
+    return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
+
+
+class Kernels:
+    """Each kind of node's forward formula and partials as two functions on blocks, made once
+    from :mod:`codegen`'s templates (the rule run on symbols, or a call of it) and run with
+    the functions they call in their array forms."""
+
+    def __init__(self, inline: bool) -> None:
+        self.names = Names()
+        self.inline = inline
+        self._made: dict[Any, tuple[Callable[..., Any], Callable[..., Any], list[int]]] = {}
+
+    def of(
+        self, op: str, operands: Sequence[int | float]
+    ) -> tuple[Callable[..., Any], Callable[..., Any], list[int]]:
+        mask = tuple(type(x) is int for x in operands)
+        made = self._made.get((op, mask))
+        if made is None:
+            made = self._made[(op, mask)] = self._make(op, operands)
+        return made
+
+    def _make(
+        self, op: str, operands: Sequence[int | float]
+    ) -> tuple[Callable[..., Any], Callable[..., Any], list[int]]:
+        ins = Instruction(0, op, tuple(operands))
+        arguments = [f"a{k}" for k in range(len(operands))]
+        value = codegen.forward_expression(
+            ins, [Symbol(a) for a in arguments], self.names, self.inline
+        )
+        fills = {"g": "g", "out": "out", **{a: a for a in arguments}}
+        lines, results, wanted = [], [], []
+        for i, template in codegen.partial_templates(ins, self.names, self.inline):
+            text = template.format_map(fills)
+            if i < 0:
+                lines.append(f"_t = {text}")
+            else:
+                results.append(text)
+                wanted.append(i)
+        signature = ", ".join(arguments)
+        source = (
+            f"def forward({signature}):\n    return {value.text}\n"
+            f"def backward(g, out, {signature}):\n    "
+            + "".join(f"{line}\n    " for line in lines)
+            + f"return ({''.join(r + ', ' for r in results)})\n"
+        )
+        namespace = batched.namespace(self.names.namespace)
+        exec(compile(source, f"<blocks {op}>", "exec"), namespace)
+        return namespace["forward"], namespace["backward"], wanted
+
+
+# --- Affine groups: a layer's pre-activations as a matrix product -----------------------------
+
+
+class Combination:
+    """A dense array whose entries are sums Σ c·u[k] of the entries of a vector ``u``.
+
+    ``terms`` are (position, k, c). ``of(u)`` is the array; ``back(d)``, for d an array over
+    the positions, is the vector over k of Σ c·d[position], the transpose."""
+
+    def __init__(self, terms: Sequence[tuple[int, int, float]], size: int, length: int) -> None:
+        ordered = sorted(terms)
+        positions, ks, cs = (list(t) for t in zip(*ordered)) if ordered else ([], [], [])
+        self.size, self.length = size, length
+        self.positions = np.array(positions, dtype=np.intp)
+        self.ks = np.array(ks, dtype=np.intp)
+        self.cs = np.array(cs, dtype=float)
+        self.terms = len(ordered)
+        ones = all(c == 1.0 for c in cs)
+        # The usual layer: every entry one weight, in order: one gather.
+        self.gather = self.ks if ones and positions == list(range(size)) else None
+
+    def of(self, u: np.ndarray) -> np.ndarray:
+        if self.gather is not None:
+            return u[self.gather]
+        return np.bincount(self.positions, self.cs * u[self.ks], minlength=self.size)
+
+    def back(self, d: np.ndarray) -> np.ndarray:
+        return np.bincount(self.ks, self.cs * d[self.positions], minlength=self.length)
+
+
+class Affine:
+    """Nodes aᵣ = Σ (their terms): A = X Wᵀ + b, X the shared sample-dependent leaves' block,
+    W and b sums of the other leaves (weights, biases) read from the nodes' value terms; the
+    backward matrices read from their partials (see the module's docstring)."""
+
+    def __init__(
+        self,
+        index: int,
+        forms: Sequence[linear.Form],
+        batch: set[int],
+        places: Mapping[int, Place],
+        widths: Sequence[int],
+    ) -> None:
+        leaves = sorted({s for f in forms for s in _leaves(f)})
+        xs, us = [s for s in leaves if s in batch], [s for s in leaves if s not in batch]
+        self.index, self.m, self.n = index, len(forms), len(xs)
+        self.X = Gather([places[s] for s in xs], widths) if xs else None
+        self.U = Gather([places[s] for s in us], widths) if us else None
+        column = {s: j for j, s in enumerate(xs)}
+        unit = {s: k + 1 for k, s in enumerate(us)}  # u[0] is the number 1
+        w, b, wb, m_terms, s_terms = [], [], [], [], []
+        for r, f in enumerate(forms):
+            for monomial, c in f.value.items():
+                k = next((unit[s] for s in monomial if s in unit), 0)
+                x = next((column[s] for s in monomial if s in column), None)
+                (b.append((r, k, c)) if x is None else w.append((r * self.n + x, k, c)))
+            for leaf, terms in f.partials.items():
+                for monomial, c in terms.items():
+                    t = monomial[0] if monomial else None
+                    if leaf in column:
+                        wb.append((r * self.n + column[leaf], 0 if t is None else unit[t], c))
+                    elif t is None:
+                        s_terms.append((r, unit[leaf], c))
+                    else:
+                        m_terms.append((r * self.n + column[t], unit[leaf], c))
+        size, length = self.m * self.n, len(us) + 1
+        self.W, self.b = Combination(w, size, length), Combination(b, self.m, length)
+        self.Wb = None if sorted(wb) == sorted(w) else Combination(wb, size, length)
+        self.S = Combination(s_terms, self.m, length) if s_terms else None
+        self.M = Combination(m_terms, size, length) if m_terms else None
+
+    def _u(self, V: list[Any]) -> np.ndarray:
+        rest = self.U.get(V)[0] if self.U is not None else ()
+        return np.concatenate(([1.0], rest))
+
+    def forward(self, V: list[Any], rows: int, scratch: dict[int, Any]) -> None:
+        u = self._u(V)
+        W = scratch[self.index] = (u, self.W.of(u).reshape(self.m, self.n))
+        bias = self.b.of(u)
+        if self.X is None:
+            V[self.index] = bias[None, :]
+        else:
+            block = self.X.get(V) @ W[1].T
+            if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
+                block += bias
+            V[self.index] = block
+
+    def backward(self, V: list[Any], G: list[Any], scratch: dict[int, Any]) -> None:
+        delta = G[self.index]
+        u, W = scratch[self.index]
+        if self.X is not None:
+            Wb = W if self.Wb is None else self.Wb.of(u).reshape(self.m, self.n)
+            self.X.add(G, delta @ Wb)
+        if self.U is not None:
+            d = np.zeros(len(u))
+            if self.S is not None:
+                d += self.S.back(delta.sum(axis=0))
+            if self.M is not None and self.X is not None:
+                d += self.M.back((delta.T @ self.X.get(V)).ravel())
+            self.U.add(G, d[None, 1:])
+
+
+def _leaves(f: linear.Form) -> set[int]:
+    found = set(f.partials)
+    for terms in (f.value, *f.partials.values()):
+        for monomial in terms:
+            found.update(monomial)
+    return found
+
+
+# --- The plan: nodes folded, leveled and grouped ----------------------------------------------
+
+
+class Replay:
+    """A recording's batched replay in blocks; ``run`` gives what :meth:`Tape.backward` needs."""
+
+    def __init__(
+        self,
+        instructions: Sequence[Instruction],
+        live: int,
+        n_inputs: int,
+        n_parameters: int,
+        constants: Sequence[float],
+        root: int,
+        inline: bool,
+    ) -> None:
+        self.n_inputs, self.n_parameters, self.constants = n_inputs, n_parameters, list(constants)
+        n_leaves = n_parameters + len(constants)
+        batch = _sample_dependent(instructions, n_inputs, n_leaves)
+        forms, folded = _forms(instructions, live, batch, root)
+        units = [ins for ins in instructions if ins.slot not in folded]
+        kinds = _kinds(units, forms, batch, {ins.slot for ins in instructions[:live]})
+        widths, places = _places(kinds, n_inputs, n_leaves)
+        self.root, self.widths = places[root], widths
+        self.uniform = [False, True, *[not rows for rows, *_ in kinds]]
+        kernels, self.groups = Kernels(inline), []
+        for index, (_, affine, members, alive) in enumerate(kinds, start=2):
+            if affine:
+                found = [forms[ins.slot] for ins in members]
+                group: Any = Affine(index, [f for f in found if f], batch, places, widths)
+            else:
+                group = Elementwise(index, members, places, widths, kernels)
+            self.groups.append((group, alive))
+
+    def run(
+        self, numbers: Sequence[Any], parameters: Sequence[float], size: int, seed: Any
+    ) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
+        """The outputs, each input's gradients and the parameters' summed over the batch (only
+        the outputs when ``seed`` is None)."""
+        V: list[Any] = [None] * len(self.widths)
+        V[INPUTS] = np.empty((size, self.n_inputs))
+        for i, x in enumerate(numbers):
+            V[INPUTS][:, i] = x
+        V[LEAVES] = np.array([[*parameters, *self.constants]], dtype=float).reshape(1, -1)
+        scratch: dict[int, Any] = {}
+        for group, _ in self.groups:
+            rows = 1 if self.uniform[group.index] else size
+            if isinstance(group, Affine):
+                group.forward(V, rows, scratch)
+            else:
+                group.forward(V, rows)
+        g, c = self.root
+        outputs = np.array(np.broadcast_to(V[g][:, c], (size,)))
+        if seed is None:
+            return outputs, [], []
+        G = [np.zeros((1 if self.uniform[i] else size, w)) for i, w in enumerate(self.widths)]
+        G[g][:, c] += seed if G[g].shape[0] == size else batched.total(seed, size)
+        for group, alive in reversed(self.groups):
+            if not alive:
+                continue
+            if isinstance(group, Affine):
+                group.backward(V, G, scratch)
+            else:
+                group.backward(V, G)
+        inputs = [G[INPUTS][:, i].copy() for i in range(self.n_inputs)]
+        return outputs, inputs, G[LEAVES][0, : self.n_parameters].tolist()
+
+
+def _sample_dependent(
+    instructions: Sequence[Instruction], n_inputs: int, n_leaves: int
+) -> set[int]:
+    """The slots whose values depend on the samples: the inputs and the nodes that read one."""
+    batch = set(range(n_inputs))
+    for ins in instructions:
+        if any(type(x) is int and x in batch for x in ins.operands):
+            batch.add(ins.slot)
+    return batch
+
+
+def _forms(
+    instructions: Sequence[Instruction], live: int, batch: set[int], root: int
+) -> tuple[dict[int, linear.Form | None], set[int]]:
+    """Each node's form (None: elementwise), and the nodes folded into their one consumer's
+    (``linear.fold`` decides); only nodes that lead to the output (``instructions[:live]``)
+    fold, and only those no other node reads."""
+    uses: dict[int, int] = {}
+    for ins in instructions:
+        for x in ins.operands:
+            if type(x) is int:
+                uses[x] = uses.get(x, 0) + 1
+    forms: dict[int, linear.Form | None] = {}
+    folded: set[int] = set()
+    for ins in instructions[:live]:
+        f = linear.form(ins.op, ins.operands)
+        f = f if f is not None and _fits(f, batch) else None
+        for x in dict.fromkeys(o for o in ins.operands if type(o) is int):
+            inner = forms.get(x)
+            if f is not None and inner is not None and uses[x] == 1 and x != root:
+                into = linear.fold(f, inner, x)
+                if into is not None:
+                    f, forms[x] = into, None
+                    folded.add(x)
+        forms[ins.slot] = f
+    return forms, folded
+
+
+def _fits(f: linear.Form, batch: set[int]) -> bool:
+    """Whether a form is an affine map of the sample-dependent leaves with coefficients that
+    are not: its products pair one of each, and so do its partials."""
+    for monomial in f.value:
+        if len(monomial) == 2 and (monomial[0] in batch) == (monomial[1] in batch):
+            return False
+    for leaf, terms in f.partials.items():
+        if any(monomial and (monomial[0] in batch) == (leaf in batch) for monomial in terms):
+            return False
+    return True
+
+
+def _is_affine(f: linear.Form | None) -> bool:
+    """A form worth a matrix product: nodes folded into it, or products in it."""
+    return f is not None and (f.size > 1 or any(len(m) == 2 for m in f.value))
+
+
+#: A group before it is built: (whether its blocks have a row per sample, whether it is affine,
+#: its nodes, whether they lead to the output).
+Kind = tuple[bool, bool, list[Instruction], bool]
+
+
+def _kinds(
+    units: Sequence[Instruction],
+    forms: dict[int, linear.Form | None],
+    batch: set[int],
+    alive: set[int],
+) -> list[Kind]:
+    """The groups: nodes of one kind at one level (1 + the deepest level of what they read,
+    the leaves at 0), in the order of their levels, so each group reads only earlier ones."""
+    level: dict[int, int] = {}
+    groups: dict[Any, list[Instruction]] = {}
+    for ins in units:
+        f = forms.get(ins.slot)
+        affine = _is_affine(f)
+        reads = sorted(_leaves(f)) if affine else [x for x in ins.operands if type(x) is int]  # type: ignore[arg-type]
+        depth = 1 + max((level.get(x, 0) for x in reads), default=0)
+        level[ins.slot] = depth
+        rows = ins.slot in batch
+        if affine:
+            key: Any = (depth, rows, True, tuple(x for x in reads if x in batch))
+        else:
+            classes = tuple(
+                "c" if type(x) is not int else "b" if x in batch else "u" for x in ins.operands
+            )
+            key = (depth, rows, False, ins.op, classes, ins.slot in alive)
+        groups.setdefault(key, []).append(ins)
+    ordered = sorted(groups.items(), key=lambda item: (item[0][0], item[1][0].slot))
+    return [(key[1], key[2], members, key[2] or key[5]) for key, members in ordered]
+
+
+def _places(
+    kinds: Sequence[Kind], n_inputs: int, n_leaves: int
+) -> tuple[list[int], dict[int, Place]]:
+    """Each group's width, and each slot's place (group, column); folded slots have none."""
+    widths = [n_inputs, n_leaves, *[len(members) for _, _, members, _ in kinds]]
+    places: dict[int, Place] = {i: (INPUTS, i) for i in range(n_inputs)}
+    places.update({n_inputs + i: (LEAVES, i) for i in range(n_leaves)})
+    for index, (_, _, members, _) in enumerate(kinds, start=2):
+        places.update({ins.slot: (index, j) for j, ins in enumerate(members)})
+    return widths, places

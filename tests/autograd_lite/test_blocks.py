@@ -1,0 +1,177 @@
+"""blocks: a batched replay groups a layer into one matrix product and its other nodes into
+one call per op, and agrees with eager code sample by sample."""
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nn
+from autograd_lite import DomainError, Value, grad, trace
+from autograd_lite.blocks import Affine, Elementwise
+from autograd_lite.rules import defvjp
+
+B = 40
+RNG = np.random.default_rng(7)
+
+
+def close(a: float, b: float, scale: float = 1.0) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
+
+
+def shape(f: Any) -> list[tuple[str, int, int]]:
+    """The plan: each group's kind, its width and (affine) how many inputs it reads."""
+    return [
+        (type(g).__name__, g.m if isinstance(g, Affine) else g.width, getattr(g, "n", 0))
+        for g, _ in f._blocks().groups
+    ]
+
+
+def agrees_with_eager(fn: Any, params: list[Value], columns: list[np.ndarray]) -> None:
+    """``trace(fn)``'s batch against eager code sample by sample, and the parameters' sums."""
+    f = trace(fn, *(float(c[0]) for c in columns))
+    seeds = RNG.uniform(0.5, 1.5, len(columns[0]))
+    for p in params:
+        p.grad = 0.0
+    outputs = f.backward(*columns, grad=seeds)
+    sums = [p.grad for p in params]
+    _, input_grads = f.grad(*columns)
+    expected = [0.0] * len(params)
+    for b in range(len(columns[0])):
+        inputs = [Value(float(c[b])) for c in columns]
+        out = fn(*inputs)
+        derivatives = grad(out, [*inputs, *params])
+        assert close(outputs[b], out.data)
+        for i in range(len(inputs)):
+            assert close(input_grads[i][b], derivatives[i])
+        expected = [e + seeds[b] * d for e, d in zip(expected, derivatives[len(inputs) :])]
+    assert all(close(s, e) for s, e in zip(sums, expected))
+
+
+def moons(n: int) -> list[np.ndarray]:
+    X = RNG.normal(size=(n, 2))
+    return [X[:, 0].copy(), X[:, 1].copy(), np.sign(X[:, 0] * X[:, 1]) + (X[:, 0] == 0)]
+
+
+def test_an_mlp_is_a_matrix_product_per_layer_and_one_call_per_activation() -> None:
+    model = nn.MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=0)
+
+    def loss(x0: Any, x1: Any, y: Any) -> Any:
+        return nn.hinge_loss(model([x0, x1])[0], y)
+
+    f = trace(loss, 0.5, -0.5, 1.0)
+    layers = [g for g in shape(f) if g[0] == "Affine"]
+    assert layers[:3] == [("Affine", 16, 2), ("Affine", 16, 16), ("Affine", 1, 16)]
+    assert ("Elementwise", 16, 0) in shape(f)  # the 16 ReLUs of a layer: one call
+    agrees_with_eager(loss, model.parameters(), moons(B))
+
+
+def test_micrographs_chains_of_mul_and_add_fold_into_the_same_products() -> None:
+    sizes = [2, 8, 8, 1]
+    layers = [
+        [([Value(RNG.normal()) for _ in range(n_in)], Value(RNG.normal())) for _ in range(n_out)]
+        for n_in, n_out in itertools.pairwise(sizes)
+    ]
+    params = [p for layer in layers for ws, b in layer for p in [*ws, b]]
+
+    def loss(x0: Any, x1: Any, y: Any) -> Any:
+        x = [x0, x1]
+        for depth, layer in enumerate(layers):
+            x = [sum((w * xi for w, xi in zip(ws, x)), b) for ws, b in layer]
+            x = x if depth == len(layers) - 1 else [a.relu() for a in x]
+        return (1 + -y * x[0]).relu() + 1e-4 * sum(p * p for p in params)
+
+    f = trace(loss, 0.5, -0.5, 1.0)
+    assert [g for g in shape(f) if g[0] == "Affine"][:3] == [
+        ("Affine", 8, 2),
+        ("Affine", 8, 8),
+        ("Affine", 1, 8),
+    ]
+    penalty = [g for g, _ in f._blocks().groups if f._blocks().uniform[g.index]]
+    assert penalty, "Σp² does not depend on the sample: computed once per batch"
+    agrees_with_eager(loss, params, moons(B))
+
+
+def test_softmax_cross_entropy_with_smooth_activations() -> None:
+    model = nn.MLP(3, [5, 4], activation="tanh", output_activation="linear", seed=1)
+
+    def loss(x0: Any, x1: Any, x2: Any, y0: Any, y1: Any, y2: Any, y3: Any) -> Any:
+        return nn.cross_entropy(nn.softmax(model([x0, x1, x2])), [y0, y1, y2, y3])
+
+    labels = np.eye(4)[RNG.integers(0, 4, B)]
+    columns = [RNG.normal(size=B) for _ in range(3)] + [labels[:, k].copy() for k in range(4)]
+    agrees_with_eager(loss, model.parameters(), columns)
+
+
+def test_shared_numbers_broadcast_and_a_uniform_output_is_spread() -> None:
+    w = Value(2.0)
+    f = trace(lambda x, c: w * x + c * w, 1.0, 1.0)
+    out, (dx, dc) = f.grad(np.array([1.0, 2.0, 3.0]), 10.0)
+    assert out.tolist() == [22.0, 24.0, 26.0]
+    assert dx.tolist() == [2.0, 2.0, 2.0] and dc.tolist() == [2.0, 2.0, 2.0]
+    g = trace(lambda x: w * w + 1.0, 1.0)  # not a function of its input at all
+    w.grad = 0.0
+    assert g.backward(np.zeros(4), grad=np.array([1.0, 2.0, 3.0, 4.0])).tolist() == [5.0] * 4
+    assert w.grad == 2 * 2.0 * 10.0  # Σ_b g_b ∂(w²)/∂w
+
+
+def test_an_infinity_in_a_product_is_replayed_as_eager_code_makes_it() -> None:
+    # The matrix product would add 10·10³⁰⁸ − 10·10³⁰⁸ as −∞ (a fused multiply-add); eager code
+    # makes ∞ − ∞ = NaN, and NumPy's overflow sends the batch to the float replay.
+    f = trace(lambda x: x * 1e308 * 10.0 - x * 1e308 * 10.0, 1.0)
+    assert any(isinstance(g, Affine) for g, _ in f._blocks().groups)
+    out = f(np.array([1.0, 0.0]))
+    assert math.isnan(out[0]) and out[1] == 0.0
+
+
+def test_a_deep_chain_plans_without_recursion_and_agrees() -> None:
+    def chain(x: Any) -> Any:
+        y = x
+        for _ in range(20_000):
+            y = y * 1.0001 + 0.0001
+        return y.tanh()
+
+    f = trace(chain, 0.1)
+    xs = np.array([0.1, -0.2, 0.3])
+    out, (dx,) = f.grad(xs)
+    for b, x in enumerate(xs):
+        v = Value(float(x))
+        y = chain(v)
+        (d,) = grad(y, [v])
+        # 20,000 roundings each way: agreement to n·ε, not to ε
+        assert abs(out[b] - y.data) <= 1e-10 and abs(dx[b] - d) <= 1e-10 * abs(d)
+
+
+def test_a_users_op_with_no_array_form_runs_sample_by_sample_in_its_group() -> None:
+    def kink(x: float) -> float:
+        return x if x > 1.0 else 1.0 / (2.0 - x) if x < 1.0 else 1.0
+
+    def kink_partial(g: Any, out: Any, x: Any) -> Any:
+        if float(x) > 1.0:
+            return g
+        if float(x) >= 2.0:
+            raise DomainError("kink: the derivative is undefined at 2")
+        return g * out * out
+
+    defvjp("test_blocks.kink", kink_partial, forward=kink)
+    w = [Value(0.5), Value(-0.25), Value(1.5)]
+
+    def fn(x: Any) -> Any:
+        return sum(Value.apply("test_blocks.kink", wi * x) for wi in w)
+
+    f = trace(fn, 1.0)
+    assert ("Elementwise", 3, 0) in shape(f)  # the three kinks of one level: one group
+    agrees_with_eager(fn, w, [RNG.uniform(-1.5, 1.5, B)])
+
+
+def test_a_domain_error_after_a_product_names_the_first_sample() -> None:
+    w, b = Value(2.0), Value(1.0)
+    f = trace(lambda x: (x * w + b).log(), 1.0)
+    assert isinstance(f._blocks().groups[0][0], Affine)
+    assert isinstance(f._blocks().groups[1][0], Elementwise)
+    with pytest.raises(DomainError, match=r"^log: log\(-1\.0\) .* \(at sample 2\)$"):
+        f(np.array([1.0, 2.0, -1.0, -3.0]))
