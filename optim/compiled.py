@@ -15,9 +15,9 @@ optimiser:
   ``line_search`` attribute is set): :class:`CompiledObjective` traces the whole batch
   objective once per batch size and replays it for each step and trial point, bit for bit what
   eager code gives, so the History is the eager fit's. A line search ends on comparisons of
-  values that differ by rounding (Brent's method's last trial points), so a replay whose sums
-  ran in another order would move the steps it chooses: a prototype that replayed batches
-  there moved the History by 1e-7 to 0.24 (relative).
+  values that differ by rounding (Brent's method's last trial points, Armijo's test), so a
+  replay whose sums ran in another order would move the steps it chooses: a prototype that
+  replayed batches there moved the History by 1e-7 to 0.24 (relative).
 
 ``compile="batch"`` is another name for ``compile=True`` (the same choice between the two).
 
