@@ -6,7 +6,7 @@
 λ/2 Σ w², minimised by Adam on shuffled mini-batches.
 
 Every weight is a Value and the loss of a sample is a graph of scalars, but training does not
-build it again for every sample: ``fit(..., compile="batch")`` traces one sample's loss once
+build it again for every sample: ``fit(..., compile=True)`` traces one sample's loss once
 and replays each mini-batch on NumPy arrays (:mod:`autograd_lite.batched`). The example also
 times one epoch of eager training on the same model, for comparison. Prints the accuracies,
 the confusion matrix and the costs; writes the training curves and the confusion matrix.
@@ -47,7 +47,7 @@ def train(
     Z: FloatArray,
     y: IntArray,
     args: argparse.Namespace,
-    compile: object,
+    compile: bool,
     **fit: object,
 ) -> optim.History:
     """``fit`` with the example's loss, optimiser and mini-batches."""
@@ -60,7 +60,7 @@ def train(
         batch_size=args.batch_size,
         regularization=lambda model: nn.l2_penalty(model, args.lam),
         seed=args.seed,
-        compile=compile,  # type: ignore[arg-type]
+        compile=compile,
         **fit,  # type: ignore[arg-type]
     )
 
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
 
     started = time.perf_counter()
     history = train(
-        mlp, Z[train_rows], y[train_rows], args, "batch", epochs=args.epochs, callbacks=[record]
+        mlp, Z[train_rows], y[train_rows], args, True, epochs=args.epochs, callbacks=[record]
     )
     seconds = time.perf_counter() - started
     if not history:

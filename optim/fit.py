@@ -89,9 +89,9 @@ def fit(
     The progress bar (tqdm on stderr, a widget in Jupyter; :mod:`optim.progress`) shows each
     epoch's loss, gradient norm and step size; ``progress=False`` turns it off.
 
-    ``compile=True`` records the batch objective once per batch size and replays it for every
-    step and trial point: the same History, bit for bit, several times faster; ``"batch"``
-    replays one sample's loss on each batch at once, to 1e-12 (:mod:`optim.compiled`).
+    ``compile=True`` traces (:mod:`optim.compiled`): for a fixed or scheduled step, one sample's
+    loss, every batch replayed at once, within 1e-12 (relative) of the eager History; for a line
+    search (rounding sways its comparisons), the batch objective, bit for bit. "batch" is True.
 
     Raises:
         TypeError / ValueError: an argument of the wrong type or value, naming it.
@@ -163,16 +163,24 @@ class _Run:
         )
 
     def compiled_if(self, compile: object) -> _Run:
-        """This run, with its batch objectives recorded if ``compile`` (:mod:`optim.compiled`):
-        per batch size (True), or one sample's loss replayed on batches ("batch")."""
+        """This run, with its objective traced if ``compile`` (:mod:`optim.compiled`): one
+        sample's loss replayed on whole batches, or with a line search the batch objective
+        recorded per batch size, bit for bit. "batch" is another name for True."""
         if compile not in (False, True, "batch") or type(compile) not in (bool, str):
-            raise ValueError(f"fit(compile) must be False, True or 'batch', got {compile!r}")
+            raise ValueError(
+                "fit(compile) must be False, True or 'batch' (another name for True), "
+                f"got {compile!r}"
+            )
         if not compile:
             return self
-        searches = getattr(self.optimizer, "line_search", None) is not None
-        kind = BatchedObjective if compile == "batch" and not searches else CompiledObjective
+        kind = CompiledObjective if self.searches_lines() else BatchedObjective
         objective = kind(self.model, self.X, self.Y, self.scored, self.penalized)
         return dataclasses.replace(self, compiled=objective)
+
+    def searches_lines(self) -> bool:
+        """Whether the optimiser runs a line search (re-evaluating the loss at trial points),
+        whose comparisons need the bit-for-bit replay."""
+        return getattr(self.optimizer, "line_search", None) is not None
 
     def plan(self) -> list[list[int]]:
         """This epoch's batches: the whole set, or a fresh shuffle cut into mini-batches."""
