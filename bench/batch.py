@@ -41,9 +41,10 @@ def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
     δ⁽ᴸ⁾ is one column, so δ⁽ᴸ⁾W⁽ᴸ⁾ is an outer product, taken as a broadcast multiply (a
     matrix product of inner size 1 is 6× slower at B = 10,000). The arrays of B rows are
     column-major, so that z⁽ʰ⁾, ẑ⁽ʰ⁾ without its last column, is contiguous for the
-    element-wise operations. The gradient buffer has ``p``'s layout, so it is the flat
-    gradient in micrograd's order as it stands; the step returns it read-only, and the next
-    step overwrites it.
+    element-wise operations. The gradient blocks are row-major, written by ``np.dot`` (half a
+    microsecond less per call than ``np.matmul`` at B = 100). The gradient buffer has ``p``'s
+    layout, so it is the flat gradient in micrograd's order as it stands; the step returns it
+    read-only, and the next step overwrites it.
     """
     shapes = [W.shape for W in problem.weights]  # (n_out, n_in) per layer
     ends = list(itertools.accumulate(n_out * (n_in + 1) for n_out, n_in in shapes))
@@ -82,14 +83,14 @@ def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
         np.greater(margin, 0.0, out=slack)
         loss = float(np.vdot(slack, margin)) / n + ALPHA * float(np.vdot(p, p))
         np.multiply(slack, minus_y_over_n, out=z_col)  # z becomes δ⁽ᴸ⁾
-        np.matmul(z.T, z_out, out=G_out)
+        np.dot(z.T, z_out, out=G_out)
         np.multiply(z, W_out, out=delta_out)  # the outer product δ⁽ᴸ⁾W⁽ᴸ⁾
         np.multiply(delta_out, r_out, out=delta_out)
         for delta, z_in, grad, W, delta_in, r in backward:
-            np.matmul(delta.T, z_in, out=grad)
+            np.dot(delta.T, z_in, out=grad)
             np.matmul(delta, W, out=delta_in)
             np.multiply(delta_in, r, out=delta_in)
-        np.matmul(deltas[0].T, inputs[0], out=G[0])
+        np.dot(deltas[0].T, inputs[0], out=G[0])
         np.multiply(p, 2 * ALPHA, out=scratch)
         np.add(g, scratch, out=g)
         np.multiply(g, LEARNING_RATE, out=scratch)
