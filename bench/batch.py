@@ -31,7 +31,7 @@ def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
     The parameters are one vector ``p`` in micrograd's order: layer h is a block
     P⁽ʰ⁾ = [W⁽ʰ⁾ | b⁽ʰ⁾] of n_out rows, each a neuron's weights then its bias. Each layer's
     input carries a column of ones, ẑ⁽ʰ⁻¹⁾ = [z⁽ʰ⁻¹⁾ | 1] (z⁽⁰⁾ = X), so a bias is one more
-    weight. For B points, labels y = ±1 and L layers (the last one neuron, linear), the step is
+    weight. For B points, labels y = ±1 and L ≥ 2 layers (the last one neuron, linear):
 
         a⁽ʰ⁾ = ẑ⁽ʰ⁻¹⁾ P⁽ʰ⁾ᵀ,  r⁽ʰ⁾ = [a⁽ʰ⁾ > 0],  z⁽ʰ⁾ = a⁽ʰ⁾ ∘ r⁽ʰ⁾ (h < L),  z = a⁽ᴸ⁾
         m = 1 − y∘z,  s = [m > 0],  loss = (s·m)/B + α p·p
@@ -64,11 +64,11 @@ def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
     weights = [block[:, :-1] for block in P]
     forward = list(zip(inputs[:-1], [block.T for block in P[:-1]], hidden, slopes))
     backward = list(zip(deltas[1:], inputs[1:], G[1:], weights[1:], deltas, slopes))[::-1]
-    # the output layer's: its input, P⁽ᴸ⁾ᵀ, W⁽ᴸ⁾, its gradient block; z = a⁽ᴸ⁾ as a column
-    z_out, P_out_T, W_out, G_out = inputs[-1], P[-1].T, weights[-1], G[-1]
-    z = np.empty((n, 1))
-    z_col, margin, slack, minus_y_over_n = z[:, 0], np.empty(n), np.empty(n), -y / n
-    delta_out, r_out = deltas[-1], slopes[-1]  # δ⁽ᴸ⁻¹⁾, r⁽ᴸ⁻¹⁾
+    # the output layer's input ẑ⁽ᴸ⁻¹⁾, P⁽ᴸ⁾ᵀ, W⁽ᴸ⁾ and gradient block; δ⁽ᴸ⁻¹⁾ and r⁽ᴸ⁻¹⁾ below it
+    top_in, top_P_T, top_W, top_G = inputs[-1], P[-1].T, weights[-1], G[-1]
+    below_delta, below_r = deltas[-1], slopes[-1]
+    out = np.empty((n, 1))  # z = a⁽ᴸ⁾, then δ⁽ᴸ⁾
+    out_col, margin, slack, minus_y_over_n = out[:, 0], np.empty(n), np.empty(n), -y / n
     read_only = g.view()
     read_only.flags.writeable = False
 
@@ -77,15 +77,15 @@ def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
             np.matmul(z_in, P_T, out=a)
             np.greater(a, 0.0, out=r)
             np.multiply(a, r, out=a)
-        np.matmul(z_out, P_out_T, out=z)
-        np.multiply(y, z_col, out=margin)
+        np.matmul(top_in, top_P_T, out=out)
+        np.multiply(y, out_col, out=margin)
         np.subtract(1.0, margin, out=margin)
         np.greater(margin, 0.0, out=slack)
         loss = float(np.vdot(slack, margin)) / n + ALPHA * float(np.vdot(p, p))
-        np.multiply(slack, minus_y_over_n, out=z_col)  # z becomes δ⁽ᴸ⁾
-        np.dot(z.T, z_out, out=G_out)
-        np.multiply(z, W_out, out=delta_out)  # the outer product δ⁽ᴸ⁾W⁽ᴸ⁾
-        np.multiply(delta_out, r_out, out=delta_out)
+        np.multiply(slack, minus_y_over_n, out=out_col)  # z becomes δ⁽ᴸ⁾
+        np.dot(out.T, top_in, out=top_G)
+        np.multiply(out, top_W, out=below_delta)  # the outer product δ⁽ᴸ⁾W⁽ᴸ⁾
+        np.multiply(below_delta, below_r, out=below_delta)
         for delta, z_in, grad, W, delta_in, r in backward:
             np.dot(delta.T, z_in, out=grad)
             np.matmul(delta, W, out=delta_in)
