@@ -32,11 +32,21 @@ from autograd_lite.value import DomainError
 
 
 def _relu(x: Any) -> Any:
-    return np.where(x > 0.0, x, np.where(x <= 0.0, 0.0, x))  # NaN stays NaN, −0.0 becomes 0.0
+    """``0.0 if x <= 0.0 else x`` on an array: NumPy's maximum(0, x) is 0 below 0 and x at NaN,
+    and + 0.0 turns its −0.0 at −0.0 into eager code's 0.0 (two fast passes; ``np.where`` with
+    a scalar is six times slower)."""
+    out = np.maximum(0.0, x)
+    out += 0.0
+    return out
 
 
 def _step(x: Any) -> Any:
-    return np.where(x > 0.0, 1.0, np.where(x <= 0.0, 0.0, math.nan))
+    """``1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan`` on an array."""
+    out = np.greater(x, 0.0).astype(float)
+    nan = np.isnan(x)
+    if nan.any():
+        out[nan] = math.nan
+    return out
 
 
 def _affine(*args: Any) -> Any:

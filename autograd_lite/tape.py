@@ -20,6 +20,7 @@ recording pointing at nothing, and a replay raises instead of reading a stale nu
 from __future__ import annotations
 
 import math
+import operator
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -154,8 +155,9 @@ class Tape:
         :mod:`autograd_lite.blocks`).
         """
         if batched.is_batch(xs):
-            outputs, _, sums = self._batch(xs, grad)
-            for p, g in zip(self._live(), sums):
+            live = self._live()
+            outputs, _, sums = self._batch(xs, grad, live)
+            for p, g in zip(live, sums):
                 p.grad += g
             return outputs
         seed = real(grad, f"{self.name}.backward(grad)", "a real number")
@@ -198,19 +200,22 @@ class Tape:
 
     # --- Machinery ----------------------------------------------------------------------------
 
-    def _batch(self, xs: tuple[Any, ...], grad: Any) -> tuple[Any, list[Any], list[float]]:
+    def _batch(
+        self, xs: tuple[Any, ...], grad: Any, live: list[Value] | None = None
+    ) -> tuple[Any, list[Any], list[float]]:
         """A batched replay (:mod:`autograd_lite.blocks`): the outputs, the inputs' gradients
         and the parameters' gradients summed over the batch (only outputs if ``grad`` is None);
-        one sample at a time where NumPy signals an error (:func:`batched.run`)."""
+        one sample at a time where NumPy signals an error (:func:`batched.run`). ``backward``
+        passes the parameters it read (``live``) and wants no input's gradient."""
         numbers, size = batched.inputs(self.name, xs, self.n_inputs)
         seed = None if grad is None else batched.seed_of(self.name, grad, size)
         if SWITCHES.checking:
             return self._batch_checked(batched.each_sample(numbers, size), seed)
         replay = self._blocks()
-        parameters = [p.data for p in self._live()]
+        parameters = list(map(_data, self._live() if live is None else live))
 
         def passes() -> tuple[Any, list[Any], list[float]]:
-            return replay.run(numbers, parameters, size, seed)
+            return replay.run(numbers, parameters, size, seed, inputs=live is None)
 
         def one_by_one() -> tuple[Any, list[Any], list[float]]:
             return self._samples_alone(batched.each_sample(numbers, size), seed)
@@ -389,6 +394,9 @@ class Tape:
         """The constant leaves' slots: their gradients are never read, and not all computed."""
         first = self.n_inputs + len(self._parameters)
         return frozenset(range(first, first + len(self._constants)))
+
+
+_data = operator.attrgetter("data")
 
 
 def _same(a: float, b: float) -> bool:

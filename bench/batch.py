@@ -5,7 +5,8 @@ full-batch step of SGD, at B = 100, 1,000 and 10,000 points:
 
 * ``traced_step``: one sample's loss traced with the sample's numbers as inputs (through
   ``nn.MLP``, or as micrograd builds it: a chain of ``+`` and ``*`` per neuron), then
-  ``f.backward(X₀, X₁, Y, grad=1/B)`` over the batch, the penalty's own tape, the SGD update;
+  ``f.backward(X₀, X₁, Y, grad=1/B)`` over the batch (the penalty traced with the sample's
+  loss: it does not depend on the sample, so the replay computes it once), the SGD update;
 * ``numpy_step``: the same step written by hand as tightly as NumPy allows: matrix products
   into buffers allocated once, one flat parameter vector, no Python loop over parameters or
   samples (one BLAS thread, set by ``bench.run``).
@@ -108,17 +109,22 @@ def traced_step(problem: MoonsProblem, shape: str) -> Callable[[], Result]:
     X = np.asarray(problem.X)
     columns = [X[:, 0].copy(), X[:, 1].copy(), np.asarray(problem.y, dtype=float)]
     n = len(columns[2])
-    sample = trace(loss, *(float(c[0]) for c in columns))
-    penalty = trace(lambda: ALPHA * sum(p * p for p in params))
+
+    def objective(x0: Any, x1: Any, y: Any) -> Any:
+        # α Σp² does not depend on the sample: the replay computes it once per batch, and
+        # backward(grad=1/n) over n samples gives it weight 1.
+        return loss(x0, x1, y) + ALPHA * sum(p * p for p in params)
+
+    sample = trace(objective, *(float(c[0]) for c in columns))
+    for p in params:
+        p.grad = 0.0
 
     def step() -> Result:
-        for p in params:
-            p.grad = 0.0
-        outputs = sample.backward(*columns, grad=1.0 / n)
-        value = float(np.sum(outputs)) / n + penalty.backward()
+        value = float(np.sum(sample.backward(*columns, grad=1.0 / n))) / n
         grads = [p.grad for p in params]
-        for p in params:
-            p.data -= LEARNING_RATE * p.grad
+        for p, g in zip(params, grads):
+            p.data -= LEARNING_RATE * g
+            p.grad = 0.0
         return value, grads
 
     return step

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from autograd_lite import DomainError, TraceError, Value, detect_anomaly, grad, trace
 from autograd_lite.graph import topological_order
 from tests.autograd_lite.test_properties import Step
-from tests.autograd_lite.test_trace import program_fn, programs
+from tests.autograd_lite.test_trace import bits, program_fn, programs
 
 B = 5
 
@@ -140,3 +140,20 @@ def test_detect_anomaly_names_the_sample() -> None:
     assert f(np.array([0.0, 1.0])).tolist() == [0.0, 1.0]
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"produced inf .*sample 1"):
         f(np.array([0.0, 1.0]))
+
+
+SPECIAL = [-0.0, 0.0, math.nan, math.inf, -math.inf, 1.0, -1.0, 5e-324, -5e-324, 1e308]
+
+
+@pytest.mark.parametrize("name", ["relu", "step", "sign", "sqrt", "exp", "tanh", "log1p"])
+def test_array_forms_are_eager_formulas_to_the_bit_at_special_numbers(name: str) -> None:
+    import autograd_lite.value as value
+    from autograd_lite.batched import ARRAY_FORMS
+
+    function = getattr(value, name)
+    defined = [x for x in SPECIAL if not isinstance(outcome(lambda x=x: function(x)), tuple)]
+    numbers = np.array([defined * 3]).reshape(3, -1)  # a block, as a batched replay has
+    with np.errstate(all="ignore"):
+        got = ARRAY_FORMS[function](numbers)
+    for x, y in zip(numbers.ravel(), np.asarray(got).ravel()):
+        assert bits(float(y)) == bits(function(float(x))), (name, x)
