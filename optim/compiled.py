@@ -83,7 +83,8 @@ class CompiledObjective:
 
     def _objective(self, size: int, mean: bool = True) -> Callable[..., Value]:
         """L_B of a batch of ``size`` samples as a function of their numbers; with ``mean``
-        False, one sample's loss alone (no mean, no penalty)."""
+        False, one sample's loss plus the penalty, loss(model(xᵢ), yᵢ) + R(w): its mean over a
+        batch is L_B, and R, the same for every sample, a batched replay computes once."""
         features, target = self.layout
         width = (features or 1) + (target or 1)
 
@@ -94,7 +95,7 @@ class CompiledObjective:
                 x = _cut(sample[: features or 1], features)
                 y = _cut(sample[features or 1 :], target)
                 terms.append(self.term(self.model(x), y, k))
-            return self.penalty(total(terms) / size) if mean else terms[0]
+            return self.penalty(total(terms) / size if mean else terms[0])
 
         return batch_objective
 
@@ -104,8 +105,9 @@ class BatchedObjective(CompiledObjective):
     replayed in one go.
 
     Each input of the sample's tape gets the array of that number over the batch
-    (:mod:`autograd_lite.batched`); ``backward(..., grad=1/|B|)`` adds the mean's gradient, and
-    the penalty R(w) has a tape of its own. The History agrees with the eager fit's to about
+    (:mod:`autograd_lite.blocks`); the tape is the sample's loss plus the penalty R(w), so the
+    mean of its outputs is L_B and ``backward(..., grad=1/|B|)`` adds L_B's gradient (R's nodes
+    do not depend on the sample: the replay computes them once per batch). The History agrees with the eager fit's to about
     1e-12 (the sums over the batch run in another order), not to the bit.
     """
 
@@ -113,7 +115,6 @@ class BatchedObjective(CompiledObjective):
         super().__init__(*args)
         self.matrix = np.array(self.samples, dtype=float)
         self.sample = trace(self._objective(1, mean=False), *self.samples[0])
-        self.regularizer = trace(lambda: self.penalty(Value(0.0)))
 
     def evaluate(self, indices: Sequence[int]) -> Value:
         """L_B at the current parameters, its gradient added to ``.grad`` unless in no_grad."""
@@ -121,10 +122,9 @@ class BatchedObjective(CompiledObjective):
         columns = list(self.matrix[list(indices)].T)
         if is_grad_enabled():
             losses = self.sample.backward(*columns, grad=1.0 / size)
-            penalty = self.regularizer.backward()
         else:
-            losses, penalty = self.sample(*columns), self.regularizer()
-        return Value(float(np.sum(losses)) / size + penalty)
+            losses = self.sample(*columns)
+        return Value(float(np.sum(losses)) / size)
 
 
 def _cut(values: Sequence[Value], items: int | None) -> Any:
