@@ -107,8 +107,9 @@ class BatchedObjective(CompiledObjective):
     Each input of the sample's tape gets the array of that number over the batch
     (:mod:`autograd_lite.blocks`); the tape is the sample's loss plus the penalty R(w), so the
     mean of its outputs is L_B and ``backward(..., grad=1/|B|)`` adds L_B's gradient (R's nodes
-    do not depend on the sample: the replay computes them once per batch). The History agrees with the eager fit's to about
-    1e-12 (the sums over the batch run in another order), not to the bit.
+    do not depend on the sample: the replay computes them once per batch). The History agrees
+    with the eager fit's to about 1e-12 (the sums over the batch run in another order), not to
+    the bit.
     """
 
     def __init__(self, *args: Any) -> None:
