@@ -41,12 +41,10 @@ def _relu(x: Any) -> Any:
 
 
 def _step(x: Any) -> Any:
-    """``1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan`` on an array."""
-    out = np.greater(x, 0.0).astype(float)
-    nan = np.isnan(x)
-    if nan.any():
-        out[nan] = math.nan
-    return out
+    """``1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan`` on an array: the sign of ReLU(x), whose
+    sign is 0.0 at ±0.0 and NaN at NaN."""
+    out = np.maximum(0.0, x)
+    return np.sign(out, out=out)
 
 
 def _affine(*args: Any) -> Any:
@@ -175,7 +173,9 @@ def inputs(name: str, xs: Sequence[Any], expected: int) -> tuple[list[Any], int]
             f"{name}: the arrays among the inputs must share one length ≥ 1, got {sorted(sizes)}"
         )
     numbers = [
-        x.astype(float) if isinstance(x, np.ndarray) else value._real(x, f"{name}: input {i}")
+        np.asarray(x, dtype=float)
+        if isinstance(x, np.ndarray)
+        else value._real(x, f"{name}: input {i}")
         for i, x in enumerate(xs)
     ]
     return numbers, sizes.pop()

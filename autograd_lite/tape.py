@@ -19,6 +19,7 @@ recording pointing at nothing, and a replay raises instead of reading a stale nu
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import weakref
@@ -319,7 +320,8 @@ class Tape:
 
     def _live(self) -> list[Value]:
         parameters = [ref() for ref in self._parameters]
-        if None not in parameters:
+        # not `None in parameters`: that calls Value.__eq__ on each (four times slower)
+        if all(map(operator.is_not, parameters, itertools.repeat(None))):
             return parameters  # type: ignore[return-value]
         for i, p in enumerate(parameters):
             if p is None:
