@@ -20,7 +20,6 @@ the bit: the first sample that raises names itself, and infinities and NaN are e
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,7 +27,6 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import value
-from autograd_lite.value import DomainError
 
 
 def _relu(x: Any) -> Any:
@@ -45,6 +43,16 @@ def _step(x: Any) -> Any:
     sign is 0.0 at ±0.0 and NaN at NaN."""
     out = np.maximum(0.0, x)
     return np.sign(out, out=out)
+
+
+def _maximum(*args: Any) -> Any:
+    """eager's ``_maximum`` on arrays: an operand replaces the result where it is larger or NaN,
+    so a tie keeps the first (−0.0 against 0.0, where ``np.maximum`` takes the second) and a
+    NaN stays."""
+    result = args[0]
+    for a in args[1:]:
+        result = np.where((a > result) | (a != a), a, result)
+    return result
 
 
 def _affine(*args: Any) -> Any:
@@ -80,7 +88,7 @@ ARRAY_FORMS: dict[Callable[..., Any], Callable[..., Any]] = {
     value.sqrt: np.sqrt,
     value._div: np.true_divide,
     value._affine_forward: _affine,
-    value._maximum: lambda *args: functools.reduce(np.maximum, args),  # NaN propagates
+    value._maximum: _maximum,
     **{f: each(f) for f in (value._sigmoid, value._softplus, math.tanh, value._exp, value._log)},
     **{f: each(f) for f in (value._sin, value._cos, value._log1p, value._expm1)},
     **{
@@ -108,12 +116,7 @@ def per_sample(function: Callable[..., Any], args: Sequence[Any]) -> Any:
     a sample): an array of results, or arrays of a list's items."""
     shape = np.broadcast_shapes(*[a.shape for a in _arrays(args)])
     spread = [_broadcast(a, shape) for a in args]
-    results = []
-    for index in np.ndindex(shape):
-        try:
-            results.append(function(*[_at(a, index) for a in spread]))
-        except DomainError as error:
-            raise DomainError(f"{error} (at sample {index[0]})") from None
+    results = [function(*[_at(a, index) for a in spread]) for index in np.ndindex(shape)]
     if isinstance(results[0], list):
         return [np.array(items, dtype=float).reshape(shape) for items in zip(*results)]
     return np.array(results, dtype=float).reshape(shape)
@@ -201,12 +204,24 @@ def run(passes: Callable[[], Any], one_by_one: Callable[[], Any]) -> Any:
     infinity or a NaN made, a division by zero, a domain error), the batch is replayed one
     sample at a time instead, by the float replay: the first sample eager code fails at then
     raises its error, naming the sample, and otherwise every number is eager's (an infinity's
-    sums in another order could give another infinity, or NaN)."""
+    sums in another order could give another infinity, or NaN). So does an error a user's op
+    raises itself (``math.log``'s ValueError): the one eager code meets first is raised."""
     try:
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             return passes()
-    except (FloatingPointError, ArithmeticError, DomainError):
+    except (ArithmeticError, ValueError):  # NumPy's errors, DomainError, a user op's own
         return one_by_one()
+
+
+def at_sample(error: Exception, i: int) -> Exception:
+    """``error`` saying it happened at sample ``i``: the same type with the message extended,
+    or, for a type that takes other arguments, the error itself with a note."""
+    try:
+        named = type(error)(f"{error} (at sample {i})")
+    except Exception:
+        error.add_note(f"(at sample {i})")
+        return error
+    return named
 
 
 def each_sample(numbers: Sequence[Any], size: int) -> list[tuple[float, ...]]:

@@ -35,6 +35,16 @@ import numpy as np
 from autograd_lite import batched, codegen, linear
 from autograd_lite.codegen import Instruction, Names, Symbol
 
+#: The bound under which an affine group's sums may run in any order: below it no partial sum
+#: of eager code's order overflows, so the orders differ by rounding only (see ``Affine``).
+LIMIT = 1e300
+
+
+class Unordered(FloatingPointError):
+    """An affine group met numbers so large (or infinite, or NaN) that the order of its sums
+    could matter beyond rounding: the batch is then replayed one sample at a time."""
+
+
 #: Where a slot lives: (its group, its column in the group's block).
 Place = tuple[int, int]
 
@@ -297,6 +307,9 @@ class Affine:
             unit = {s: k + 1 for k, s in enumerate(us)}
         length = widths[LEAVES] if self.direct else len(us) + 1
         self._matrices(forms, {s: j for j, s in enumerate(xs)}, unit, length)
+        # no partial sum of eager code's exceeds scale·max(1, |u|)·max(1, |x|) (linear.Form)
+        terms = max(len(f.value) + sum(map(len, f.partials.values())) for f in forms)
+        self.scale = terms * max(1.0, *(f.peak for f in forms))
 
     def _matrices(
         self,
@@ -334,16 +347,28 @@ class Affine:
             return V[LEAVES][0]  # type: ignore[no-any-return]
         return np.concatenate(([1.0], self.U.get(V)[0]))
 
+    def _check(self, *blocks: Any) -> None:
+        """Raise :class:`Unordered` unless scale·Π max(1, max |block|) ≤ LIMIT (NaN fails)."""
+        bound = self.scale
+        for block in blocks:
+            if block.size:
+                hi, lo = float(block.max()), float(block.min())
+                bound *= max(1.0, hi, -lo) if hi == hi and lo == lo else math.inf
+        if not bound <= LIMIT:
+            raise Unordered("a sum of products met numbers too large to add in another order")
+
     def forward(self, buffers: Buffers) -> None:
         V = buffers.V
         u = self._u(V)
+        X = self.X.get(V) if self.X is not None else None
+        self._check(u, *([] if X is None else [X]))
         W = self.W.of(u).reshape(self.m, self.n)
         buffers.kept[self.index] = (u, W)
         bias = self.b.of(u)
-        if self.X is None:
+        if X is None:
             V[self.index] = bias[None, :]
         else:
-            block = self.X.get(V) @ W.T
+            block = X @ W.T
             if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
                 block += bias
             V[self.index] = block
@@ -351,6 +376,8 @@ class Affine:
     def backward(self, buffers: Buffers) -> None:
         delta = buffers.gradient(self.index)
         u, W = buffers.kept[self.index]
+        X = self.X.get(buffers.V) if self.X is not None else np.zeros(0)
+        self._check(u, delta, X, np.array([float(delta.shape[0])]))  # Σ_b over the rows too
         if self.X is not None and self.X.wanted(buffers):
             Wb = W if self.Wb is None else self.Wb.of(u).reshape(self.m, self.n)
             # ΔW; for one node an outer product, which a broadcast does faster than matmul
@@ -362,7 +389,7 @@ class Affine:
         if self.S is not None:
             self.S.add_back(d, buffers.total(delta))
         if self.M is not None and self.X is not None:
-            self.M.add_back(d, (delta.T @ self.X.get(buffers.V)).ravel())
+            self.M.add_back(d, (delta.T @ X).ravel())
         if not self.direct:
             self.U.add(buffers, d[None, 1:], True)
 

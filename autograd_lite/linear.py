@@ -147,11 +147,16 @@ class Form:
     """A node (or a tree of nodes folded into one) over its leaf slots.
 
     ``value``: its value's terms; ``partials``: for each leaf slot s, the terms of ∂/∂s;
-    ``size``: how many nodes it holds."""
+    ``size``: how many nodes it holds; ``peak``: the largest magnitude of any coefficient it
+    has had, folds included. Eager code computes the nodes one by one, and each of its intermediate
+    numbers is a sum of terms with coefficients the form had at some fold: so no intermediate
+    exceeds (number of terms)·peak·(the largest leaf's magnitude)² (how :mod:`blocks` knows when the
+    order of a sum cannot matter beyond rounding)."""
 
     value: Terms
     partials: dict[int, Terms]
     size: int = 1
+    peak: float = 0.0
 
 
 def form(op: str, operands: Sequence[int | float]) -> Form | None:
@@ -167,7 +172,7 @@ def form(op: str, operands: Sequence[int | float]) -> Form | None:
         _accumulate(gradients.setdefault(slot, {}), _substitute(terms, operands))
     if not _finite(value) or not all(_finite(t) for t in gradients.values()):
         return None
-    return Form(value, gradients)
+    return Form(value, gradients, 1, max(_largest(value), *map(_largest, gradients.values())))
 
 
 def _substitute(terms: Terms, operands: Sequence[int | float]) -> Terms:
@@ -226,7 +231,14 @@ def fold(consumer: Form, inner: Form, slot: int) -> Form | None:
         return None
     for (leaf, m, _), c in zip(rest, sums):
         (value if leaf is None else gradients.setdefault(leaf, {}))[m] = c
-    return Form(value, gradients, consumer.size + inner.size)
+    peak = max(consumer.peak, inner.peak, *map(abs, sums))
+    if value is not inner.value:  # scaled: every coefficient is new
+        peak = max(peak, _largest(value), *map(_largest, gradients.values()))
+    return Form(value, gradients, consumer.size + inner.size, peak)
+
+
+def _largest(terms: Terms) -> float:
+    return max(map(abs, terms.values()), default=0.0)
 
 
 def _finite(terms: Terms) -> bool:

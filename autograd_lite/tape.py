@@ -240,8 +240,8 @@ class Tape:
                     values, gradients = self._passes(sample, g)
                     inputs.append(gradients[:n])
                     sums = [s + d for s, d in zip(sums, gradients[n : n + len(sums)])]
-            except (DomainError, FloatingPointError) as error:
-                raise type(error)(f"{error} (at sample {i})") from None
+            except Exception as error:  # eager's own error, from the first sample that fails
+                raise batched.at_sample(error, i) from None
             outputs.append(values[self.root])
         columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and n else []
         return np.array(outputs, dtype=float), columns, sums
@@ -258,8 +258,8 @@ class Tape:
                 g = 0.0 if seed is None else seed if isinstance(seed, float) else float(seed[i])
                 leaves = [*graph[: self.n_inputs], *self._live()]
                 derivatives = grad(root, leaves) if seed is not None else [0.0] * len(leaves)
-            except (DomainError, FloatingPointError) as error:
-                raise type(error)(f"{error} (at sample {i})") from None
+            except Exception as error:  # eager's own error, from the first sample that fails
+                raise batched.at_sample(error, i) from None
             outputs.append(root.data)
             inputs.append([d * g for d in derivatives[: self.n_inputs]])
             sums = [s + d * g for s, d in zip(sums, derivatives[self.n_inputs :])]

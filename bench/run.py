@@ -191,8 +191,9 @@ def batched(args: argparse.Namespace) -> list[Row]:
     return rows
 
 
-def batch_targets(rows: list[Row]) -> list[tuple[str, bool]]:
-    """The batched replay's ratios to the NumPy step, against issue 15's targets."""
+def batch_targets(rows: list[Row], points: int) -> list[tuple[str, bool]]:
+    """The batched replay's ratios to the NumPy step, against issue 15's targets, and to
+    micrograd's eager step for a batch of the moons workload's ``points``."""
     checks = []
     for row in rows:
         if not row.workload.startswith("batch of") or row.engine == BATCH_NUMPY:
@@ -204,6 +205,10 @@ def batch_targets(rows: list[Row]) -> list[tuple[str, bool]]:
             ratio = row.median / numpy
             text = f"{row.workload}, {row.engine}: {ratio:.1f}× the NumPy step"
             checks.append((f"{text} (target ≤ {limit:g}×)", ratio <= limit))
+        micrograd = median(rows, "moons step", "micrograd")
+        if micrograd and size == points:  # the same points, the same step
+            text = f"{row.workload}, {row.engine}: {micrograd / row.median:,.0f}× faster"
+            checks.append((f"{text} than micrograd's eager step (expected > 1,000×)", True))
     return checks
 
 
@@ -343,9 +348,9 @@ def trace_targets(rows: list[Row]) -> list[tuple[str, bool]]:
     return checks
 
 
-def targets(rows: list[Row], bytes_per_link: float, freed: bool) -> str:
+def targets(rows: list[Row], bytes_per_link: float, freed: bool, points: int) -> str:
     """Issue 14's targets, then issue 7's that pure Python can reach, each met or MISSED."""
-    checks = trace_targets(rows) + batch_targets(rows)
+    checks = trace_targets(rows) + batch_targets(rows, points)
     ours_nn, micrograd = (
         median(rows, "moons step", EAGER_NN),
         median(rows, "moons step", "micrograd"),
@@ -416,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         f"rounds; times include collecting each sample's garbage. A unit is a node of micrograd's "
         f"graph of the step ({rows[0].nodes:,} nodes) for the moons step, a link for the chain."
         f"\n\n{machine()}\n\n"
-        f"{table(rows)}\n\n## Targets\n\n{targets(rows, bytes_per_link, freed)}\n\n"
+        f"{table(rows)}\n\n## Targets\n\n{targets(rows, bytes_per_link, freed, args.points)}\n\n"
         f"## Eager against the minimal tape\n\n{TAPE_NOTE}\n\n{against_tape(rows)}\n"
     )
     if args.quick:

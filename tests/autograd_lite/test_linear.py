@@ -50,9 +50,9 @@ def test_a_poly_refuses_what_is_not_a_polynomial_of_degree_two() -> None:
 
 def test_constants_are_multiplied_in_and_repeated_slots_add_up() -> None:
     f = form("mul", (7, 2.5))  # 2.5·v₇
-    assert f == Form({(7,): 2.5}, {7: {(): 2.5}})
+    assert f == Form({(7,): 2.5}, {7: {(): 2.5}}, 1, 2.5)
     square = form("mul", (7, 7))  # v₇², ∂/∂v₇ = 2v₇ from the two partials
-    assert square == Form({(7, 7): 1.0}, {7: {(7,): 2.0}})
+    assert square == Form({(7, 7): 1.0}, {7: {(7,): 2.0}}, 1, 2.0)
     assert form("mul", (7, math.inf)) is None
 
 
@@ -63,11 +63,21 @@ def test_a_chain_of_adds_folds_into_one_form_by_the_chain_rule() -> None:
     assert product is not None and total is not None
     folded = fold(total, product, 3)
     assert folded == Form(
-        {(2,): 1.0, (0, 1): 1.0}, {2: {(): 1.0}, 1: {(0,): 1.0}, 0: {(1,): 1.0}}, 2
+        {(2,): 1.0, (0, 1): 1.0}, {2: {(): 1.0}, 1: {(0,): 1.0}, 0: {(1,): 1.0}}, 2, 1.0
     )
     negated = fold(Form({(4,): -1.0}, {4: {(): -1.0}}), folded, 4)  # −t
     assert negated is not None and negated.value == {(2,): -1.0, (0, 1): -1.0}
     assert negated.partials[0] == {(1,): -1.0}
+
+
+def test_the_peak_remembers_coefficients_that_folds_scaled_away() -> None:
+    # ((x·1e100)·1e100)·1e-200: coefficient 1 at the end, 1e200 on the way (eager's x·1e200)
+    f = form("mul", (0, 1e100))
+    for i, c in enumerate((1e100, 1e-200), start=1):
+        step = form("mul", (i, c))
+        assert f is not None and step is not None
+        f = fold(step, f, i)
+    assert f is not None and f.value == {(0,): pytest.approx(1.0)} and f.peak == 1e200
 
 
 def test_a_node_that_multiplies_the_slot_does_not_fold_it() -> None:
