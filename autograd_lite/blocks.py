@@ -65,6 +65,13 @@ class Buffers:
         self.kept: dict[int, Any] = {}
         self.ones = np.ones(size)
         self.needed = needed  # which groups' gradients are wanted (None: all)
+        self._leaves_magnitude: float | None = None
+
+    def magnitude(self, leaves: Any) -> float:
+        """The leaves row's largest magnitude, worked out once per replay."""
+        if self._leaves_magnitude is None:
+            self._leaves_magnitude = magnitude(leaves)
+        return self._leaves_magnitude
 
     def total(self, block: Any) -> Any:
         """Σ over the samples (the rows) of a block: as a matrix-vector product, 10× faster
@@ -76,6 +83,14 @@ class Buffers:
         if self.G[i] is None:
             self.G[i] = np.zeros(self.shapes[i])
         return self.G[i]
+
+
+def magnitude(block: Any) -> float:
+    """max |x| over a block, infinite if it holds a NaN (then no bound holds)."""
+    if not block.size:
+        return 0.0
+    hi, lo = float(block.max()), float(block.min())
+    return max(hi, -lo) if hi == hi and lo == lo else math.inf
 
 
 class Gather:
@@ -347,23 +362,27 @@ class Affine:
             return V[LEAVES][0]  # type: ignore[no-any-return]
         return np.concatenate(([1.0], self.U.get(V)[0]))
 
-    def _check(self, *blocks: Any) -> None:
-        """Raise :class:`Unordered` unless scale·Π max(1, max |block|) ≤ LIMIT (NaN fails)."""
+    def _check(self, *magnitudes: float) -> None:
+        """Raise :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT (NaN fails)."""
         bound = self.scale
-        for block in blocks:
-            if block.size:
-                hi, lo = float(block.max()), float(block.min())
-                bound *= max(1.0, hi, -lo) if hi == hi and lo == lo else math.inf
+        for m in magnitudes:
+            bound *= max(1.0, m)
         if not bound <= LIMIT:
             raise Unordered("a sum of products met numbers too large to add in another order")
+
+    def _sizes(self, buffers: Buffers, X: Any) -> tuple[float, float]:
+        """The largest magnitudes of u (the leaves row's, once per replay) and of X."""
+        u = buffers.magnitude(buffers.V[LEAVES]) if self.direct else magnitude(self._u(buffers.V))
+        return u, magnitude(X) if X is not None else 0.0
 
     def forward(self, buffers: Buffers) -> None:
         V = buffers.V
         u = self._u(V)
         X = self.X.get(V) if self.X is not None else None
-        self._check(u, *([] if X is None else [X]))
+        sizes = self._sizes(buffers, X)
+        self._check(*sizes)
         W = self.W.of(u).reshape(self.m, self.n)
-        buffers.kept[self.index] = (u, W)
+        buffers.kept[self.index] = (u, W, sizes)
         bias = self.b.of(u)
         if X is None:
             V[self.index] = bias[None, :]
@@ -375,9 +394,9 @@ class Affine:
 
     def backward(self, buffers: Buffers) -> None:
         delta = buffers.gradient(self.index)
-        u, W = buffers.kept[self.index]
-        X = self.X.get(buffers.V) if self.X is not None else np.zeros(0)
-        self._check(u, delta, X, np.array([float(delta.shape[0])]))  # Σ_b over the rows too
+        u, W, sizes = buffers.kept[self.index]
+        X = self.X.get(buffers.V) if self.X is not None else None
+        self._check(*sizes, magnitude(delta), delta.shape[0])  # Σ_b over the rows too
         if self.X is not None and self.X.wanted(buffers):
             Wb = W if self.Wb is None else self.Wb.of(u).reshape(self.m, self.n)
             # ΔW; for one node an outer product, which a broadcast does faster than matmul
@@ -388,7 +407,7 @@ class Affine:
         d = buffers.gradient(LEAVES)[0] if self.direct else np.zeros(self.length)
         if self.S is not None:
             self.S.add_back(d, buffers.total(delta))
-        if self.M is not None and self.X is not None:
+        if self.M is not None and X is not None:
             self.M.add_back(d, (delta.T @ X).ravel())
         if not self.direct:
             self.U.add(buffers, d[None, 1:], True)
