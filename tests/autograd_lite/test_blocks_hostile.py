@@ -240,11 +240,19 @@ def _coefficient(pool: int) -> st.SearchStrategy[Coefficient]:
 
 
 @st.composite
-def networks(draw: st.DrawFn, duplicates: bool = True) -> Network:
+def networks(draw: st.DrawFn, merging: bool = True) -> Network:
+    """A network; with ``merging`` False, none whose sums reach one sample-dependent number
+    by two paths (an input read twice, layers without an activation between them), and
+    weights 0 or of size 0.1 to 3, so that the specials' products never land near the float's
+    largest (the known bugs of the folded sums, below)."""
     n_inputs = draw(st.integers(1, 3))
+    weight = st.floats(-3.0, 3.0)
+    if not merging:
+        weight = weight.filter(lambda w: w == 0.0 or abs(w) >= 0.1)
+    activations = ACTIVATIONS if merging else [a for a in ACTIVATIONS if a not in ("id", "neg")]
     pool = draw(
         st.lists(
-            st.one_of(st.floats(-3.0, 3.0), st.sampled_from([0.0, -0.0, 1.0])),
+            st.one_of(weight, st.sampled_from([0.0, -0.0, 1.0])),
             min_size=1,
             max_size=8,
         )
@@ -258,7 +266,7 @@ def networks(draw: st.DrawFn, duplicates: bool = True) -> Network:
     layers, width = [], n_inputs
     for depth in range(draw(st.integers(1, 3))):
         out = draw(st.integers(1, 6))
-        duplicate = duplicates and depth == 0 and draw(st.booleans())
+        duplicate = merging and depth == 0 and draw(st.booleans())
         fan_in = width + duplicate
         weights = [draw(st.lists(coefficient, min_size=fan_in + 1, max_size=fan_in + 1))]
         for _ in range(out - 1):  # a neuron may share its whole row with the previous one
@@ -270,7 +278,7 @@ def networks(draw: st.DrawFn, duplicates: bool = True) -> Network:
             )
             weights.append(row)
         style = draw(st.sampled_from(STYLES))
-        layers.append(Layer(out, style, draw(st.sampled_from(ACTIVATIONS)), weights, duplicate))
+        layers.append(Layer(out, style, draw(st.sampled_from(activations)), weights, duplicate))
         width = out
     head = draw(st.sampled_from(HEADS))
     label = draw(st.integers(0, width - 1))
@@ -372,7 +380,7 @@ def network_fn(net: Network, params: list[Value]) -> Fn:
 
 MODERATE = st.floats(-3.0, 3.0)
 SPECIAL = st.sampled_from(
-    [0.0, -0.0, math.nan, math.inf, -math.inf, 1e300, -1e300, 5e-324, -5e-324, 1.0, -1.0, 1e154]
+    [0.0, -0.0, math.nan, math.inf, -math.inf, 1e300, -1e300, 5e-324, -5e-324, 1.0, -1.0, 0.5]
 )
 
 
@@ -415,9 +423,9 @@ def test_network_shaped_graphs_agree_with_eager_code_on_ordinary_numbers(
 
 
 @settings(max_examples=80, deadline=None)
-# An input read twice by a neuron, at an infinity or where its products overflow, is a known bug
-# (below): not drawn here.
-@given(data=st.data(), net=networks(duplicates=False))
+# Sums that reach a sample's number by two paths, or products near the largest float, are known
+# bugs (below): not drawn here.
+@given(data=st.data(), net=networks(merging=False))
 def test_network_shaped_graphs_agree_with_eager_code_on_special_numbers(
     data: st.DataObject, net: Network
 ) -> None:
@@ -656,3 +664,131 @@ def test_user_ops_secretly_linear_branching_and_variadic() -> None:
     columns[0][:3] = [0.0, -0.0, math.inf]
     agrees(fn, [w, v, b], columns, RNG.normal(size=7))
     agrees(fn, [w, v, b], [columns[0], 0.5], 2.0)
+
+
+# --- Known bugs, reduced: kept failing (strict xfail) until the library is fixed ----------------
+
+
+def sign_of(v: Any) -> Value:
+    return Value.apply("hostile.sign_of", v)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="an Affine group with no sample-dependent leaves has 1-row Δ, but backward sums it "
+    "over the samples with Buffers.total (ones of length B @ Δ): a matmul shape error for B > 1",
+)
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda w: lambda x: w * 3.0 + 1.0,  # the output: parameters only
+        lambda w: lambda x: x * (w * 3.0 + 1.0),  # a coefficient made of parameters
+        lambda w: lambda x: w + 1e-4 * sum(p * p for p in [w]),  # a parameter + the L2 penalty
+    ],
+)
+def test_a_sum_of_parameters_alone_in_backward_at_two_samples(make: Any) -> None:
+    w = Value(2.0)
+    fn = make(w)
+    agrees(fn, [w], [np.array([1.0, 2.0])], 1.0)
+
+
+def test_a_sum_of_parameters_alone_works_at_one_sample() -> None:
+    w = Value(2.0)
+    agrees(lambda x: x * (w * 3.0 + 1.0), [w], [np.array([1.0])], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an input read twice by one sum gets one merged coefficient (w₁ + w₂)·x instead of "
+    "eager's x·w₁ + x·w₂: 0·inf + 0.5·inf is NaN for eager code, 0.5·inf = inf in the matmul, "
+    "and no floating-point error is signalled to fall back on",
+)
+def test_an_input_read_twice_at_infinity() -> None:
+    w = Value(0.0)
+    fn = lambda x: x * w + x * 0.5  # noqa: E731
+    agrees(fn, [w], [np.array([math.inf, 1.0])], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="merged coefficients: x·1e308 + x·(−1e308) overflows to inf − inf = NaN for eager "
+    "code; the replay adds the weights first (1e308 − 1e308 = 0, in np.bincount, unchecked) "
+    "and gives 0",
+)
+def test_an_input_read_twice_with_cancelling_weights_that_overflow() -> None:
+    w1, w2 = Value(1e308), Value(-1e308)
+    agrees(lambda x: x * w1 + x * w2, [w1, w2], [np.array([10.0, 1.0])], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="merged coefficients: 0.5·1e308 + 0.5·1e308 = 1e308 for eager code; the replay "
+    "adds the weights first, 1e308 + 1e308 = inf (np.bincount signals no overflow), and gives inf",
+)
+def test_an_input_read_twice_with_weights_whose_sum_overflows() -> None:
+    w1, w2 = Value(1e308), Value(1e308)
+    agrees(lambda x: x * w1 + x * w2, [w1, w2], [np.array([0.5, 0.25])], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the matmul's sum starts from +0.0: x·w + (−0.0) is −0.0 for eager code at x·w = "
+    "−0.0, +0.0 in the replay; a user op that reads the sign (copysign) then gives 1 for −1",
+)
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda w, b: lambda x: sign_of(x * w + b),
+        lambda w, b: lambda x: sign_of(al.affine([w], [x], b)),
+        lambda w, b: lambda x, y: sign_of(x * w + y * w),
+    ],
+)
+def test_a_negative_zero_sum_keeps_its_sign(make: Any) -> None:
+    w, b = Value(-1.0), Value(-0.0)
+    fn = make(w, b)
+    n = fn.__code__.co_argcount
+    agrees(fn, [w, b], [np.array([0.0, 1.0]), np.array([0.0, 1.0])][:n], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="maximum's array form reduces with np.maximum, which returns the second operand at a "
+    "tie of −0.0 and 0.0; eager's _maximum keeps the first (max(−0.0, 0.0) = −0.0)",
+)
+def test_maximum_of_signed_zeros_keeps_the_first() -> None:
+    fn = lambda x, y: sign_of(al.maximum([x, y]))  # noqa: E731
+    agrees(fn, [], [np.array([-0.0, 0.0, 1.0]), np.array([0.0, -0.0, 1.0])], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a number factor folded into a sum multiplies the weights first: (x·w)·1e-200 is "
+    "inf·1e-200 = inf for eager code at x·w = 1e400, but x·(w·1e-200) = 1e200 in the replay, "
+    "with no floating-point error to fall back on",
+)
+def test_a_number_factor_folded_into_the_weights_hides_an_overflow() -> None:
+    w = Value(1e200)
+    agrees(lambda x: (x * w) * 1e-200, [w], [np.array([1e200, 1.0])], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="two layers without an activation between them fold into one sum: x reaches it by "
+    "two paths whose coefficients are merged, so eager's 0·inf = NaN on one path is lost",
+)
+def test_stacked_linear_layers_at_infinity() -> None:
+    w1, w2 = Value(1.0), Value(0.0)
+    h = lambda x: [al.affine([w1], [x]), al.affine([w2], [x])]  # noqa: E731
+    agrees(lambda x: al.affine([0.5, 0.5], h(x)), [w1, w2], [np.array([math.inf, 1.0])], 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="squared_error's ½ is folded into its sum of squares: ½(d₀² + d₁²) overflows to inf "
+    "for eager code at d² = 1e308, but ½d₀² + ½d₁² = 1e308 in the replay",
+)
+def test_squared_error_of_two_outputs_near_the_largest_float() -> None:
+    w = Value(1.0)
+    fn = lambda x: nn.squared_error([al.relu(x * w), al.relu(x * w + 0.0)], [0.0, 0.0])  # noqa: E731
+    agrees(fn, [w], [np.array([1e154, 1.0])], 1.0)
