@@ -64,6 +64,30 @@ class Sample:
     forward_error: tuple[type, str] | None = None
     backward_error: tuple[type, str] | None = None
     grad_error: tuple[type, str] | None = None
+    kink: bool = False  # a ReLU, |·| or max within rounding of its kink (see at_kink)
+
+
+#: The ops whose derivative jumps at a point: (op, the operands' distance to it).
+KINKS: dict[str, Callable[[list[float]], float]] = {
+    "relu": lambda a: abs(a[0]),
+    "abs": lambda a: abs(a[0]),
+    "hostile.kink": lambda a: abs(a[0]),
+    "max": lambda a: abs(sorted(a)[-1] - sorted(a)[-2]) if len(a) > 1 else math.inf,
+}
+
+
+def at_kink(out: Value, scale: float) -> bool:
+    """Whether a node of ``out``'s graph is within rounding of a kink (a ReLU's 0, a tie of a
+    max): a sum in another order may then land on the other side, and the derivative jumps by
+    a whole weight. The contract can't hold there (a known limit, test_a_relu_at_a_rounding_
+    residue below); such a sample's gradients are not compared."""
+    for v in topological_order(out):
+        distance = KINKS.get(v.op)
+        if distance is not None:
+            numbers = [float(a.data if isinstance(a, Value) else a) for a in v.args]
+            if all(math.isfinite(x) for x in numbers) and distance(numbers) <= 1e-12 * scale:
+                return True
+    return False
 
 
 def eager(fn: Fn, params: Sequence[Value], xs: Sequence[float], seed: float) -> Sample:
@@ -94,6 +118,7 @@ def eager(fn: Fn, params: Sequence[Value], xs: Sequence[float], seed: float) -> 
     finite = [x for x in numbers if math.isfinite(x)]
     largest = 1.0 + max(finite, default=0.0)
     s.scale = largest * largest  # inf past 1e154: then only infinities and NaN must agree
+    s.kink = at_kink(out, s.scale)
     return s
 
 
@@ -164,7 +189,8 @@ def agrees(
             terms = [e.params[j] for e in expected]
             want = math.fsum(terms) if all(math.isfinite(t) for t in terms) else sum(terms)
             scale = sum(abs(g) * e.scale for g, e in zip(seeds, expected))
-            assert close(p.grad - m, want, scale, eps), ("parameter", j, p.grad - m, want)
+            if not any(e.kink for e in expected):
+                assert close(p.grad - m, want, scale, eps), ("parameter", j, p.grad - m, want)
 
     # grad: the inputs' gradients at seed 1.
     wrong = first_error(expected, "grad_error")
@@ -178,7 +204,7 @@ def agrees(
         assert len(gradients) == n
         for b, e in enumerate(expected):
             assert close(outputs[b], e.out, e.scale, eps)
-            for i in range(n):
+            for i in range(n if not e.kink else 0):
                 got = gradients[i][b]
                 assert close(got, e.inputs[i], e.scale, eps), ("input", i, b, got, e.inputs[i])
     return f
@@ -827,3 +853,19 @@ def test_a_user_ops_own_exception_names_its_sample() -> None:
     f = trace(lambda x: Value.apply("hostile.reciprocal", x * w), 1.0)
     with pytest.raises(ZeroDivisionError, match=r"\(at sample 1\)$"):
         f(np.array([1.0, 0.0, 2.0]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a layer's sum in the matmul's order (the products, then the bias) is not eager's "
+    "(b first): (0.1 − 0.6) + 0.5 = 0 but (−0.6 + 0.5) + 0.1 = 2.8e-17, and the ReLU after it "
+    "passes a gradient of −0.6 where eager code's is 0 (a kink within rounding)",
+)
+def test_a_relu_at_a_rounding_residue_of_zero() -> None:
+    w0, w1, b = Value(-0.6), Value(0.5), Value(0.1)
+    fn = lambda x, y: al.relu(al.affine([w0, w1], [x, y], b))  # noqa: E731
+    f = trace(fn, 1.0, 1.0)
+    _, gradients = f.grad(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    x, y = Value(1.0), Value(1.0)
+    assert fn(x, y).data == 0.0
+    assert gradients[0][0] == grad(fn(x, y), [x])[0] == 0.0
