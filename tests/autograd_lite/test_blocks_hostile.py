@@ -869,3 +869,38 @@ def test_a_relu_at_a_rounding_residue_of_zero() -> None:
     x, y = Value(1.0), Value(1.0)
     assert fn(x, y).data == 0.0
     assert gradients[0][0] == grad(fn(x, y), [x])[0] == 0.0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda w: lambda x: x,  # the output is the input
+        lambda w: lambda x: al.relu(x * w),
+        lambda w: lambda x: x * w + 1.0,
+        lambda w: lambda x: (x * w).tanh(),
+    ],
+)
+def test_results_are_not_views_of_the_blocks_the_next_replay_reuses(make: Any) -> None:
+    w = Value(0.5)
+    f = trace(make(w), 1.0)
+    xs, seed = np.array([1.0, 2.0]), np.array([1.0, -1.0])
+    first = [f(xs), f.backward(xs, grad=seed), *f.grad(xs)[1], f.grad(xs)[0]]
+    kept = [a.copy() for a in first]
+    f(np.array([5.0, 6.0]))
+    f.backward(np.array([7.0, 8.0]), grad=np.array([3.0, 3.0]))
+    f.grad(np.array([9.0, 10.0]))
+    assert all(np.array_equal(a, b) for a, b in zip(first, kept))
+    assert xs.tolist() == [1.0, 2.0] and seed.tolist() == [1.0, -1.0]  # the caller's, untouched
+
+
+def test_errors_in_nodes_of_the_parameters_alone_name_sample_0() -> None:
+    w = Value(2.0)
+    live = lambda x: x * (w - 1.0).log()  # noqa: E731
+    dead = lambda x: ((w - 3.0).sqrt(), x * w)[1]  # noqa: E731
+    f = trace(live, 1.0)
+    w.data = 0.5  # now log(−0.5): every sample fails, the first is sample 0
+    agrees(live, [w], [np.array([1.0, 2.0, 3.0])], 1.0, f=f)
+    w.data = 4.0
+    g = trace(dead, 1.0)
+    w.data = 2.0  # a dead node of the parameters alone raises in every sample
+    agrees(dead, [w], [np.array([1.0, 2.0])], np.array([1.0, -1.0]), f=g)
