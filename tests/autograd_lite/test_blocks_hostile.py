@@ -411,10 +411,15 @@ SPECIAL = st.sampled_from(
 
 
 @st.composite
-def batches(draw: st.DrawFn, n_inputs: int, numbers: st.SearchStrategy[float]) -> tuple[Any, Any]:
+def batches(
+    draw: st.DrawFn,
+    n_inputs: int,
+    numbers: st.SearchStrategy[float],
+    sizes: Sequence[int] = (1, 2, 7),
+) -> tuple[Any, Any]:
     """The inputs (each an array of B numbers or one shared number, not all shared) and a
     seed (a number, or B numbers among them zeros and negatives)."""
-    size = draw(st.sampled_from([1, 2, 7]))
+    size = draw(st.sampled_from(sizes))
     shared = draw(st.lists(st.booleans(), min_size=n_inputs, max_size=n_inputs))
     shared[draw(st.integers(0, n_inputs - 1))] = False
     columns: list[Any] = []
@@ -448,9 +453,21 @@ def test_network_shaped_graphs_agree_with_eager_code_on_ordinary_numbers(
     agrees(fn, params, columns, seed, f=traced(fn, net.n_inputs))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=12, deadline=None)
+@given(data=st.data(), net=networks(merging=False))
+def test_network_shaped_graphs_agree_with_eager_code_at_300_samples(
+    data: st.DataObject, net: Network
+) -> None:
+    params = net.parameters()
+    fn = network_fn(net, params)
+    numbers = st.one_of(MODERATE, MODERATE, SPECIAL)
+    columns, seed = data.draw(batches(net.n_inputs, numbers, sizes=(300,)))
+    agrees(fn, params, columns, seed, f=traced(fn, net.n_inputs))
+
+
 # Sums that reach a sample's number by two paths, or products near the largest float, are known
 # bugs (below): not drawn here.
+@settings(max_examples=80, deadline=None)
 @given(data=st.data(), net=networks(merging=False))
 def test_network_shaped_graphs_agree_with_eager_code_on_special_numbers(
     data: st.DataObject, net: Network
