@@ -921,3 +921,16 @@ def test_errors_in_nodes_of_the_parameters_alone_name_sample_0() -> None:
     g = trace(dead, 1.0)
     w.data = 2.0  # a dead node of the parameters alone raises in every sample
     agrees(dead, [w], [np.array([1.0, 2.0])], np.array([1.0, -1.0]), f=g)
+
+
+def test_strided_big_endian_float32_and_integer_arrays_are_read_as_their_numbers() -> None:
+    w = Value(0.5)
+    fn = lambda x, y: al.relu(x * w + y) * y  # noqa: E731
+    f = trace(fn, 1.0, 1.0)
+    columns = [
+        (np.arange(10.0)[::-2], np.arange(5.0).astype(">f8")),
+        (np.arange(5, dtype=np.float32) / 3, 2.0),
+        (np.arange(-2, 3), np.array([3, -1, 0, 2, 1], dtype=np.int16)),
+    ]
+    for x, y in columns:
+        agrees(fn, [w], [x, y], np.arange(5), f=f)
