@@ -63,6 +63,9 @@ class Buffers:
         self.V: list[Any] = [None] * len(shapes)
         self.G: list[Any] = [None] * len(shapes)
         self.kept: dict[int, Any] = {}
+        # B ones, for ``total``, made anew each replay: kept with the blocks until the next,
+        # the allocation keeps the memory below it from going back to the system (with the
+        # ones made once, the blocks at B = 1,000 were faulted in again each replay: 1.4× slower)
         self.ones = np.ones(size)
         self.needed = needed  # which groups' gradients are wanted (None: all)
         self._leaves_magnitude: float | None = None
@@ -124,19 +127,17 @@ class Gather:
         one row (nodes the same for every sample) gets the sum over the samples. The first
         block to arrive at a whole group is kept as its gradient (``owned``: no one else
         holds it), instead of being added to zeros."""
+        if self.whole is not None:
+            self._add_whole(buffers, part, owned)
+            return
         for (g, columns, unique), lo, hi in zip(self.runs, self.bounds, self.bounds[1:]):
             piece = part[:, lo:hi] if len(self.runs) > 1 else part
             if buffers.needed is not None and not buffers.needed[g]:
                 continue  # a gradient no one asked for (an input's, in ``backward``)
             if buffers.shapes[g][0] == 1 and piece.shape[0] != 1:
-                piece, owned = buffers.total(piece)[None, :], True
-            if self.whole is not None and buffers.G[g] is None and piece.shape == buffers.shapes[g]:
-                buffers.G[g] = piece if owned else piece.copy()
-                continue
+                piece = buffers.total(piece)[None, :]
             target = buffers.gradient(g)
-            if self.whole is not None:
-                target += piece
-            elif unique:
+            if unique:
                 target[:, columns] += piece
             else:
                 np.add.at(
@@ -144,6 +145,21 @@ class Gather:
                     (slice(None), columns),  # type: ignore[arg-type]
                     np.broadcast_to(piece, (target.shape[0], hi - lo)),
                 )
+
+    def _add_whole(self, buffers: Buffers, part: Any, owned: bool) -> None:
+        """``add`` for the slots of one whole group (the usual case): no columns to pick."""
+        g = self.whole
+        assert g is not None
+        if buffers.needed is not None and not buffers.needed[g]:
+            return  # a gradient no one asked for (an input's, in ``backward``)
+        shape = buffers.shapes[g]
+        if shape[0] == 1 and part.shape[0] != 1:
+            part, owned = buffers.total(part)[None, :], True
+        if buffers.G[g] is None and part.shape == shape:
+            buffers.G[g] = part if owned else part.copy()
+        else:
+            target = buffers.gradient(g)
+            target += part
 
 
 def _columns(columns: list[int]) -> slice | np.ndarray:
@@ -181,8 +197,17 @@ class Elementwise:
                 numbers = [float(ins.operands[k]) for ins in members]
                 same = all(_same(c, numbers[0]) for c in numbers)
                 self.operands.append(numbers[0] if same else np.array([numbers]))
+        # The usual case, every operand a whole block or a constant: (its group, else None;
+        # the constant), so that the arguments are a list lookup each.
+        reads = [(a.whole, None) if isinstance(a, Gather) else (None, a) for a in self.operands]
+        whole = all(
+            g is not None or not isinstance(a, Gather) for a, (g, _) in zip(self.operands, reads)
+        )
+        self.reads = reads if whole else None
 
     def _arguments(self, V: list[Any]) -> list[Any]:
+        if self.reads is not None:
+            return [c if g is None else V[g] for g, c in self.reads]
         return [a.get(V) if isinstance(a, Gather) else a for a in self.operands]
 
     def forward(self, buffers: Buffers) -> None:
@@ -193,15 +218,19 @@ class Elementwise:
         g, out = buffers.gradient(self.index), buffers.V[self.index]
         arguments = self._arguments(buffers.V)
         partials = self.backward_kernel(g, out, *arguments)
+        held = {id(g), id(out), *map(id, arguments)}  # a rule may return g: not owned
         for k, partial in zip(self.wanted, partials):
             block = _block(partial, g.shape)
-            owned = all(block is not x for x in (g, out, *arguments))  # a rule may return g
-            self.operands[k].add(buffers, block, owned)
+            self.operands[k].add(buffers, block, id(block) not in held)
+
+
+#: NumPy's float64 dtype: an array's ``dtype`` is this very object (tested by ``is``, cheaper).
+FLOAT = np.dtype(np.float64)
 
 
 def _block(x: Any, shape: tuple[int, int]) -> Any:
     """``x`` as a float array of ``shape`` (a formula may return a number or a row)."""
-    if isinstance(x, np.ndarray) and x.shape == shape and x.dtype == np.float64:
+    if type(x) is np.ndarray and x.dtype is FLOAT and x.shape == shape:
         return x
     return np.array(np.broadcast_to(np.asarray(x, dtype=float), shape))
 
@@ -382,7 +411,7 @@ class Affine:
         sizes = self._sizes(buffers, X)
         self._check(*sizes)
         W = self.W.of(u).reshape(self.m, self.n)
-        buffers.kept[self.index] = (u, W, sizes)
+        buffers.kept[self.index] = (u, W, X, sizes)
         bias = self.b.of(u)
         if X is None:
             V[self.index] = bias[None, :]
@@ -394,8 +423,7 @@ class Affine:
 
     def backward(self, buffers: Buffers) -> None:
         delta = buffers.gradient(self.index)
-        u, W, sizes = buffers.kept[self.index]
-        X = self.X.get(buffers.V) if self.X is not None else None
+        u, W, X, sizes = buffers.kept[self.index]
         self._check(*sizes, magnitude(delta), delta.shape[0])  # Σ_b over the rows too
         if self.X is not None and self.X.wanted(buffers):
             Wb = W if self.Wb is None else self.Wb.of(u).reshape(self.m, self.n)
@@ -460,6 +488,8 @@ class Replay:
             else:
                 group = Elementwise(index, members, places, widths, kernels)
             self.groups.append((group, alive))
+        self._backward = [group for group, alive in reversed(self.groups) if alive]
+        self._shapes: dict[int, list[tuple[int, int]]] = {}
 
     def run(
         self,
@@ -471,8 +501,10 @@ class Replay:
     ) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
         """The outputs, each input's gradients (if ``inputs``) and the parameters' summed over
         the batch (only the outputs when ``seed`` is None)."""
-        shapes = [(1 if uniform else size, w) for uniform, w in zip(self.uniform, self.widths)]
-        buffers = Buffers(shapes, size, None if inputs else self.parametric)
+        if size not in self._shapes:  # the blocks' shapes, worked out once per batch size
+            shapes = [(1 if uniform else size, w) for uniform, w in zip(self.uniform, self.widths)]
+            self._shapes = {size: shapes}
+        buffers = Buffers(self._shapes[size], size, None if inputs else self.parametric)
         V = buffers.V
         V[INPUTS] = np.empty((size, self.n_inputs), order="F")  # a column per input, contiguous
         for i, x in enumerate(numbers):
@@ -489,9 +521,8 @@ class Replay:
             return outputs, [], []
         root = buffers.gradient(g)
         root[:, c] += seed if root.shape[0] == size else batched.total(seed, size)
-        for group, alive in reversed(self.groups):
-            if alive:
-                group.backward(buffers)
+        for group in self._backward:
+            group.backward(buffers)
         sums = buffers.gradient(LEAVES)[0, 1 : 1 + self.n_parameters].tolist()
         if not inputs:
             return outputs, [], sums
