@@ -111,10 +111,17 @@ class Gather:
         )
         self.runs = [(g, _columns(cs), len(set(cs)) == len(cs)) for g, cs in runs]
         self.bounds = np.cumsum([0] + [len(cs) for _, cs in runs]).tolist()
+        self._wanted: tuple[Any, bool] = (None, True)
 
     def wanted(self, buffers: Buffers) -> bool:
-        """Whether any of the slots' gradients is wanted."""
-        return buffers.needed is None or any(buffers.needed[g] for g, _, _ in self.runs)
+        """Whether any of the slots' gradients is wanted (the answer kept for the one list of
+        wanted groups a replay passes, its ``parametric``)."""
+        needed = buffers.needed
+        if needed is None:
+            return True
+        if self._wanted[0] is not needed:
+            self._wanted = (needed, any(needed[g] for g, _, _ in self.runs))
+        return self._wanted[1]
 
     def get(self, V: list[Any]) -> Any:
         if self.whole is not None:
@@ -127,9 +134,23 @@ class Gather:
         one row (nodes the same for every sample) gets the sum over the samples. The first
         block to arrive at a whole group is kept as its gradient (``owned``: no one else
         holds it), instead of being added to zeros."""
-        if self.whole is not None:
-            self._add_whole(buffers, part, owned)
+        g = self.whole
+        if g is None:
+            self._add_runs(buffers, part)
             return
+        if buffers.needed is not None and not buffers.needed[g]:
+            return  # a gradient no one asked for (an input's, in ``backward``)
+        shape = buffers.shapes[g]
+        if shape[0] == 1 and part.shape[0] != 1:
+            part, owned = buffers.total(part)[None, :], True
+        if buffers.G[g] is None and part.shape == shape:
+            buffers.G[g] = part if owned else part.copy()
+        else:
+            target = buffers.gradient(g)
+            target += part
+
+    def _add_runs(self, buffers: Buffers, part: Any) -> None:
+        """``add`` for slots that are not one whole group: each run's columns picked."""
         for (g, columns, unique), lo, hi in zip(self.runs, self.bounds, self.bounds[1:]):
             piece = part[:, lo:hi] if len(self.runs) > 1 else part
             if buffers.needed is not None and not buffers.needed[g]:
@@ -145,21 +166,6 @@ class Gather:
                     (slice(None), columns),  # type: ignore[arg-type]
                     np.broadcast_to(piece, (target.shape[0], hi - lo)),
                 )
-
-    def _add_whole(self, buffers: Buffers, part: Any, owned: bool) -> None:
-        """``add`` for the slots of one whole group (the usual case): no columns to pick."""
-        g = self.whole
-        assert g is not None
-        if buffers.needed is not None and not buffers.needed[g]:
-            return  # a gradient no one asked for (an input's, in ``backward``)
-        shape = buffers.shapes[g]
-        if shape[0] == 1 and part.shape[0] != 1:
-            part, owned = buffers.total(part)[None, :], True
-        if buffers.G[g] is None and part.shape == shape:
-            buffers.G[g] = part if owned else part.copy()
-        else:
-            target = buffers.gradient(g)
-            target += part
 
 
 def _columns(columns: list[int]) -> slice | np.ndarray:
@@ -212,15 +218,19 @@ class Elementwise:
 
     def forward(self, buffers: Buffers) -> None:
         out = self.forward_kernel(*self._arguments(buffers.V))
-        buffers.V[self.index] = _block(out, buffers.shapes[self.index])
+        shape = buffers.shapes[self.index]
+        if type(out) is not np.ndarray or out.dtype is not FLOAT or out.shape != shape:
+            out = _block(out, shape)
+        buffers.V[self.index] = out
 
     def backward(self, buffers: Buffers) -> None:
         g, out = buffers.gradient(self.index), buffers.V[self.index]
         arguments = self._arguments(buffers.V)
         partials = self.backward_kernel(g, out, *arguments)
         held = {id(g), id(out), *map(id, arguments)}  # a rule may return g: not owned
-        for k, partial in zip(self.wanted, partials):
-            block = _block(partial, g.shape)
+        for k, block in zip(self.wanted, partials):
+            if type(block) is not np.ndarray or block.dtype is not FLOAT or block.shape != g.shape:
+                block = _block(block, g.shape)
             self.operands[k].add(buffers, block, id(block) not in held)
 
 
@@ -395,24 +405,25 @@ class Affine:
         """Raise :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT (NaN fails)."""
         bound = self.scale
         for m in magnitudes:
-            bound *= max(1.0, m)
+            if m > 1.0:  # max(1.0, m): NaN and m ≤ 1 leave the bound as it is
+                bound *= m
         if not bound <= LIMIT:
             raise Unordered("a sum of products met numbers too large to add in another order")
-
-    def _sizes(self, buffers: Buffers, X: Any) -> tuple[float, float]:
-        """The largest magnitudes of u (the leaves row's, once per replay) and of X."""
-        u = buffers.magnitude(buffers.V[LEAVES]) if self.direct else magnitude(self._u(buffers.V))
-        return u, magnitude(X) if X is not None else 0.0
 
     def forward(self, buffers: Buffers) -> None:
         V = buffers.V
         u = self._u(V)
         X = self.X.get(V) if self.X is not None else None
-        sizes = self._sizes(buffers, X)
+        # the largest magnitudes of u (the leaves row's: once per replay) and of X
+        sizes = (
+            buffers.magnitude(V[LEAVES]) if self.direct else magnitude(u),
+            0.0 if X is None else magnitude(X),
+        )
         self._check(*sizes)
-        W = self.W.of(u).reshape(self.m, self.n)
+        w, b = self.W.gather, self.b.gather  # the usual layer's W and b: one gather each
+        W = (u[w] if w is not None else self.W.of(u)).reshape(self.m, self.n)
         buffers.kept[self.index] = (u, W, X, sizes)
-        bias = self.b.of(u)
+        bias = u[b] if b is not None else self.b.of(u)
         if X is None:
             V[self.index] = bias[None, :]
         else:
