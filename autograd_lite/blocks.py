@@ -63,6 +63,7 @@ class Buffers:
         self.V: list[Any] = [None] * len(shapes)
         self.G: list[Any] = [None] * len(shapes)
         self.kept: dict[int, Any] = {}
+        self.previous: Buffers | None = None
         # B ones, for ``total``, made anew each replay: kept with the blocks until the next,
         # the allocation keeps the memory below it from going back to the system (with the
         # ones made once, the blocks at B = 1,000 were faulted in again each replay: 1.4× slower)
@@ -80,6 +81,14 @@ class Buffers:
         """Σ over the samples (the rows) of a block: as a matrix-vector product, 10× faster
         than NumPy's sum along the rows at B = 1,000."""
         return block[0] if block.shape[0] == 1 else self.ones @ block
+
+    def spare(self, i: int, shape: tuple[int, int]) -> Any:
+        """The previous replay's values of group ``i`` if they have ``shape``, to write this
+        replay's into; else None. Their memory is in place already, where a new block of
+        B = 10,000 rows is faulted in page by page. (Reusing gradient blocks as well made
+        B = 1,000 slower: which memory goes back to the system shifted.)"""
+        block = self.previous.V[i] if self.previous is not None else None
+        return block if block is not None and block.shape == shape else None
 
     def gradient(self, i: int) -> Any:
         """Group i's gradient block, zeros if nothing arrived."""
@@ -427,7 +436,8 @@ class Affine:
         if X is None:
             V[self.index] = bias[None, :]
         else:
-            block = X @ W.T
+            spare = buffers.spare(self.index, (X.shape[0], self.m))
+            block = np.matmul(X, W.T, out=spare)
             if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
                 block += bias
             V[self.index] = block
@@ -438,6 +448,7 @@ class Affine:
         self._check(*sizes, magnitude(delta), delta.shape[0])  # Σ_b over the rows too
         if self.X is not None and self.X.wanted(buffers):
             Wb = W if self.Wb is None else self.Wb.of(u).reshape(self.m, self.n)
+            # ΔW; for one node an outer product, which a broadcast does faster than matmul
             # ΔW; for one node an outer product, which a broadcast does faster than matmul
             self.X.add(buffers, delta @ Wb if self.m > 1 else delta * Wb, True)
         if self.S is None and self.M is None:
@@ -516,6 +527,7 @@ class Replay:
             shapes = [(1 if uniform else size, w) for uniform, w in zip(self.uniform, self.widths)]
             self._shapes = {size: shapes}
         buffers = Buffers(self._shapes[size], size, None if inputs else self.parametric)
+        buffers.previous = self._kept
         V = buffers.V
         V[INPUTS] = np.empty((size, self.n_inputs), order="F")  # a column per input, contiguous
         for i, x in enumerate(numbers):
@@ -527,6 +539,7 @@ class Replay:
         outputs = np.array(np.broadcast_to(V[g][:, c], (size,)))
         # The blocks are kept until the next replay: freed at once, their memory would go back
         # to the system and be faulted in again next time (it made the step 4× slower at B = 1,000).
+        buffers.previous = None  # its blocks are this replay's now, or garbage
         self._kept = buffers
         if seed is None:
             return outputs, [], []

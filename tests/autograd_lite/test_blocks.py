@@ -31,9 +31,12 @@ def shape(f: Any) -> list[tuple[str, int, int]]:
     ]
 
 
-def agrees_with_eager(fn: Any, params: list[Value], columns: list[np.ndarray]) -> None:
-    """``trace(fn)``'s batch against eager code sample by sample, and the parameters' sums."""
-    f = trace(fn, *(float(c[0]) for c in columns))
+def agrees_with_eager(
+    fn: Any, params: list[Value], columns: list[np.ndarray], f: Any = None
+) -> None:
+    """``trace(fn)``'s batch (or ``f``'s) against eager code sample by sample, and the
+    parameters' sums."""
+    f = f if f is not None else trace(fn, *(float(c[0]) for c in columns))
     seeds = RNG.uniform(0.5, 1.5, len(columns[0]))
     for p in params:
         p.grad = 0.0
@@ -175,3 +178,16 @@ def test_a_domain_error_after_a_product_names_the_first_sample() -> None:
     assert isinstance(f._blocks().groups[1][0], Elementwise)
     with pytest.raises(DomainError, match=r"^log: log\(-1\.0\) .* \(at sample 2\)$"):
         f(np.array([1.0, 2.0, -1.0, -3.0]))
+
+
+def test_replays_in_a_row_reuse_the_previous_blocks_and_still_agree() -> None:
+    # A layer writes into the previous replay's block of the same shape: every replay of a
+    # run of them, of equal and of other sizes, must still be each sample's eager numbers.
+    model = nn.MLP(2, [8, 1], activation="tanh", output_activation="linear", seed=3)
+
+    def loss(x0: Any, x1: Any, y: Any) -> Any:
+        return nn.hinge_loss(model([x0, x1])[0], y)
+
+    f = trace(loss, 0.5, -0.5, 1.0)
+    for size in (B, B, 7, B):
+        agrees_with_eager(loss, model.parameters(), moons(size), f)
