@@ -30,11 +30,14 @@ from autograd_lite import value
 
 
 def _relu(x: Any) -> Any:
-    """``0.0 if x <= 0.0 else x`` on an array: NumPy's maximum(0, x) is 0 below 0 and x at NaN,
-    and + 0.0 turns its −0.0 at −0.0 into eager code's 0.0 (two fast passes; ``np.where`` with
-    a scalar is six times slower)."""
-    out = np.maximum(0.0, x)
-    out += 0.0
+    """``0.0 if x <= 0.0 else x`` on an array, as (x + |x|)·½: exactly x above 0 (x + x and
+    the halving are exact), +0.0 at and below 0 (x + (−x) is +0.0, −0.0 included), NaN at NaN.
+    At −∞ it is NaN with NumPy's invalid-operation error, and at x > 8.9e307 x + x overflows:
+    then the batch is replayed sample by sample, as for any error. Three fast passes: 1.3× as
+    fast as ``np.maximum(x, 0.0) + 0.0``, whose maximum is slow on signs at random."""
+    out = np.abs(x)
+    out += x
+    out *= 0.5
     return out
 
 

@@ -17,8 +17,14 @@ m nodes; 1 × m for nodes that do not depend on the samples, such as the paramet
   and its rule on unknowns: the rule table is still the only source of a derivative.
 * An **elementwise** group is nodes of one op with operands alike (a layer's ReLUs, the
   loss's ops). Its forward formula and partials are the tape's own code (:mod:`codegen`'s
-  templates), run once on the blocks, with the functions they call in their array forms
+  templates), written once for the blocks, with the functions they call in their array forms
   (:mod:`autograd_lite.batched`): a ReLU of 16 neurons over 1,000 samples is one call.
+
+The groups are written out as a **block program**, straight-line Python as the float replay
+is (:class:`Source`): each line one NumPy operation on whole blocks, with everything that does
+not depend on the numbers (which block a gradient goes to, whether one has arrived there yet,
+which rows are summed over the batch) settled when the program is written. A batch of 100
+samples costs about what its NumPy calls cost.
 
 Values and gradients agree with eager code to rounding: a matrix product adds in another
 order than the chain it stands for.
@@ -27,6 +33,7 @@ order than the chain it stands for.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -52,57 +59,111 @@ Place = tuple[int, int]
 #: terms read it), the parameters, then the constants.
 INPUTS, LEAVES = 0, 1
 
+#: How many groups one generated function holds: a deep graph's program is several functions.
+CHUNK = 64
 
-class Buffers:
-    """One replay's blocks: ``V[i]`` group i's values, ``G[i]`` its gradients (None until a
-    partial arrives), ``shapes[i]`` their shape (B or 1 rows), and what an affine group keeps
-    from forward for backward."""
-
-    def __init__(self, shapes: list[tuple[int, int]], size: int, needed: list[bool] | None) -> None:
-        self.shapes = shapes
-        self.V: list[Any] = [None] * len(shapes)
-        self.G: list[Any] = [None] * len(shapes)
-        self.kept: dict[int, Any] = {}
-        self.previous: Buffers | None = None
-        # B ones, for ``total``, made anew each replay: kept with the blocks until the next,
-        # the allocation keeps the memory below it from going back to the system (with the
-        # ones made once, the blocks at B = 1,000 were faulted in again each replay: 1.4× slower)
-        self.ones = np.ones(size)
-        self.needed = needed  # which groups' gradients are wanted (None: all)
-        self._leaves_magnitude: float | None = None
-
-    def magnitude(self, leaves: Any) -> float:
-        """The leaves row's largest magnitude, worked out once per replay."""
-        if self._leaves_magnitude is None:
-            self._leaves_magnitude = magnitude(leaves)
-        return self._leaves_magnitude
-
-    def total(self, block: Any) -> Any:
-        """Σ over the samples (the rows) of a block: as a matrix-vector product, 10× faster
-        than NumPy's sum along the rows at B = 1,000."""
-        return block[0] if block.shape[0] == 1 else self.ones @ block
-
-    def spare(self, i: int, shape: tuple[int, int]) -> Any:
-        """The previous replay's values of group ``i`` if they have ``shape``, to write this
-        replay's into; else None. Their memory is in place already, where a new block of
-        B = 10,000 rows is faulted in page by page. (Reusing gradient blocks as well made
-        B = 1,000 slower: which memory goes back to the system shifted.)"""
-        block = self.previous.V[i] if self.previous is not None else None
-        return block if block is not None and block.shape == shape else None
-
-    def gradient(self, i: int) -> Any:
-        """Group i's gradient block, zeros if nothing arrived."""
-        if self.G[i] is None:
-            self.G[i] = np.zeros(self.shapes[i])
-        return self.G[i]
+#: NumPy's float64 dtype: an array's ``dtype`` is this very object (tested by ``is``, cheaper).
+FLOAT = np.dtype(np.float64)
 
 
 def magnitude(block: Any) -> float:
-    """max |x| over a block, infinite if it holds a NaN (then no bound holds)."""
-    if not block.size:
-        return 0.0
-    hi, lo = float(block.max()), float(block.min())
-    return max(hi, -lo) if hi == hi and lo == lo else math.inf
+    """A bound on max |x| over a block: √(Σx²), one BLAS call (two passes, max and min, cost
+    2.5× as much). Infinite if the block holds an infinity or a NaN (then no bound holds); where
+    Σx² overflows (numbers beyond 1e154), NumPy raises FloatingPointError, and the batch, as
+    for any bound that fails, is replayed one sample at a time."""
+    flat = block.ravel("K")
+    squares = float(np.dot(flat, flat))
+    return math.sqrt(squares) if squares == squares else math.inf
+
+
+def _block(x: Any, shape: tuple[int, int]) -> Any:
+    """``x`` as a float array of ``shape`` (a formula may return a number or a row)."""
+    if type(x) is np.ndarray and x.dtype is FLOAT and x.shape == shape:
+        return x
+    return np.array(np.broadcast_to(np.asarray(x, dtype=float), shape))
+
+
+def _same(a: float, b: float) -> bool:
+    return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
+
+
+#: A name, or an item of one: a partial written so is an array someone else holds (the
+#: gradient, an operand, one item of a rule's results), not one made for the partial.
+_HELD = re.compile(r"\(*[A-Za-z_]\w*(\[\d+\])*\)*")
+
+#: What the block program's lines call besides the formulas' functions.
+_HELPERS = {"np": np, "ndarray": np.ndarray, "FLOAT": FLOAT, "LIMIT": LIMIT}
+_HELPERS.update(block=_block, magnitude=magnitude, Unordered=Unordered, total=batched.total)
+
+_UNORDERED = "a sum of products met numbers too large to add in another order"
+
+
+class Source:
+    """The block program of one pass, being written: its lines, the objects they name, and
+    which gradient blocks exist at the line being written.
+
+    The lines work on lists indexed by group: ``V`` the values, ``G`` the gradients, ``R``
+    what a group keeps from forward for backward (``R[1]``: the leaves' magnitude), ``K`` the
+    previous replay's values; ``size`` is B and ``ones`` B ones. The order of the adds is fixed,
+    so which gradient blocks exist is known here: the first partial to arrive at a block
+    becomes it, later ones are added, and no line tests for it when it runs."""
+
+    def __init__(
+        self,
+        uniform: Sequence[bool],
+        widths: Sequence[int],
+        needed: Sequence[bool] | None,
+        names: Names,
+        inline: bool,
+    ) -> None:
+        self.uniform, self.widths, self.needed = uniform, widths, needed
+        self.names, self.inline = names, inline
+        self.objects: dict[str, Any] = {}
+        self.chunks: list[list[str]] = []
+        self.made: set[int] = set()
+
+    def name(self, obj: Any) -> str:
+        """A name for ``obj`` in the program's namespace."""
+        name = f"_k{len(self.objects)}"
+        self.objects[name] = obj
+        return name
+
+    def line(self, text: str) -> None:
+        self.chunks[-1].append(text)
+
+    def shape(self, i: int) -> str:
+        return f"(1, {self.widths[i]})" if self.uniform[i] else f"(size, {self.widths[i]})"
+
+    def wanted(self, i: int) -> bool:
+        """Whether group i's gradient is wanted (``backward`` wants no input's)."""
+        return self.needed is None or self.needed[i]
+
+    def gradient(self, i: int) -> str:
+        """``G[i]``, made zeros here if no partial has arrived yet."""
+        if i not in self.made:
+            self.made.add(i)
+            self.line(f"G[{i}] = np.zeros({self.shape(i)})")
+        return f"G[{i}]"
+
+    def receive(self, i: int, part: str, owned: bool) -> None:
+        """``part``, a block of group i's shape, added into ``G[i]``: the first to arrive is
+        kept as it (``owned``: nothing else holds it), else a copy."""
+        if i in self.made:
+            self.line(f"G[{i}] += {part}")
+        else:
+            self.made.add(i)
+            self.line(f"G[{i}] = {part}" if owned else f"G[{i}] = {part}.copy()")
+
+    def functions(self, kind: str) -> list[Callable[..., None]]:
+        """The program, compiled: one function per chunk of lines."""
+        namespace = {**batched.namespace(self.names.namespace), **self.objects, **_HELPERS}
+        functions = []
+        for k, lines in enumerate(self.chunks):
+            body = "".join(f"    {line}\n" for line in lines) or "    pass\n"
+            source = f"def {kind}(V, G, R, K, size, seed, ones):\n{body}"
+            exec(compile(source, f"<blocks {kind} {k}>", "exec"), namespace)
+            functions.append(namespace.pop(kind))
+        return functions
 
 
 class Gather:
@@ -120,60 +181,41 @@ class Gather:
         )
         self.runs = [(g, _columns(cs), len(set(cs)) == len(cs)) for g, cs in runs]
         self.bounds = np.cumsum([0] + [len(cs) for _, cs in runs]).tolist()
-        self._wanted: tuple[Any, bool] = (None, True)
 
-    def wanted(self, buffers: Buffers) -> bool:
-        """Whether any of the slots' gradients is wanted (the answer kept for the one list of
-        wanted groups a replay passes, its ``parametric``)."""
-        needed = buffers.needed
-        if needed is None:
-            return True
-        if self._wanted[0] is not needed:
-            self._wanted = (needed, any(needed[g] for g, _, _ in self.runs))
-        return self._wanted[1]
+    def wanted(self, src: Source) -> bool:
+        """Whether any of the slots' gradients is wanted."""
+        return any(src.wanted(g) for g, _, _ in self.runs)
 
-    def get(self, V: list[Any]) -> Any:
+    def get(self, src: Source) -> str:
+        """The block, as an expression."""
         if self.whole is not None:
-            return V[self.whole]
-        parts = [V[g][:, columns] for g, columns, _ in self.runs]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            return f"V[{self.whole}]"
+        parts = [f"V[{g}][:, {_text(columns, src)}]" for g, columns, _ in self.runs]
+        return parts[0] if len(parts) == 1 else f"np.concatenate(({', '.join(parts)}), axis=1)"
 
-    def add(self, buffers: Buffers, part: Any, owned: bool) -> None:
-        """Add ``part`` (rows × the gathered columns) into the slots' gradients; a block of
-        one row (nodes the same for every sample) gets the sum over the samples. The first
-        block to arrive at a whole group is kept as its gradient (``owned``: no one else
-        holds it), instead of being added to zeros."""
+    def add(self, src: Source, part: str, batch: bool, owned: bool) -> None:
+        """Lines adding ``part`` (rows × the gathered columns: B rows if ``batch``, else one)
+        into the slots' gradients; a block of one row (nodes the same for every sample) gets
+        the sum over the samples, ``ones @ part``."""
         g = self.whole
-        if g is None:
-            self._add_runs(buffers, part)
+        if g is not None:
+            if src.wanted(g):
+                summed = src.uniform[g] and batch
+                src.receive(g, f"(ones @ {part})[None, :]" if summed else part, owned or summed)
             return
-        if buffers.needed is not None and not buffers.needed[g]:
-            return  # a gradient no one asked for (an input's, in ``backward``)
-        shape = buffers.shapes[g]
-        if shape[0] == 1 and part.shape[0] != 1:
-            part, owned = buffers.total(part)[None, :], True
-        if buffers.G[g] is None and part.shape == shape:
-            buffers.G[g] = part if owned else part.copy()
-        else:
-            target = buffers.gradient(g)
-            target += part
-
-    def _add_runs(self, buffers: Buffers, part: Any) -> None:
-        """``add`` for slots that are not one whole group: each run's columns picked."""
         for (g, columns, unique), lo, hi in zip(self.runs, self.bounds, self.bounds[1:]):
-            piece = part[:, lo:hi] if len(self.runs) > 1 else part
-            if buffers.needed is not None and not buffers.needed[g]:
+            if not src.wanted(g):
                 continue  # a gradient no one asked for (an input's, in ``backward``)
-            if buffers.shapes[g][0] == 1 and piece.shape[0] != 1:
-                piece = buffers.total(piece)[None, :]
-            target = buffers.gradient(g)
+            piece = f"{part}[:, {lo}:{hi}]" if len(self.runs) > 1 else part
+            if src.uniform[g] and batch:
+                piece = f"(ones @ {piece})[None, :]"
+            target, at = src.gradient(g), _text(columns, src)
             if unique:
-                target[:, columns] += piece
+                src.line(f"{target}[:, {at}] += {piece}")
             else:
-                np.add.at(
-                    target,
-                    (slice(None), columns),  # type: ignore[arg-type]
-                    np.broadcast_to(piece, (target.shape[0], hi - lo)),
+                width = f"({target}.shape[0], {hi - lo})"
+                src.line(
+                    f"np.add.at({target}, (slice(None), {at}), np.broadcast_to({piece}, {width}))"
                 )
 
 
@@ -181,6 +223,13 @@ def _columns(columns: list[int]) -> slice | np.ndarray:
     if columns == list(range(columns[0], columns[0] + len(columns))):
         return slice(columns[0], columns[0] + len(columns))
     return np.array(columns, dtype=np.intp)
+
+
+def _text(columns: slice | np.ndarray, src: Source) -> str:
+    """Columns as they index a block in the program: ``lo:hi``, or a named index array."""
+    if isinstance(columns, slice):
+        return f"{columns.start}:{columns.stop}"
+    return src.name(columns)
 
 
 # --- Elementwise groups: the tape's own formulas, run on blocks -------------------------------
@@ -196,13 +245,10 @@ class Elementwise:
         members: Sequence[Instruction],
         places: Mapping[int, Place],
         widths: Sequence[int],
-        kernels: Kernels,
     ) -> None:
         first = members[0]
         self.index, self.width = index, len(members)
-        self.forward_kernel, self.backward_kernel, self.wanted = kernels.of(
-            first.op, first.operands
-        )
+        self.template = Instruction(0, first.op, tuple(first.operands))
         self.operands: list[Any] = []
         for k, x in enumerate(first.operands):
             if type(x) is int:
@@ -212,98 +258,52 @@ class Elementwise:
                 numbers = [float(ins.operands[k]) for ins in members]
                 same = all(_same(c, numbers[0]) for c in numbers)
                 self.operands.append(numbers[0] if same else np.array([numbers]))
-        # The usual case, every operand a whole block or a constant: (its group, else None;
-        # the constant), so that the arguments are a list lookup each.
-        reads = [(a.whole, None) if isinstance(a, Gather) else (None, a) for a in self.operands]
-        whole = all(
-            g is not None or not isinstance(a, Gather) for a, (g, _) in zip(self.operands, reads)
-        )
-        self.reads = reads if whole else None
 
-    def _arguments(self, V: list[Any]) -> list[Any]:
-        if self.reads is not None:
-            return [c if g is None else V[g] for g, c in self.reads]
-        return [a.get(V) if isinstance(a, Gather) else a for a in self.operands]
-
-    def forward(self, buffers: Buffers) -> None:
-        out = self.forward_kernel(*self._arguments(buffers.V))
-        shape = buffers.shapes[self.index]
-        if type(out) is not np.ndarray or out.dtype is not FLOAT or out.shape != shape:
-            out = _block(out, shape)
-        buffers.V[self.index] = out
-
-    def backward(self, buffers: Buffers) -> None:
-        g, out = buffers.gradient(self.index), buffers.V[self.index]
-        arguments = self._arguments(buffers.V)
-        partials = self.backward_kernel(g, out, *arguments)
-        held = {id(g), id(out), *map(id, arguments)}  # a rule may return g: not owned
-        for k, block in zip(self.wanted, partials):
-            if type(block) is not np.ndarray or block.dtype is not FLOAT or block.shape != g.shape:
-                block = _block(block, g.shape)
-            self.operands[k].add(buffers, block, id(block) not in held)
-
-
-#: NumPy's float64 dtype: an array's ``dtype`` is this very object (tested by ``is``, cheaper).
-FLOAT = np.dtype(np.float64)
-
-
-def _block(x: Any, shape: tuple[int, int]) -> Any:
-    """``x`` as a float array of ``shape`` (a formula may return a number or a row)."""
-    if type(x) is np.ndarray and x.dtype is FLOAT and x.shape == shape:
-        return x
-    return np.array(np.broadcast_to(np.asarray(x, dtype=float), shape))
-
-
-def _same(a: float, b: float) -> bool:
-    return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
-
-
-class Kernels:
-    """Each kind of node's forward formula and partials as two functions on blocks, made once
-    from :mod:`codegen`'s templates (the rule run on symbols, or a call of it) and run with
-    the functions they call in their array forms."""
-
-    def __init__(self, inline: bool) -> None:
-        self.names = Names()
-        self.inline = inline
-        self._made: dict[Any, tuple[Callable[..., Any], Callable[..., Any], list[int]]] = {}
-
-    def of(
-        self, op: str, operands: Sequence[int | float]
-    ) -> tuple[Callable[..., Any], Callable[..., Any], list[int]]:
-        mask = tuple(type(x) is int for x in operands)
-        made = self._made.get((op, mask))
-        if made is None:
-            made = self._made[(op, mask)] = self._make(op, operands)
-        return made
-
-    def _make(
-        self, op: str, operands: Sequence[int | float]
-    ) -> tuple[Callable[..., Any], Callable[..., Any], list[int]]:
-        ins = Instruction(0, op, tuple(operands))
-        arguments = [f"a{k}" for k in range(len(operands))]
-        value = codegen.forward_expression(
-            ins, [Symbol(a) for a in arguments], self.names, self.inline
-        )
-        fills = {"g": "g", "out": "out", **{a: a for a in arguments}}
-        lines, results, wanted = [], [], []
-        for i, template in codegen.partial_templates(ins, self.names, self.inline):
-            text = template.format_map(fills)
-            if i < 0:
-                lines.append(f"_t = {text}")
+    def _arguments(self, src: Source, forward: bool) -> list[str]:
+        """The operands as the lines name them: a whole group's block, a named constant, or an
+        item of ``a``, the gathered operands, kept in ``R`` from forward for backward."""
+        gathered = [isinstance(o, Gather) and o.whole is None for o in self.operands]
+        names = []
+        for k, o in enumerate(self.operands):
+            if gathered[k]:
+                names.append(f"a[{k}]")
             else:
-                results.append(text)
-                wanted.append(i)
-        signature = ", ".join(arguments)
-        source = (
-            f"def forward({signature}):\n    return {value.text}\n"
-            f"def backward(g, out, {signature}):\n    "
-            + "".join(f"{line}\n    " for line in lines)
-            + f"return ({''.join(r + ', ' for r in results)})\n"
-        )
-        namespace = batched.namespace(self.names.namespace)
-        exec(compile(source, f"<blocks {op}>", "exec"), namespace)
-        return namespace["forward"], namespace["backward"], wanted
+                names.append(o.get(src) if isinstance(o, Gather) else src.name(o))
+        if any(gathered):
+            if forward:
+                items = "".join(
+                    f"{o.get(src) if g else 'None'}, " for o, g in zip(self.operands, gathered)
+                )
+                src.line(f"a = R[{self.index}] = ({items})")
+            else:
+                src.line(f"a = R[{self.index}]")
+        return names
+
+    def forward(self, src: Source) -> None:
+        arguments = [Symbol(a) for a in self._arguments(src, True)]
+        value = codegen.forward_expression(self.template, arguments, src.names, src.inline)
+        i, shape = self.index, src.shape(self.index)
+        src.line(f"v = {value.text}")
+        fits = f"type(v) is ndarray and v.dtype is FLOAT and v.shape == {shape}"
+        src.line(f"V[{i}] = v if {fits} else block(v, {shape})")
+
+    def backward(self, src: Source) -> None:
+        """Every partial, even one whose operand's gradient no one asked for: eager code's
+        backward computes it too, and raises where it fails (√'s at 0)."""
+        i = self.index
+        src.line(f"g, out = {src.gradient(i)}, V[{i}]")
+        fills = {"g": "g", "out": "out"}
+        fills.update({f"a{k}": a for k, a in enumerate(self._arguments(src, False))})
+        for k, template in codegen.partial_templates(self.template, src.names, src.inline):
+            text = template.format_map(fills)
+            if k < 0:  # one call for all the partials, then its items
+                src.line(f"_t = {text}")
+                continue
+            src.line(f"p = {text}")
+            fits = "type(p) is ndarray and p.dtype is FLOAT and p.shape == g.shape"
+            src.line(f"p = p if {fits} else block(p, g.shape)")
+            owned = _HELD.fullmatch(text) is None
+            self.operands[k].add(src, "p", not src.uniform[i], owned)
 
 
 # --- Affine groups: a layer's pre-activations as a matrix product -----------------------------
@@ -340,6 +340,12 @@ class Combination:
             row[self.ks] += d if self.in_order else d[self.positions]
         else:
             row += np.bincount(self.ks, self.cs * d[self.positions], minlength=self.length)
+
+    def get(self, src: Source, u: str) -> str:
+        """The array, as an expression of ``u``: a layer's W or b is one gather."""
+        if self.gather is not None:
+            return f"{u}[{src.name(self.gather)}]"
+        return f"{src.name(self)}.of({u})"
 
 
 class Affine:
@@ -405,62 +411,70 @@ class Affine:
         self.M = Combination(m_terms, size, length) if m_terms else None
         self.length = length
 
-    def _u(self, V: list[Any]) -> np.ndarray:
+    def _check(self, src: Source, *magnitudes: str) -> None:
+        """A line raising :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT."""
+        bound = " * ".join([src.name(self.scale), *(f"max(1.0, {m})" for m in magnitudes)])
+        src.line(f"if not {bound} <= LIMIT: raise Unordered({_UNORDERED!r})")
+
+    def forward(self, src: Source) -> None:
+        """u (the leaves row, or [1, the uniform leaves]), X, the bound checked, W and b
+        gathered from u, then A = X Wᵀ + b, written into the previous replay's block of its
+        shape if there is one (its memory is in place; a new block of B = 10,000 rows is
+        faulted in page by page)."""
+        i = self.index
         if self.direct:
-            return V[LEAVES][0]  # type: ignore[no-any-return]
-        return np.concatenate(([1.0], self.U.get(V)[0]))
-
-    def _check(self, *magnitudes: float) -> None:
-        """Raise :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT (NaN fails)."""
-        bound = self.scale
-        for m in magnitudes:
-            if m > 1.0:  # max(1.0, m): NaN and m ≤ 1 leave the bound as it is
-                bound *= m
-        if not bound <= LIMIT:
-            raise Unordered("a sum of products met numbers too large to add in another order")
-
-    def forward(self, buffers: Buffers) -> None:
-        V = buffers.V
-        u = self._u(V)
-        X = self.X.get(V) if self.X is not None else None
-        # the largest magnitudes of u (the leaves row's: once per replay) and of X
-        sizes = (
-            buffers.magnitude(V[LEAVES]) if self.direct else magnitude(u),
-            0.0 if X is None else magnitude(X),
-        )
-        self._check(*sizes)
-        w, b = self.W.gather, self.b.gather  # the usual layer's W and b: one gather each
-        W = (u[w] if w is not None else self.W.of(u)).reshape(self.m, self.n)
-        buffers.kept[self.index] = (u, W, X, sizes)
-        bias = u[b] if b is not None else self.b.of(u)
-        if X is None:
-            V[self.index] = bias[None, :]
+            src.line("u, mu = V[1][0], R[1]")
         else:
-            spare = buffers.spare(self.index, (X.shape[0], self.m))
-            block = np.matmul(X, W.T, out=spare)
-            if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
-                block += bias
-            V[self.index] = block
+            src.line(f"u = np.concatenate(([1.0], {self.U.get(src)}[0]))")
+            src.line("mu = magnitude(u)")
+        if self.X is None:
+            src.line("X, mx = None, 0.0")
+        else:
+            src.line(f"X = {self.X.get(src)}")
+            src.line("mx = magnitude(X)")
+        self._check(src, "mu", "mx")
+        src.line(f"W = {self.W.get(src, 'u')}.reshape({self.m}, {self.n})")
+        src.line(f"R[{i}] = (u, W, X, mu, mx)")
+        bias = self.b.get(src, "u")
+        if self.X is None:
+            src.line(f"V[{i}] = {bias}[None, :]")
+            return
+        # (W Xᵀ)ᵀ: a column-major block, as X is, so that adding b, the activation and the
+        # partials run down contiguous columns (adding b to a row-major block of 10,000 rows
+        # and 16 columns takes 4× as long)
+        src.line(f"k = K[{i}]")
+        spare = f"k.T if k is not None and k.shape == (size, {self.m}) else None"
+        src.line(f"V[{i}] = np.matmul(W, X.T, out={spare}).T")
+        if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
+            src.line(f"V[{i}] += {bias}")
 
-    def backward(self, buffers: Buffers) -> None:
-        delta = buffers.gradient(self.index)
-        u, W, X, sizes = buffers.kept[self.index]
-        self._check(*sizes, magnitude(delta), delta.shape[0])  # Σ_b over the rows too
-        if self.X is not None and self.X.wanted(buffers):
-            Wb = W if self.Wb is None else self.Wb.of(u).reshape(self.m, self.n)
-            # ΔW; for one node an outer product, which a broadcast does faster than matmul
-            # ΔW; for one node an outer product, which a broadcast does faster than matmul
-            self.X.add(buffers, delta @ Wb if self.m > 1 else delta * Wb, True)
+    def backward(self, src: Source) -> None:
+        """With Δ = G[i]: ΔW into X's gradient, then Σ_b Δ and ΔᵀX into the leaves' row (or
+        a row [1, the uniform leaves] added back), the bound checked with Δ's magnitude and
+        the number of rows summed."""
+        i, rows = self.index, "1" if src.uniform[self.index] else "size"
+        src.line(f"u, W, X, mu, mx = R[{i}]")
+        src.line(f"D = {src.gradient(i)}")
+        self._check(src, "mu", "mx", "magnitude(D)", rows)  # Σ_b over the rows too
+        if self.X is not None and self.X.wanted(src):
+            Wb = "W" if self.Wb is None else f"{self.Wb.get(src, 'u')}.reshape({self.m}, {self.n})"
+            # ΔW, column-major as (WᵀΔᵀ)ᵀ; for one node an outer product, which a broadcast
+            # does faster than matmul (and 6× faster into a column-major block at B = 10,000)
+            src.line(f"p = ({Wb}.T @ D.T).T" if self.m > 1 else f"p = ({Wb}.T * D.T).T")
+            self.X.add(src, "p", True, True)
         if self.S is None and self.M is None:
             return
-        # into the leaves' gradient row itself, or a row [1, the uniform leaves] added back
-        d = buffers.gradient(LEAVES)[0] if self.direct else np.zeros(self.length)
+        if self.direct:
+            src.line(f"d = {src.gradient(LEAVES)}[0]")
+        else:
+            src.line(f"d = np.zeros({self.length})")
         if self.S is not None:
-            self.S.add_back(d, buffers.total(delta))
-        if self.M is not None and X is not None:
-            self.M.add_back(d, (delta.T @ X).ravel())
+            summed = "D[0]" if rows == "1" else "ones @ D"
+            src.line(f"{src.name(self.S)}.add_back(d, {summed})")
+        if self.M is not None and self.X is not None:
+            src.line(f"{src.name(self.M)}.add_back(d, (D.T @ X).ravel())")
         if not self.direct:
-            self.U.add(buffers, d[None, 1:], True)
+            self.U.add(src, "d[None, 1:]", False, True)
 
 
 def _leaves(f: linear.Form) -> set[int]:
@@ -501,17 +515,19 @@ class Replay:
         self.parametric = [False, True] + [
             any(ins.slot in parametric for ins in members) for _, _, members, _ in kinds
         ]
-        self._kept: Buffers | None = None
-        kernels, self.groups = Kernels(inline), []
+        self.groups: list[tuple[Any, bool]] = []
         for index, (_, affine, members, alive) in enumerate(kinds, start=2):
             if affine:
                 found = [forms[ins.slot] for ins in members]
                 group: Any = Affine(index, [f for f in found if f], batch, places, widths)
             else:
-                group = Elementwise(index, members, places, widths, kernels)
+                group = Elementwise(index, members, places, widths)
             self.groups.append((group, alive))
-        self._backward = [group for group, alive in reversed(self.groups) if alive]
-        self._shapes: dict[int, list[tuple[int, int]]] = {}
+        self._names, self._inline = Names(), inline
+        self._programs: dict[Any, list[Callable[..., None]]] = {}
+        # The last replay's blocks, kept until the next: freed at once, their memory would go
+        # back to the system and be faulted in again next time (4× slower at B = 1,000).
+        self._kept: tuple[list[Any], ...] = ([None] * len(widths),)
 
     def run(
         self,
@@ -523,35 +539,67 @@ class Replay:
     ) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
         """The outputs, each input's gradients (if ``inputs``) and the parameters' summed over
         the batch (only the outputs when ``seed`` is None)."""
-        if size not in self._shapes:  # the blocks' shapes, worked out once per batch size
-            shapes = [(1 if uniform else size, w) for uniform, w in zip(self.uniform, self.widths)]
-            self._shapes = {size: shapes}
-        buffers = Buffers(self._shapes[size], size, None if inputs else self.parametric)
-        buffers.previous = self._kept
-        V = buffers.V
+        n = len(self.widths)
+        V: list[Any] = [None] * n
+        G: list[Any] = [None] * n
+        R: list[Any] = [None] * n
         V[INPUTS] = np.empty((size, self.n_inputs), order="F")  # a column per input, contiguous
         for i, x in enumerate(numbers):
             V[INPUTS][:, i] = x
         V[LEAVES] = np.array([[1.0, *parameters, *self.constants]], dtype=float)
-        for group, _ in self.groups:
-            group.forward(buffers)
+        ones = np.ones(size)  # for Σ_b; made each replay and kept with the blocks (see above)
+        state = (V, G, R, self._kept[0], size, seed, ones)
+        for function in self._program("forward"):
+            function(*state)
         g, c = self.root
         outputs = np.array(np.broadcast_to(V[g][:, c], (size,)))
-        # The blocks are kept until the next replay: freed at once, their memory would go back
-        # to the system and be faulted in again next time (it made the step 4× slower at B = 1,000).
-        buffers.previous = None  # its blocks are this replay's now, or garbage
-        self._kept = buffers
+        self._kept = (V, G, [ones])
         if seed is None:
             return outputs, [], []
-        root = buffers.gradient(g)
-        root[:, c] += seed if root.shape[0] == size else batched.total(seed, size)
-        for group in self._backward:
-            group.backward(buffers)
-        sums = buffers.gradient(LEAVES)[0, 1 : 1 + self.n_parameters].tolist()
+        for function in self._program("inputs" if inputs else "parameters"):
+            function(*state)
+        sums = G[LEAVES][0, 1 : 1 + self.n_parameters].tolist()
         if not inputs:
             return outputs, [], sums
-        block = buffers.gradient(INPUTS)
-        return outputs, [block[:, i].copy() for i in range(self.n_inputs)], sums
+        return outputs, [G[INPUTS][:, i].copy() for i in range(self.n_inputs)], sums
+
+    def _program(self, kind: str) -> list[Callable[..., None]]:
+        """The block program of a pass (``"forward"``, or backward with the gradients of the
+        ``"inputs"`` or only of the ``"parameters"``), written on first use."""
+        program = self._programs.get(kind)
+        if program is None:
+            needed = self.parametric if kind == "parameters" else None
+            src = Source(self.uniform, self.widths, needed, self._names, self._inline)
+            if kind == "forward":
+                self._write_forward(src)
+            else:
+                self._write_backward(src)
+            program = self._programs[kind] = src.functions(kind)
+        return program
+
+    def _write_forward(self, src: Source) -> None:
+        direct = any(isinstance(group, Affine) and group.direct for group, _ in self.groups)
+        src.chunks.append(["R[1] = magnitude(V[1])"] if direct else [])
+        for k, (group, _) in enumerate(self.groups):
+            if k and k % CHUNK == 0:
+                src.chunks.append([])
+            group.forward(src)
+
+    def _write_backward(self, src: Source) -> None:
+        """The seed into the root's column, each live group's backward in reverse, and the
+        blocks the results are read from made if no partial reached them."""
+        g, c = self.root
+        src.chunks.append([])
+        seed = "seed" if not self.uniform[g] else "total(seed, size)"
+        src.line(f"{src.gradient(g)}[:, {c}] += {seed}")
+        alive = [group for group, alive in reversed(self.groups) if alive]
+        for k, group in enumerate(alive):
+            if k and k % CHUNK == 0:
+                src.chunks.append([])
+            group.backward(src)
+        src.gradient(LEAVES)
+        if src.needed is None:
+            src.gradient(INPUTS)
 
 
 def _reading(instructions: Sequence[Instruction], slots: set[int]) -> set[int]:
