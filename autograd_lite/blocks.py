@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ import numpy as np
 
 from autograd_lite import batched, codegen, linear
 from autograd_lite.codegen import Instruction, Names, Symbol
+from autograd_lite.program import Shape, Source, written_into
 
 #: The bound under which an affine group's sums may run in any order: below it no partial sum
 #: of eager code's order overflows, so the orders differ by rounding only (see ``Affine``).
@@ -98,74 +100,6 @@ _HELPERS.update(block=_block, magnitude=magnitude, Unordered=Unordered, total=ba
 _UNORDERED = "a sum of products met numbers too large to add in another order"
 
 
-class Source:
-    """The block program of one pass, being written: its lines, the objects they name, and
-    which gradient blocks exist at the line being written.
-
-    The lines work on lists indexed by group: ``V`` the values, ``G`` the gradients, ``R``
-    what a group keeps from forward for backward (``R[1]``: the leaves' magnitude), ``K`` the
-    previous replay's values; ``size`` is B and ``ones`` B ones. The order of the adds is fixed,
-    so which gradient blocks exist is known here: the first partial to arrive at a block
-    becomes it, later ones are added, and no line tests for it when it runs."""
-
-    def __init__(
-        self,
-        uniform: Sequence[bool],
-        widths: Sequence[int],
-        needed: Sequence[bool] | None,
-        names: Names,
-        inline: bool,
-    ) -> None:
-        self.uniform, self.widths, self.needed = uniform, widths, needed
-        self.names, self.inline = names, inline
-        self.objects: dict[str, Any] = {}
-        self.chunks: list[list[str]] = []
-        self.made: set[int] = set()
-
-    def name(self, obj: Any) -> str:
-        """A name for ``obj`` in the program's namespace."""
-        name = f"_k{len(self.objects)}"
-        self.objects[name] = obj
-        return name
-
-    def line(self, text: str) -> None:
-        self.chunks[-1].append(text)
-
-    def shape(self, i: int) -> str:
-        return f"(1, {self.widths[i]})" if self.uniform[i] else f"(size, {self.widths[i]})"
-
-    def wanted(self, i: int) -> bool:
-        """Whether group i's gradient is wanted (``backward`` wants no input's)."""
-        return self.needed is None or self.needed[i]
-
-    def gradient(self, i: int) -> str:
-        """``G[i]``, made zeros here if no partial has arrived yet."""
-        if i not in self.made:
-            self.made.add(i)
-            self.line(f"G[{i}] = np.zeros({self.shape(i)})")
-        return f"G[{i}]"
-
-    def receive(self, i: int, part: str, owned: bool) -> None:
-        """``part``, a block of group i's shape, added into ``G[i]``: the first to arrive is
-        kept as it (``owned``: nothing else holds it), else a copy."""
-        if i in self.made:
-            self.line(f"G[{i}] += {part}")
-        else:
-            self.made.add(i)
-            self.line(f"G[{i}] = {part}" if owned else f"G[{i}] = {part}.copy()")
-
-    def functions(self, kind: str) -> list[Callable[..., None]]:
-        """The program, compiled: one function per chunk of lines."""
-        namespace = {**batched.namespace(self.names.namespace), **self.objects, **_HELPERS}
-        functions = []
-        for k, lines in enumerate(self.chunks):
-            body = "".join(f"    {line}\n" for line in lines) or "    pass\n"
-            source = f"def {kind}(V, G, R, K, size, seed, ones):\n{body}"
-            exec(compile(source, f"<blocks {kind} {k}>", "exec"), namespace)
-            functions.append(namespace.pop(kind))
-        return functions
-
-
 class Gather:
     """Some slots' columns as one block, and a block of their gradients added back."""
 
@@ -185,6 +119,17 @@ class Gather:
     def wanted(self, src: Source) -> bool:
         """Whether any of the slots' gradients is wanted."""
         return any(src.wanted(g) for g, _, _ in self.runs)
+
+    def shape(self, src: Source) -> Shape:
+        return (not src.uniform[self.runs[0][0]], self.bounds[-1])
+
+    def keeps(self, src: Source, batch: bool) -> str | None:
+        """The buffer a part of B rows (``batch``) is best worked out into: the gradient
+        buffer of the one group it is all of, if it will become that group's gradient."""
+        g = self.whole
+        if g is None or not batch or src.uniform[g] or not src.wanted(g) or not src.keeps(g):
+            return None
+        return src.buffer("G", g)
 
     def get(self, src: Source) -> str:
         """The block, as an expression."""
@@ -259,16 +204,19 @@ class Elementwise:
                 same = all(_same(c, numbers[0]) for c in numbers)
                 self.operands.append(numbers[0] if same else np.array([numbers]))
 
-    def _arguments(self, src: Source, forward: bool) -> list[str]:
-        """The operands as the lines name them: a whole group's block, a named constant, or an
-        item of ``a``, the gathered operands, kept in ``R`` from forward for backward."""
+    def _arguments(self, src: Source, forward: bool) -> tuple[list[str], dict[str, Shape]]:
+        """The operands as the lines name them, and their shapes: a whole group's block, a
+        named constant, or an item of ``a``, the gathered operands, kept in ``R`` from forward
+        for backward."""
         gathered = [isinstance(o, Gather) and o.whole is None for o in self.operands]
-        names = []
+        names, shapes = [], {}
         for k, o in enumerate(self.operands):
-            if gathered[k]:
-                names.append(f"a[{k}]")
+            if isinstance(o, Gather):
+                names.append(f"a[{k}]" if gathered[k] else o.get(src))
+                shapes[names[-1]] = o.shape(src)
             else:
-                names.append(o.get(src) if isinstance(o, Gather) else src.name(o))
+                names.append(src.name(o, None if isinstance(o, float) else (False, o.shape[1])))
+                shapes[names[-1]] = src.shapes[names[-1]]
         if any(gathered):
             if forward:
                 items = "".join(
@@ -277,13 +225,16 @@ class Elementwise:
                 src.line(f"a = R[{self.index}] = ({items})")
             else:
                 src.line(f"a = R[{self.index}]")
-        return names
+        return names, shapes
 
     def forward(self, src: Source) -> None:
-        arguments = [Symbol(a) for a in self._arguments(src, True)]
+        """v = the formula on the operands' blocks, worked out into the group's buffer."""
+        names, shapes = self._arguments(src, True)
+        arguments = [Symbol(a) for a in names]
         value = codegen.forward_expression(self.template, arguments, src.names, src.inline)
-        i, shape = self.index, src.shape(self.index)
-        src.line(f"v = {value.text}")
+        i, shape = self.index, src.dims(self.index)
+        target = None if src.uniform[i] else (src.buffer("V", i), src.shape(i))
+        src.line(f"v = {written_into(value.text, shapes, src, target)}")
         fits = f"type(v) is ndarray and v.dtype is FLOAT and v.shape == {shape}"
         src.line(f"V[{i}] = v if {fits} else block(v, {shape})")
 
@@ -292,18 +243,22 @@ class Elementwise:
         backward computes it too, and raises where it fails (√'s at 0)."""
         i = self.index
         src.line(f"g, out = {src.gradient(i)}, V[{i}]")
-        fills = {"g": "g", "out": "out"}
-        fills.update({f"a{k}": a for k, a in enumerate(self._arguments(src, False))})
+        names, shapes = self._arguments(src, False)
+        fills = {"g": "g", "out": "out", **{f"a{k}": a for k, a in enumerate(names)}}
+        shapes.update(g=src.shape(i), out=src.shape(i))
+        batch = not src.uniform[i]
         for k, template in codegen.partial_templates(self.template, src.names, src.inline):
             text = template.format_map(fills)
             if k < 0:  # one call for all the partials, then its items
                 src.line(f"_t = {text}")
                 continue
-            src.line(f"p = {text}")
+            kept = self.operands[k].keeps(src, batch)
+            target = None if kept is None else (kept, src.shape(i))
+            src.line(f"p = {written_into(text, shapes, src, target)}")
             fits = "type(p) is ndarray and p.dtype is FLOAT and p.shape == g.shape"
             src.line(f"p = p if {fits} else block(p, g.shape)")
             owned = _HELD.fullmatch(text) is None
-            self.operands[k].add(src, "p", not src.uniform[i], owned)
+            self.operands[k].add(src, "p", batch, owned)
 
 
 # --- Affine groups: a layer's pre-activations as a matrix product -----------------------------
@@ -327,17 +282,22 @@ class Combination:
         # The usual layer: every entry one weight, in order: one gather.
         self.gather = self.ks if ones and positions == list(range(size)) else None
         # Each k once with c = 1 (a layer's weights, its biases): added back by indexing.
-        self.scatter = ones and len(set(ks)) == len(ks)
+        self.unique = len(set(ks)) == len(ks)
+        self.scatter = ones and self.unique
         self.in_order = positions == list(range(size))
 
     def of(self, u: np.ndarray) -> np.ndarray:
         if self.gather is not None:
             return u[self.gather]
+        if self.size == 1:  # one entry, Σ c·u[k] (a penalty's sum): a dot product
+            return np.array([np.dot(self.cs, u[self.ks])])
         return np.bincount(self.positions, self.cs * u[self.ks], minlength=self.size)
 
     def add_back(self, row: np.ndarray, d: np.ndarray) -> None:
         if self.scatter:
             row[self.ks] += d if self.in_order else d[self.positions]
+        elif self.unique:  # each k once: c·d[position] added at k
+            row[self.ks] += self.cs * d[self.positions]
         else:
             row += np.bincount(self.ks, self.cs * d[self.positions], minlength=self.length)
 
@@ -418,9 +378,7 @@ class Affine:
 
     def forward(self, src: Source) -> None:
         """u (the leaves row, or [1, the uniform leaves]), X, the bound checked, W and b
-        gathered from u, then A = X Wᵀ + b, written into the previous replay's block of its
-        shape if there is one (its memory is in place; a new block of B = 10,000 rows is
-        faulted in page by page)."""
+        gathered from u, then A = X Wᵀ + b, written into the group's buffer."""
         i = self.index
         if self.direct:
             src.line("u, mu = V[1][0], R[1]")
@@ -442,9 +400,7 @@ class Affine:
         # (W Xᵀ)ᵀ: a column-major block, as X is, so that adding b, the activation and the
         # partials run down contiguous columns (adding b to a row-major block of 10,000 rows
         # and 16 columns takes 4× as long)
-        src.line(f"k = K[{i}]")
-        spare = f"k.T if k is not None and k.shape == (size, {self.m}) else None"
-        src.line(f"V[{i}] = np.matmul(W, X.T, out={spare}).T")
+        src.line(f"V[{i}] = np.matmul(W, X.T, out={src.buffer('V', i)}.T).T")
         if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
             src.line(f"V[{i}] += {bias}")
 
@@ -460,7 +416,9 @@ class Affine:
             Wb = "W" if self.Wb is None else f"{self.Wb.get(src, 'u')}.reshape({self.m}, {self.n})"
             # ΔW, column-major as (WᵀΔᵀ)ᵀ; for one node an outer product, which a broadcast
             # does faster than matmul (and 6× faster into a column-major block at B = 10,000)
-            src.line(f"p = ({Wb}.T @ D.T).T" if self.m > 1 else f"p = ({Wb}.T * D.T).T")
+            into = self.X.keeps(src, True) or src.scratch(self.n, 0)
+            product = "np.matmul" if self.m > 1 else "np.multiply"
+            src.line(f"p = {product}({Wb}.T, D.T, out={into}.T).T")
             self.X.add(src, "p", True, True)
         if self.S is None and self.M is None:
             return
@@ -524,10 +482,10 @@ class Replay:
                 group = Elementwise(index, members, places, widths)
             self.groups.append((group, alive))
         self._names, self._inline = Names(), inline
-        self._programs: dict[Any, list[Callable[..., None]]] = {}
-        # The last replay's blocks, kept until the next: freed at once, their memory would go
-        # back to the system and be faulted in again next time (4× slower at B = 1,000).
-        self._kept: tuple[list[Any], ...] = ([None] * len(widths),)
+        self._programs: dict[str, tuple[list[Callable[..., None]], Source]] = {}
+        #: Each batch size's buffers (the last few sizes'), by program; see ``run``.
+        self._pools: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()  # held by the replay using the pools
 
     def run(
         self,
@@ -538,32 +496,59 @@ class Replay:
         inputs: bool = True,
     ) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
         """The outputs, each input's gradients (if ``inputs``) and the parameters' summed over
-        the batch (only the outputs when ``seed`` is None)."""
-        n = len(self.widths)
-        V: list[Any] = [None] * n
-        G: list[Any] = [None] * n
-        R: list[Any] = [None] * n
-        V[INPUTS] = np.empty((size, self.n_inputs), order="F")  # a column per input, contiguous
-        for i, x in enumerate(numbers):
-            V[INPUTS][:, i] = x
-        V[LEAVES] = np.array([[1.0, *parameters, *self.constants]], dtype=float)
-        ones = np.ones(size)  # for Σ_b; made each replay and kept with the blocks (see above)
-        state = (V, G, R, self._kept[0], size, seed, ones)
-        for function in self._program("forward"):
-            function(*state)
+        the batch (only the outputs when ``seed`` is None).
+
+        The programs write into buffers allocated once per batch size and reused by the next
+        replay of that size: nothing a replay returns is one of them (the outputs and the
+        inputs' gradients are copies). A replay that starts while another of the same tape is
+        under way (in another thread) gets buffers of its own."""
+        backward = "inputs" if inputs else "parameters"
+        programs = [
+            self._program("forward"),
+            *([self._program(backward)] if seed is not None else []),
+        ]
+        shared = self._lock.acquire(blocking=False)
+        try:
+            pool = self._pool(size, programs, fresh=not shared)
+            V: list[Any] = [None] * len(self.widths)
+            G: list[Any] = [None] * len(self.widths)
+            R: list[Any] = [None] * len(self.widths)
+            V[INPUTS] = pool["inputs"]  # a column per input, contiguous
+            for i, x in enumerate(numbers):
+                V[INPUTS][:, i] = x
+            V[LEAVES] = np.array([[1.0, *parameters, *self.constants]], dtype=float)
+            for (functions, _), P in zip(programs, pool["buffers"]):
+                for function in functions:
+                    function(V, G, R, P, size, seed, pool["ones"])
+        finally:
+            if shared:
+                self._lock.release()
         g, c = self.root
         outputs = np.array(np.broadcast_to(V[g][:, c], (size,)))
-        self._kept = (V, G, [ones])
         if seed is None:
             return outputs, [], []
-        for function in self._program("inputs" if inputs else "parameters"):
-            function(*state)
         sums = G[LEAVES][0, 1 : 1 + self.n_parameters].tolist()
         if not inputs:
             return outputs, [], sums
         return outputs, [G[INPUTS][:, i].copy() for i in range(self.n_inputs)], sums
 
-    def _program(self, kind: str) -> list[Callable[..., None]]:
+    def _pool(self, size: int, programs: list[tuple[Any, Source]], fresh: bool) -> dict[str, Any]:
+        """The buffers of ``programs`` for a batch of ``size``: those of the last replay of
+        that size (the two latest sizes are kept: a last, shorter mini-batch), or new ones."""
+        pool = None if fresh else self._pools.get(size)
+        if pool is None:
+            pool = {"inputs": np.empty((size, self.n_inputs), order="F"), "ones": np.ones(size)}
+            pool["by"] = {}
+            if not fresh:
+                self._pools = {s: p for s, p in list(self._pools.items())[-1:]} | {size: pool}
+        made = pool["by"]
+        for _, src in programs:
+            if id(src) not in made:
+                made[id(src)] = src.allocate(size)
+        pool["buffers"] = [made[id(src)] for _, src in programs]
+        return pool
+
+    def _program(self, kind: str) -> tuple[list[Callable[..., None]], Source]:
         """The block program of a pass (``"forward"``, or backward with the gradients of the
         ``"inputs"`` or only of the ``"parameters"``), written on first use."""
         program = self._programs.get(kind)
@@ -574,7 +559,7 @@ class Replay:
                 self._write_forward(src)
             else:
                 self._write_backward(src)
-            program = self._programs[kind] = src.functions(kind)
+            program = self._programs[kind] = (src.functions(kind, _HELPERS), src)
         return program
 
     def _write_forward(self, src: Source) -> None:

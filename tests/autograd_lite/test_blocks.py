@@ -199,3 +199,27 @@ def test_replays_in_a_row_reuse_the_previous_blocks_and_still_agree() -> None:
     f = trace(loss, 0.5, -0.5, 1.0)
     for size in (B, B, 7, B):
         agrees_with_eager(loss, model.parameters(), moons(size), f)
+
+
+def test_a_replay_returns_arrays_of_its_own_and_a_concurrent_one_gets_buffers_of_its_own() -> None:
+    # The block programs write into buffers kept from one replay to the next: what a replay
+    # returns must not be one of them, and a replay while another holds them (another thread)
+    # must not share them.
+    model = nn.MLP(2, [8, 1], activation="relu", output_activation="linear", seed=5)
+
+    def loss(x0: Any, x1: Any, y: Any) -> Any:
+        return nn.hinge_loss(model([x0, x1])[0], y)
+
+    f = trace(loss, 0.5, -0.5, 1.0)
+    first, second = moons(B), moons(B)
+    outputs, (g0, g1, g2) = f.grad(*first)
+    kept = [a.copy() for a in (outputs, g0, g1, g2)]
+    f.grad(*second)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, (outputs, g0, g1, g2)))
+    replay = f._blocks()
+    assert replay._lock.acquire()
+    try:
+        agrees_with_eager(loss, model.parameters(), second, f)
+    finally:
+        replay._lock.release()
+    agrees_with_eager(loss, model.parameters(), first, f)

@@ -1,0 +1,254 @@
+"""A block program: the source of a batched replay, written once, and the buffers it writes into.
+
+:mod:`autograd_lite.blocks` writes each group of a recording as lines of Python on whole blocks
+(B × m arrays). This module holds what those lines are written with:
+
+* :class:`Source`, the program being written: its lines, the objects they name, and which
+  gradient blocks exist at the line being written. The order of the adds is fixed, so that is
+  known when the code is written: the first partial to arrive at a block becomes it, later
+  ones are added, and no line tests for it when it runs.
+* :func:`written_into`, which rewrites a formula's expression so that each operation making a
+  block of B rows writes into a buffer of the program's own (``np.multiply(g, s, out=P[4])``
+  for ``g * s``): the same ufuncs on the same operands, so the same numbers, with no new array.
+
+The buffers are allocated once per batch size, as a hand-written NumPy step allocates its own:
+a new array of 10,000 × 16 is faulted into memory page by page, and the allocator returns
+freed ones to the system, so a replay that made its blocks anew each time spent as long on
+page faults as on arithmetic. A group's values and gradient each have a buffer of their own;
+a partial that is only added somewhere, and a formula's intermediate results, share scratch
+buffers that the next line may overwrite.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import batched
+from autograd_lite.codegen import Names
+
+#: A block's static shape: (whether it has a row per sample, its width); None for a number.
+Shape = tuple[bool, int] | None
+
+#: The ufunc of each arithmetic operator (the same one NumPy's ``a * b`` calls).
+_UFUNCS: dict[type, str] = {
+    ast.Add: "np.add",
+    ast.Sub: "np.subtract",
+    ast.Mult: "np.multiply",
+    ast.Div: "np.true_divide",
+}
+
+
+class Source:
+    """The block program of one pass, being written.
+
+    The lines work on lists indexed by group: ``V`` the values, ``G`` the gradients, ``R``
+    what a group keeps from forward for backward (``R[1]``: the leaves' magnitude); ``P`` is
+    the program's buffers (``P[n]``, a column-major block of B rows), ``size`` is B and
+    ``ones`` B ones."""
+
+    def __init__(
+        self,
+        uniform: Sequence[bool],
+        widths: Sequence[int],
+        needed: Sequence[bool] | None,
+        names: Names,
+        inline: bool,
+    ) -> None:
+        self.uniform, self.widths, self.needed = uniform, widths, needed
+        self.names, self.inline = names, inline
+        self.objects: dict[str, Any] = {}
+        self.shapes: dict[str, Shape] = {}  # the named constants' shapes
+        self.chunks: list[list[str]] = []
+        self.made: set[int] = set()
+        self.buffers: list[int] = []  # each buffer's width
+        self._owned: dict[Any, int] = {}  # ("V" or "G", group) or ("scratch", width, k) → n
+
+    # --- Writing lines ------------------------------------------------------------------------
+
+    def line(self, text: str) -> None:
+        self.chunks[-1].append(text)
+
+    def name(self, obj: Any, shape: Shape = None) -> str:
+        """A name for ``obj`` in the program's namespace (``shape``: a constant's)."""
+        name = f"_k{len(self.objects)}"
+        self.objects[name] = obj
+        self.shapes[name] = shape
+        return name
+
+    def shape(self, i: int) -> Shape:
+        return (not self.uniform[i], self.widths[i])
+
+    def dims(self, i: int) -> str:
+        """Group i's block shape, as the lines write it."""
+        return f"(1, {self.widths[i]})" if self.uniform[i] else f"(size, {self.widths[i]})"
+
+    def wanted(self, i: int) -> bool:
+        """Whether group i's gradient is wanted (``backward`` wants no input's)."""
+        return self.needed is None or self.needed[i]
+
+    # --- Gradient blocks ----------------------------------------------------------------------
+
+    def gradient(self, i: int) -> str:
+        """``G[i]``, made zeros here if no partial has arrived yet."""
+        if i not in self.made:
+            self.made.add(i)
+            if self.uniform[i]:
+                self.line(f"G[{i}] = np.zeros({self.dims(i)})")
+            else:
+                self.line(f"G[{i}] = {self.buffer('G', i)}")
+                self.line(f"G[{i}].fill(0.0)")
+        return f"G[{i}]"
+
+    def keeps(self, i: int) -> bool:
+        """Whether the next block :meth:`receive` gets for group i becomes its gradient."""
+        return i not in self.made
+
+    def receive(self, i: int, part: str, owned: bool) -> None:
+        """``part``, a block of group i's shape, added into ``G[i]``. The first to arrive
+        becomes it if nothing else holds it (``owned``: a partial worked out into group i's
+        buffer, or a new array), else it is copied into that buffer."""
+        if i in self.made:
+            self.line(f"G[{i}] += {part}")
+            return
+        self.made.add(i)
+        if owned:
+            self.line(f"G[{i}] = {part}")
+        elif self.uniform[i]:
+            self.line(f"G[{i}] = {part}.copy()")
+        else:
+            self.line(f"G[{i}] = {self.buffer('G', i)}")
+            self.line(f"np.copyto(G[{i}], {part})")
+
+    # --- Buffers ------------------------------------------------------------------------------
+
+    def buffer(self, kind: str, i: int) -> str:
+        """Group i's own buffer for its values (``"V"``) or its gradient (``"G"``)."""
+        return self._buffer((kind, i), self.widths[i])
+
+    def scratch(self, width: int, k: int) -> str:
+        """The k-th scratch buffer of a width: a line's intermediate results, overwritten by
+        the next line's."""
+        return self._buffer(("scratch", width, k), width)
+
+    def _buffer(self, key: Any, width: int) -> str:
+        n = self._owned.get(key)
+        if n is None:
+            n = self._owned[key] = len(self.buffers)
+            self.buffers.append(width)
+        return f"P[{n}]"
+
+    def allocate(self, size: int) -> list[np.ndarray]:
+        """The program's buffers for a batch of ``size``."""
+        return [np.empty((size, width), order="F") for width in self.buffers]
+
+    # --- Compiling ----------------------------------------------------------------------------
+
+    def functions(self, kind: str, helpers: dict[str, Any]) -> list[Callable[..., None]]:
+        """The program, compiled: one function per chunk of lines."""
+        namespace = {**batched.namespace(self.names.namespace), **self.objects, **helpers}
+        functions = []
+        for k, lines in enumerate(self.chunks):
+            body = "".join(f"    {line}\n" for line in lines) or "    pass\n"
+            source = f"def {kind}(V, G, R, P, size, seed, ones):\n{body}"
+            exec(compile(source, f"<blocks {kind} {k}>", "exec"), namespace)
+            functions.append(namespace.pop(kind))
+        return functions
+
+
+#: Where a whole expression goes: a buffer, and the shape it has.
+Target = tuple[str, Shape]
+
+
+def written_into(
+    text: str, shapes: dict[str, Shape], src: Source, target: Target | None = None
+) -> str:
+    """``text``, an expression of a formula on blocks, with each operation whose result is a
+    block of B rows (its shape known from ``shapes``, the operands' names) writing into a
+    buffer: the whole expression into ``target`` if given and of its shape, each other result
+    into a scratch buffer. An operation whose operands' shapes are not all known is left as
+    it is (it makes a new array)."""
+    tree = ast.parse(text, mode="eval")
+    writer = _Writer(shapes, src, tree.body, target)
+    body = writer.visit(tree.body)
+    return ast.unparse(body)
+
+
+class _Writer(ast.NodeTransformer):
+    """The rewriting of :func:`written_into`: shapes worked out bottom-up, each known block
+    of B rows given ``out=``."""
+
+    def __init__(
+        self, shapes: dict[str, Shape], src: Source, root: ast.AST, target: Target | None
+    ) -> None:
+        self.names, self.src, self.root, self.target = shapes, src, root, target
+        self.known: dict[int, Shape] = {}  # id(node) → its shape, for the nodes worked out
+        self.unknown: set[int] = set()
+        self.scratches = 0
+
+    def shape_of(self, node: ast.AST) -> tuple[bool, Shape]:
+        """(whether the shape is known, the shape)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return True, None
+        if id(node) in self.known:
+            return True, self.known[id(node)]
+        text = ast.unparse(node) if isinstance(node, ast.Name | ast.Subscript) else None
+        if text is not None and text in self.names:
+            return True, self.names[text]
+        return False, None
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        return self._write(node, _UFUNCS.get(type(node.op)), [node.left, node.right])
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)
+        ufunc = "np.negative" if isinstance(node.op, ast.USub) else None
+        return self._write(node, ufunc, [node.operand])
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        form = None
+        if isinstance(node.func, ast.Name) and not node.keywords:
+            function = self.src.names.namespace.get(node.func.id)
+            form = batched.ARRAY_FORMS.get(function) if function is not None else None
+        return self._write(node, form if form in batched.WRITES_OUT else None, node.args)
+
+    def _write(self, node: ast.expr, function: Any, operands: list[ast.expr]) -> ast.AST:
+        """``node`` as ``function(*operands, out=buffer)`` if its result is a block of B rows;
+        ``function``: a ufunc's name, an array form that takes ``out``, or None."""
+        found = [self.shape_of(x) for x in operands]
+        shape = _broadcast([s for _, s in found]) if all(k for k, _ in found) else ...
+        if shape is ...:
+            return node  # not known: nor is any expression containing it
+        self.known[id(node)] = shape
+        if function is None or shape is None or not shape[0]:
+            return node  # a number, or a row: small, left to NumPy
+        if node is self.root and self.target is not None and self.target[1] == shape:
+            out = self.target[0]
+        else:
+            out = self.src.scratch(shape[1], self.scratches)
+            self.scratches += 1
+        name = function if isinstance(function, str) else self.src.name(function)
+        call = ast.Call(
+            func=ast.parse(name, mode="eval").body,
+            args=operands,
+            keywords=[ast.keyword(arg="out", value=ast.parse(out, mode="eval").body)],
+        )
+        self.known[id(call)] = shape
+        return call
+
+
+def _broadcast(shapes: list[Shape]) -> Any:
+    """The shape NumPy broadcasts ``shapes`` to (None: all numbers; ``...``: not one block)."""
+    blocks = [s for s in shapes if s is not None]
+    if not blocks:
+        return None
+    rows = any(r for r, _ in blocks)
+    widths = {w for _, w in blocks} - {1}
+    if len(widths) > 1:
+        return ...
+    return rows, widths.pop() if widths else 1
