@@ -186,7 +186,7 @@ class _Writer(ast.NodeTransformer):
     ) -> None:
         self.names, self.src, self.root, self.target = shapes, src, root, target
         self.known: dict[int, Shape] = {}  # id(node) → its shape, for the nodes worked out
-        self.unknown: set[int] = set()
+        self.outs: dict[int, ast.keyword] = {}  # the out= of each call written here
         self.scratches = 0
 
     def shape_of(self, node: ast.AST) -> tuple[bool, Shape]:
@@ -232,14 +232,23 @@ class _Writer(ast.NodeTransformer):
         else:
             out = self.src.scratch(shape[1], self.scratches)
             self.scratches += 1
+        keyword = ast.keyword(arg="out", value=ast.parse(out, mode="eval").body)
+        if isinstance(function, str):  # a ufunc may write over an operand: g * s into s
+            self._share(operands, shape, keyword)
         name = function if isinstance(function, str) else self.src.name(function)
-        call = ast.Call(
-            func=ast.parse(name, mode="eval").body,
-            args=operands,
-            keywords=[ast.keyword(arg="out", value=ast.parse(out, mode="eval").body)],
-        )
+        call = ast.Call(func=ast.parse(name, mode="eval").body, args=operands, keywords=[keyword])
         self.known[id(call)] = shape
+        self.outs[id(call)] = keyword
         return call
+
+    def _share(self, operands: list[ast.expr], shape: Shape, keyword: ast.keyword) -> None:
+        """The first operand worked out here into a buffer of the same shape writes into this
+        operation's buffer instead: a ufunc reads each element before it writes it, so
+        ``np.multiply(g, s, out=s)`` is g·s, with one block fewer going through the cache."""
+        for operand in operands:
+            if id(operand) in self.outs and self.known[id(operand)] == shape:
+                self.outs[id(operand)].value = keyword.value
+                return
 
 
 def _broadcast(shapes: list[Shape]) -> Any:

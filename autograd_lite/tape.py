@@ -106,7 +106,13 @@ class Tape:
     def __init__(self, name: str, program: Program) -> None:
         self.name = name
         self.n_inputs = program.n_inputs
-        self._parameters = [weakref.ref(p) for p in program.parameters]
+        # Set when a parameter is collected (each reference's callback): until then no
+        # replay needs to look for the one that is gone. A list, not the tape: the callbacks
+        # must not keep the tape alive.
+        self._gone = gone = [False]
+        self._parameters = [
+            weakref.ref(p, lambda _: gone.__setitem__(0, True)) for p in program.parameters
+        ]
         self._labels = [p.label for p in program.parameters]
         self._constants = program.constants
         self.instructions = program.instructions
@@ -319,9 +325,9 @@ class Tape:
             raise
 
     def _live(self) -> list[Value]:
-        parameters = [ref() for ref in self._parameters]
+        parameters = list(map(operator.call, self._parameters))
         # not `None in parameters`: that calls Value.__eq__ on each (four times slower)
-        if all(map(operator.is_not, parameters, itertools.repeat(None))):
+        if not self._gone[0] or all(map(operator.is_not, parameters, itertools.repeat(None))):
             return parameters  # type: ignore[return-value]
         for i, p in enumerate(parameters):
             if p is None:
