@@ -97,6 +97,14 @@ _HELD = re.compile(r"\(*[A-Za-z_]\w*(\[\d+\])*\)*")
 _HELPERS = {"np": np, "ndarray": np.ndarray, "FLOAT": FLOAT, "LIMIT": LIMIT}
 _HELPERS.update(block=_block, magnitude=magnitude, Unordered=Unordered, total=batched.total)
 
+
+def _with_ones(x: np.ndarray) -> np.ndarray:
+    """[1 | x]: a column of ones before a block."""
+    return np.concatenate((np.ones((x.shape[0], 1)), x), axis=1)
+
+
+_HELPERS["with_ones"] = _with_ones
+
 _UNORDERED = "a sum of products met numbers too large to add in another order"
 
 
@@ -370,6 +378,32 @@ class Affine:
         self.S = Combination(s_terms, self.m, length) if s_terms else None
         self.M = Combination(m_terms, size, length) if m_terms else None
         self.length = length
+        self.plain = self._plain()
+
+    def _plain(self) -> np.ndarray | None:
+        """For a layer as layers are (each weight and bias of the leaves once, with coefficient
+        1, in forward as in backward; X the first columns of one group), the leaves' indices
+        of [b | W], row by row: then A = [b | W]·[1 | X]ᵀ, a column of ones before X, adds the
+        biases in the matrix product, and its transpose's [Σ_b Δ | ΔᵀX] their gradients (in
+        place of a broadcast add of b and a sum over the rows, each as slow as the product at
+        B = 1,000). None for any other group."""
+        W, b, S, M = self.W, self.b, self.S, self.M
+        if not self.direct or self.X is None or self.Wb is not None or S is None or M is None:
+            return None
+        if W.gather is None or b.gather is None or len(b.ks) != self.m:
+            return None
+        same = all(
+            c.scatter and c.in_order and np.array_equal(c.ks, d.ks) for c, d in ((S, b), (M, W))
+        )
+        (_, columns, _), *others = self.X.runs
+        if not same or others or not isinstance(columns, slice) or columns.start != 0:
+            return None
+        rows = np.concatenate([b.ks[:, None], W.ks.reshape(self.m, self.n)], axis=1)
+        return rows.ravel()
+
+    def ones(self) -> int | None:
+        """The group a plain layer reads its X from (see :meth:`_plain`), else None."""
+        return self.X.runs[0][0] if self.plain is not None and self.X is not None else None
 
     def _check(self, src: Source, *magnitudes: str) -> None:
         """A line raising :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT."""
@@ -391,8 +425,11 @@ class Affine:
             src.line(f"X = {self.X.get(src)}")
             src.line("mx = magnitude(X)")
         self._check(src, "mu", "mx")
+        if self.plain is not None:
+            self._forward_plain(src)
+            return
         src.line(f"W = {self.W.get(src, 'u')}.reshape({self.m}, {self.n})")
-        src.line(f"R[{i}] = (u, W, X, mu, mx)")
+        src.line(f"R[{i}] = (u, W, X, mu, mx, None)")
         bias = self.b.get(src, "u")
         if self.X is None:
             src.line(f"V[{i}] = {bias}[None, :]")
@@ -404,12 +441,27 @@ class Affine:
         if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
             src.line(f"V[{i}] += {bias}")
 
+    def _forward_plain(self, src: Source) -> None:
+        """A = [b | W]·[1 | X]ᵀ (see :meth:`_plain`): X's group keeps its values after a
+        column of ones (the inputs always do, in ``R[0]``; another group if it wrote them into
+        its buffer, else they are copied next to ones here)."""
+        i, (g, _, _), k = self.index, self.X.runs[0], self.n  # type: ignore[union-attr]
+        if g == INPUTS:
+            src.line(f"X1 = R[0][:, :{k + 1}]")
+        else:
+            written = f"V[{g}] is {src.buffer('V', g)}"
+            src.line(f"X1 = {src.with_ones(g)}[:, :{k + 1}] if {written} else with_ones(X)")
+        src.line(f"W1 = u[{src.name(self.plain)}].reshape({self.m}, {k + 1})")
+        src.line("W = W1[:, 1:]")
+        src.line(f"R[{i}] = (u, W, X, mu, mx, X1)")
+        src.line(f"V[{i}] = np.matmul(W1, X1.T, out={src.buffer('V', i)}.T).T")
+
     def backward(self, src: Source) -> None:
         """With Δ = G[i]: ΔW into X's gradient, then Σ_b Δ and ΔᵀX into the leaves' row (or
         a row [1, the uniform leaves] added back), the bound checked with Δ's magnitude and
         the number of rows summed."""
         i, rows = self.index, "1" if src.uniform[self.index] else "size"
-        src.line(f"u, W, X, mu, mx = R[{i}]")
+        src.line(f"u, W, X, mu, mx, X1 = R[{i}]")
         src.line(f"D = {src.gradient(i)}")
         self._check(src, "mu", "mx", "magnitude(D)", rows)  # Σ_b over the rows too
         if self.X is not None and self.X.wanted(src):
@@ -421,6 +473,10 @@ class Affine:
             src.line(f"p = {product}({Wb}.T, D.T, out={into}.T).T")
             self.X.add(src, "p", True, True)
         if self.S is None and self.M is None:
+            return
+        if self.plain is not None:  # [Σ_b Δ | ΔᵀX] = Δᵀ[1 | X], into [b | W]'s gradients
+            src.line(f"d = {src.gradient(LEAVES)}[0]")
+            src.line(f"d[{src.name(self.plain)}] += (D.T @ X1).ravel()")
             return
         if self.direct:
             src.line(f"d = {src.gradient(LEAVES)}[0]")
@@ -481,6 +537,12 @@ class Replay:
             else:
                 group = Elementwise(index, members, places, widths)
             self.groups.append((group, alive))
+        #: The groups a plain layer reads as X, kept after a column of ones (the inputs are).
+        self._augmented = {
+            g
+            for group, _ in self.groups
+            if isinstance(group, Affine) and (g := group.ones()) is not None
+        } - {INPUTS}
         self._names, self._inline = Names(), inline
         self._programs: dict[str, tuple[list[Callable[..., None]], Source]] = {}
         #: Each batch size's buffers (the last few sizes'), by program; see ``run``.
@@ -513,7 +575,8 @@ class Replay:
             V: list[Any] = [None] * len(self.widths)
             G: list[Any] = [None] * len(self.widths)
             R: list[Any] = [None] * len(self.widths)
-            V[INPUTS] = pool["inputs"]  # a column per input, contiguous
+            R[INPUTS] = pool["inputs"]
+            V[INPUTS] = pool["inputs"][:, 1:]  # a column per input, contiguous
             for i, x in enumerate(numbers):
                 V[INPUTS][:, i] = x
             V[LEAVES] = np.array([[1.0, *parameters, *self.constants]], dtype=float)
@@ -537,7 +600,9 @@ class Replay:
         that size (the two latest sizes are kept: a last, shorter mini-batch), or new ones."""
         pool = None if fresh else self._pools.get(size)
         if pool is None:
-            pool = {"inputs": np.empty((size, self.n_inputs), order="F"), "ones": np.ones(size)}
+            inputs = np.empty((size, 1 + self.n_inputs), order="F")
+            inputs[:, 0] = 1.0  # [1 | the inputs]: see Affine._plain
+            pool = {"inputs": inputs, "ones": np.ones(size)}
             pool["by"] = {}
             if not fresh:
                 self._pools = {s: p for s, p in list(self._pools.items())[-1:]} | {size: pool}
@@ -555,6 +620,7 @@ class Replay:
         if program is None:
             needed = self.parametric if kind == "parameters" else None
             src = Source(self.uniform, self.widths, needed, self._names, self._inline)
+            src.augmented = self._augmented
             if kind == "forward":
                 self._write_forward(src)
             else:

@@ -64,7 +64,12 @@ class Source:
         self.shapes: dict[str, Shape] = {}  # the named constants' shapes
         self.chunks: list[list[str]] = []
         self.made: set[int] = set()
-        self.buffers: list[int] = []  # each buffer's width
+        #: Each buffer's width, and whether it is a block with a column of ones before it
+        #: (``"ones"``: the block [1 | values] itself; ``"after"``: its view without the 1s).
+        self.buffers: list[tuple[int, str]] = []
+        #: The groups whose values are kept after a column of ones: an affine group reading
+        #: them as X adds its biases in its matrix product, [b | W] · [1 | X]ᵀ.
+        self.augmented: set[int] = set()
         self._owned: dict[Any, int] = {}  # ("V" or "G", group) or ("scratch", width, k) → n
 
     # --- Writing lines ------------------------------------------------------------------------
@@ -127,7 +132,21 @@ class Source:
 
     def buffer(self, kind: str, i: int) -> str:
         """Group i's own buffer for its values (``"V"``) or its gradient (``"G"``)."""
+        if kind == "V" and i in self.augmented:
+            return f"P[{self._ones(i) + 1}]"
         return self._buffer((kind, i), self.widths[i])
+
+    def with_ones(self, i: int) -> str:
+        """The block [1 | V[i]] of a group in :attr:`augmented`: its values' buffer is a view
+        of it (``P[n + 1]`` is ``P[n]`` without the column of ones)."""
+        return f"P[{self._ones(i)}]"
+
+    def _ones(self, i: int) -> int:
+        key = ("ones", i)
+        if key not in self._owned:
+            self._owned[key] = len(self.buffers)
+            self.buffers += [(self.widths[i], "ones"), (self.widths[i], "after")]
+        return self._owned[key]
 
     def scratch(self, width: int, k: int) -> str:
         """The k-th scratch buffer of a width: a line's intermediate results, overwritten by
@@ -138,12 +157,20 @@ class Source:
         n = self._owned.get(key)
         if n is None:
             n = self._owned[key] = len(self.buffers)
-            self.buffers.append(width)
+            self.buffers.append((width, "plain"))
         return f"P[{n}]"
 
     def allocate(self, size: int) -> list[np.ndarray]:
         """The program's buffers for a batch of ``size``."""
-        return [np.empty((size, width), order="F") for width in self.buffers]
+        made: list[np.ndarray] = []
+        for width, kind in self.buffers:
+            if kind == "after":
+                made.append(made[-1][:, 1:])
+            else:
+                made.append(np.empty((size, width + (kind == "ones")), order="F"))
+                if kind == "ones":
+                    made[-1][:, 0] = 1.0
+        return made
 
     # --- Compiling ----------------------------------------------------------------------------
 

@@ -816,21 +816,30 @@ def test_a_user_ops_own_exception_names_its_sample() -> None:
         f(np.array([1.0, 0.0, 2.0]))
 
 
+#: Eight weights and inputs, and a bias that cancels their products summed in reverse order:
+#: eager code's sum (the bias, then each product in turn) is exactly 0.
+KINK_W = [0.1257302210933933, -0.1321048632913019, 0.6404226504432821, 0.10490011715303971]
+KINK_W += [-0.535669373161111, 0.36159505490948474, 1.3040000451301372, 0.9470809631292422]
+KINK_X = [-0.7037352358069926, -1.2654214710460525, -0.6232744625373522, 0.0413259793472436]
+KINK_X += [-2.3250307746388343, -0.21879166393254573, -1.2459109472530652, -0.7322673547034516]
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="accepted (README, Batches): a layer's sum in the matmul's order "
-    "(the products, then the bias) is not eager's "
-    "(b first): (0.1 − 0.6) + 0.5 = 0 but (−0.6 + 0.5) + 0.1 = 2.8e-17, and the ReLU after it "
-    "passes a gradient of −0.6 where eager code's is 0 (a kink within rounding)",
+    reason="accepted (README, Batches): a layer's sum in the matmul's order (BLAS's, with "
+    "fused multiply-adds) is not eager's: here eager code's pre-activation is 0.0 and the "
+    "replay's 1.1e-16, and the ReLU after it passes a gradient of 0.126 where eager code's "
+    "is 0 (a kink within rounding)",
 )
 def test_a_relu_at_a_rounding_residue_of_zero() -> None:
-    w0, w1, b = Value(-0.6), Value(0.5), Value(0.1)
-    fn = lambda x, y: al.relu(al.affine([w0, w1], [x, y], b))  # noqa: E731
-    f = trace(fn, 1.0, 1.0)
-    _, gradients = f.grad(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
-    x, y = Value(1.0), Value(1.0)
-    assert fn(x, y).data == 0.0
-    assert gradients[0][0] == grad(fn(x, y), [x])[0] == 0.0
+    ws = [Value(w) for w in KINK_W]
+    b = Value(-sum(reversed([w * x for w, x in zip(KINK_W, KINK_X)])))
+    fn = lambda *x: al.relu(al.affine(ws, list(x), b))  # noqa: E731
+    f = trace(fn, *KINK_X)
+    _, gradients = f.grad(*[np.array([x, 1.0]) for x in KINK_X])
+    xs = [Value(x) for x in KINK_X]
+    assert fn(*xs).data == 0.0
+    assert gradients[0][0] == grad(fn(*xs), xs)[0] == 0.0
 
 
 @pytest.mark.parametrize(
