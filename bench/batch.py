@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import workloads
 from bench.workloads import ALPHA, LEARNING_RATE, MoonsProblem
 
 #: (a loss, the gradients of every parameter, in micrograd's order: each neuron's w, then b)
@@ -166,3 +167,38 @@ def agreement(problem: MoonsProblem) -> dict[str, Result]:
         **{f"traced ({shape})": traced_step(problem, shape) for shape in ("nn", "micrograd")},
     }
     return {name: step() for name, step in steps.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.batch``: the batch steps timed side by side, best of interleaved
+    rounds (a quicker look than ``bench.run``'s medians: ``--sizes``, ``--rounds``)."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1_000, 10_000])
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args(argv)
+    for size in args.sizes:
+        problem = workloads.make_moons_problem(size)
+        steps = {
+            "NumPy": numpy_step(problem),
+            "nn.MLP": traced_step(problem, "nn"),
+            "micrograd's graph": traced_step(problem, "micrograd"),
+        }
+        best = dict.fromkeys(steps, float("inf"))
+        n = max(1, 20_000 // size)  # steps per round
+        for _ in range(args.rounds):
+            for name, step in steps.items():
+                start = time.perf_counter()
+                for _ in range(n):
+                    step()
+                best[name] = min(best[name], (time.perf_counter() - start) / n)
+        floor = best["NumPy"]
+        shown = ", ".join(f"{k} {v * 1e6:.0f} µs ({v / floor:.2f}×)" for k, v in best.items())
+        print(f"B = {size:,}: {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

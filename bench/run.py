@@ -45,8 +45,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread, before NumPy loads
-
 from autograd_lite import Value, topological_order
 from bench import batch, workloads
 from bench.tape import TapeValue

@@ -1,5 +1,7 @@
 """The batch benchmark's NumPy step computes micrograd's step, or its times mean nothing."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -27,3 +29,9 @@ def test_the_gradient_returned_is_read_only() -> None:
 
 def test_the_benchmarks_agreement_check_passes() -> None:
     run.check_agreement(batch.agreement(workloads.make_moons_problem(20)))  # exits on failure
+
+
+def test_the_side_by_side_timing_prints_each_size(capsys: Any) -> None:
+    assert batch.main(["--sizes", "20", "--rounds", "1"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("B = 20: NumPy") and "nn.MLP" in line and "micrograd's graph" in line
