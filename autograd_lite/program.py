@@ -214,6 +214,7 @@ class _Writer(ast.NodeTransformer):
         self.names, self.src, self.root, self.target = shapes, src, root, target
         self.known: dict[int, Shape] = {}  # id(node) → its shape, for the nodes worked out
         self.outs: dict[int, ast.keyword] = {}  # the out= of each call written here
+        self.replaced: list[ast.AST] = []  # kept alive, so that no new node takes their ids
         self.scratches = 0
 
     def shape_of(self, node: ast.AST) -> tuple[bool, Shape]:
@@ -254,7 +255,9 @@ class _Writer(ast.NodeTransformer):
         self.known[id(node)] = shape
         if function is None or shape is None or not shape[0]:
             return node  # a number, or a row: small, left to NumPy
-        if node is self.root and self.target is not None and self.target[1] == shape:
+        if node is self.root and self.target is not None:  # the result is kept: never scratch
+            if self.target[1] != shape:
+                return node
             out = self.target[0]
         else:
             out = self.src.scratch(shape[1], self.scratches)
@@ -266,6 +269,7 @@ class _Writer(ast.NodeTransformer):
         call = ast.Call(func=ast.parse(name, mode="eval").body, args=operands, keywords=[keyword])
         self.known[id(call)] = shape
         self.outs[id(call)] = keyword
+        self.replaced.append(node)
         return call
 
     def _share(self, operands: list[ast.expr], shape: Shape, keyword: ast.keyword) -> None:
