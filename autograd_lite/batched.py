@@ -50,6 +50,12 @@ def _step(x: Any, out: Any = None) -> Any:
     return out
 
 
+def _finite_step(x: Any, out: Any = None) -> Any:
+    """``_step`` of a block known to hold no NaN (an affine group's values, whose bound was
+    checked): without the pass that looks for one (16 µs of a ReLU's 130 at B = 10,000)."""
+    return np.greater(x, 0.0).astype(float) if out is None else np.greater(x, 0.0, out=out)
+
+
 def _maximum(*args: Any) -> Any:
     """eager's ``_maximum`` on arrays: an operand replaces the result where it is larger or NaN,
     so a tie keeps the first (−0.0 against 0.0, where ``np.maximum`` takes the second) and a
@@ -105,7 +111,10 @@ ARRAY_FORMS: dict[Callable[..., Any], Callable[..., Any]] = {
 
 
 #: The array forms that take ``out=``, the array to write their result into.
-WRITES_OUT: set[Callable[..., Any]] = {_relu, _step, np.sign, np.sqrt, np.true_divide}
+WRITES_OUT: set[Callable[..., Any]] = {_relu, _step, _finite_step, np.sign, np.sqrt, np.true_divide}
+
+#: The array forms with a faster twin for operands known to hold no NaN.
+ON_FINITE: dict[Callable[..., Any], Callable[..., Any]] = {_step: _finite_step}
 
 
 def array_form(function: Callable[..., Any]) -> Callable[..., Any]:

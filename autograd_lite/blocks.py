@@ -621,6 +621,7 @@ class Replay:
             needed = self.parametric if kind == "parameters" else None
             src = Source(self.uniform, self.widths, needed, self._names, self._inline)
             src.augmented = self._augmented
+            src.finite = {f"V[{g.index}]" for g, _ in self.groups if isinstance(g, Affine)}
             if kind == "forward":
                 self._write_forward(src)
             else:

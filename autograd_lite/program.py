@@ -70,6 +70,9 @@ class Source:
         #: The groups whose values are kept after a column of ones: an affine group reading
         #: them as X adds its biases in its matrix product, [b | W] · [1 | X]ᵀ.
         self.augmented: set[int] = set()
+        #: The blocks known to hold no NaN nor infinity, by name (``V[i]`` of an affine group:
+        #: its bound was checked before its product).
+        self.finite: set[str] = set()
         self._owned: dict[Any, int] = {}  # ("V" or "G", group) or ("scratch", width, k) → n
 
     # --- Writing lines ------------------------------------------------------------------------
@@ -243,6 +246,8 @@ class _Writer(ast.NodeTransformer):
         if isinstance(node.func, ast.Name) and not node.keywords:
             function = self.src.names.namespace.get(node.func.id)
             form = batched.ARRAY_FORMS.get(function) if function is not None else None
+        if form in batched.ON_FINITE and all(ast.unparse(a) in self.src.finite for a in node.args):
+            form = batched.ON_FINITE[form]
         return self._write(node, form if form in batched.WRITES_OUT else None, node.args)
 
     def _write(self, node: ast.expr, function: Any, operands: list[ast.expr]) -> ast.AST:

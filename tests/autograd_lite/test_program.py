@@ -105,3 +105,12 @@ def test_a_block_kept_after_a_column_of_ones_is_a_view_of_it() -> None:
     assert np.all(P[m][:, 0] == 1.0)
     P[n][...] = 7.0
     assert np.all(P[m][:, 1:] == 7.0) and P[n].flags.f_contiguous
+
+
+def test_a_block_known_finite_skips_the_look_for_nan() -> None:
+    src = source()
+    src.finite = {"x"}
+    written_into("g * step(x)", SHAPES, src)
+    written_into("g * step(g)", SHAPES, src)  # g is not known to be finite
+    names = [f.__name__ for f in src.objects.values()]
+    assert names == ["_finite_step", "_step"]
