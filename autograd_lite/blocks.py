@@ -398,8 +398,9 @@ class Affine:
         (_, columns, _), *others = self.X.runs
         if not same or others or not isinstance(columns, slice) or columns.start != 0:
             return None
-        rows = np.concatenate([b.ks[:, None], W.ks.reshape(self.m, self.n)], axis=1)
-        return rows.ravel()
+        rows = np.concatenate([b.ks[:, None], W.ks.reshape(self.m, self.n)], axis=1).ravel()
+        # a leaf both a weight and a bias (shared) would be added back once: d[rows] += ...
+        return rows if len(set(rows.tolist())) == len(rows) else None
 
     def ones(self) -> int | None:
         """The group a plain layer reads its X from (see :meth:`_plain`), else None."""
@@ -564,23 +565,21 @@ class Replay:
         replay of that size: nothing a replay returns is one of them (the outputs and the
         inputs' gradients are copies). A replay that starts while another of the same tape is
         under way (in another thread) gets buffers of its own."""
-        backward = "inputs" if inputs else "parameters"
-        programs = [
-            self._program("forward"),
-            *([self._program(backward)] if seed is not None else []),
-        ]
+        kinds = ["forward", *([] if seed is None else ["inputs" if inputs else "parameters"])]
+        programs = [self._program(kind) for kind in kinds]
         shared = self._lock.acquire(blocking=False)
         try:
-            pool = self._pool(size, programs, fresh=not shared)
+            pool = self._pool(size, fresh=not shared)
+            buffers = [self._buffers(pool, kind, size) for kind in kinds]
             V: list[Any] = [None] * len(self.widths)
             G: list[Any] = [None] * len(self.widths)
             R: list[Any] = [None] * len(self.widths)
-            R[INPUTS] = pool["inputs"]
-            V[INPUTS] = pool["inputs"][:, 1:]  # a column per input, contiguous
+            R[INPUTS] = pool["[1 | inputs]"]
+            V[INPUTS] = R[INPUTS][:, 1:]  # a column per input, contiguous
             for i, x in enumerate(numbers):
                 V[INPUTS][:, i] = x
             V[LEAVES] = np.array([[1.0, *parameters, *self.constants]], dtype=float)
-            for (functions, _), P in zip(programs, pool["buffers"]):
+            for (functions, _), P in zip(programs, buffers):
                 for function in functions:
                     function(V, G, R, P, size, seed, pool["ones"])
         finally:
@@ -595,23 +594,24 @@ class Replay:
             return outputs, [], sums
         return outputs, [G[INPUTS][:, i].copy() for i in range(self.n_inputs)], sums
 
-    def _pool(self, size: int, programs: list[tuple[Any, Source]], fresh: bool) -> dict[str, Any]:
-        """The buffers of ``programs`` for a batch of ``size``: those of the last replay of
-        that size (the two latest sizes are kept: a last, shorter mini-batch), or new ones."""
+    def _pool(self, size: int, fresh: bool) -> dict[str, Any]:
+        """The blocks for a batch of ``size`` (each program's buffers by its kind): those of
+        the last replay of that size (the two latest sizes are kept: a last, shorter
+        mini-batch), or new ones if ``fresh``."""
         pool = None if fresh else self._pools.get(size)
         if pool is None:
             inputs = np.empty((size, 1 + self.n_inputs), order="F")
             inputs[:, 0] = 1.0  # [1 | the inputs]: see Affine._plain
-            pool = {"inputs": inputs, "ones": np.ones(size)}
-            pool["by"] = {}
+            pool = {"[1 | inputs]": inputs, "ones": np.ones(size)}
             if not fresh:
                 self._pools = {s: p for s, p in list(self._pools.items())[-1:]} | {size: pool}
-        made = pool["by"]
-        for _, src in programs:
-            if id(src) not in made:
-                made[id(src)] = src.allocate(size)
-        pool["buffers"] = [made[id(src)] for _, src in programs]
         return pool
+
+    def _buffers(self, pool: dict[str, Any], kind: str, size: int) -> list[np.ndarray]:
+        """A program's buffers in ``pool``, allocated on its first replay of that size."""
+        if kind not in pool:
+            pool[kind] = self._programs[kind][1].allocate(size)
+        return pool[kind]  # type: ignore[no-any-return]
 
     def _program(self, kind: str) -> tuple[list[Callable[..., None]], Source]:
         """The block program of a pass (``"forward"``, or backward with the gradients of the

