@@ -265,7 +265,9 @@ class Elementwise:
             src.line(f"p = {written_into(text, shapes, src, target)}")
             fits = "type(p) is ndarray and p.dtype is FLOAT and p.shape == g.shape"
             src.line(f"p = p if {fits} else block(p, g.shape)")
-            owned = _HELD.fullmatch(text) is None
+            # p is the operand's own buffer, or a new array; a block of B rows not worked out
+            # into that buffer may be a scratch buffer, which the next line overwrites
+            owned = _HELD.fullmatch(text) is None and (kept is not None or not batch)
             self.operands[k].add(src, "p", batch, owned)
 
 
@@ -469,10 +471,10 @@ class Affine:
             Wb = "W" if self.Wb is None else f"{self.Wb.get(src, 'u')}.reshape({self.m}, {self.n})"
             # ΔW, column-major as (WᵀΔᵀ)ᵀ; for one node an outer product, which a broadcast
             # does faster than matmul (and 6× faster into a column-major block at B = 10,000)
-            into = self.X.keeps(src, True) or src.scratch(self.n, 0)
+            kept = self.X.keeps(src, True)
             product = "np.matmul" if self.m > 1 else "np.multiply"
-            src.line(f"p = {product}({Wb}.T, D.T, out={into}.T).T")
-            self.X.add(src, "p", True, True)
+            src.line(f"p = {product}({Wb}.T, D.T, out={kept or src.scratch(self.n, 0)}.T).T")
+            self.X.add(src, "p", True, kept is not None)
         if self.S is None and self.M is None:
             return
         if self.plain is not None:  # [Σ_b Δ | ΔᵀX] = Δᵀ[1 | X], into [b | W]'s gradients
