@@ -217,7 +217,11 @@ def _graph(args: argparse.Namespace) -> int:
     explanation = _explanation(args, result, values)
     print(explanation if args.explain else _table(args.expression, result, values))
     if args.output is not None and explanation is not None and _is_page(args.output):
-        print(f"wrote {explanation.to_html(args.output, timeout=args.timeout)}")
+        try:
+            page = explanation.to_html(args.output, timeout=args.timeout, max_nodes=args.max_nodes)
+        except ValueError as error:
+            raise UsageError(f"{error} (the command line option is --max-nodes)") from None
+        print(f"wrote {page}")
     elif args.output is not None:
         try:
             written = render_graph(

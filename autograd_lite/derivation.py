@@ -29,11 +29,14 @@ unchanged by leaving it out, and those kept are complete, since everything that 
 node lies on such a path too).
 
 :meth:`Explanation.to_html` writes the same steps as a page to click through
-(:mod:`autograd_lite.derivation_page`); in Jupyter an Explanation displays as that page.
+(:mod:`autograd_lite.derivation_page`); in Jupyter an Explanation displays as that page. A
+page draws the whole graph, so one of more than ``max_nodes`` Values (1,000 by default) is
+refused with a ValueError (:data:`MAX_PAGE_NODES`), and Jupyter shows the text instead.
 """
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,7 +48,10 @@ from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials
 from autograd_lite.value import DomainError, Value
 
-__all__ = ["Explanation", "Step", "explain"]
+__all__ = ["MAX_PAGE_NODES", "Explanation", "Step", "explain"]
+
+#: The most Values a page draws (:meth:`Explanation.to_html`) unless asked for more.
+MAX_PAGE_NODES = 1000
 
 #: Lines of derivation shown whole; a longer one is summarised (``max_lines=None``: never).
 DEFAULT_MAX_LINES = 200
@@ -146,21 +152,37 @@ class Explanation:
         ]
 
     def to_html(
-        self, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_nodes: int = MAX_PAGE_NODES,
     ) -> Path:
         """Write the page that steps through this derivation to ``path`` (atomically); return it.
 
         One self-contained HTML file (the graph's SVG and the script inside it), needing no
         network. Graphviz's ``dot`` draws the graph; it is stopped after ``timeout`` seconds.
+
+        Raises:
+            ValueError: the graph has more than ``max_nodes`` Values (the page draws them all;
+                the message says what to do instead); nothing is written.
         """
         from autograd_lite.derivation_page import write_page
 
-        return write_page(self, path, timeout=timeout)
+        return write_page(self, path, timeout=timeout, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str:
-        """The page, for Jupyter: an Explanation last in a cell displays it inline."""
+        """The page, for Jupyter: an Explanation last in a cell displays it inline; a graph
+        too large for a page (more than :data:`MAX_PAGE_NODES` Values) displays as the text,
+        which summarises."""
         from autograd_lite.derivation_page import fragment
 
+        if len(self.order) > MAX_PAGE_NODES:
+            note = (
+                f"A graph of {len(self.order):,} Values, more than a page draws "
+                f"({MAX_PAGE_NODES:,}; to_html(path, max_nodes=...) draws more): the text.\n\n"
+            )
+            return f"<pre>{html.escape(note + str(self))}</pre>"
         return fragment(self)
 
 

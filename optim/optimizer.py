@@ -10,7 +10,8 @@ A step is atomic. It first computes every new parameter value and the optimiser'
 (momentum buffers, moment estimates, the step count), then writes them; if anything interrupts
 the write (a ``KeyboardInterrupt``, a non-finite update), the parameters and the state are put
 back as they were. After ``step`` returns or raises, the parameters are those of the last
-completed step, never a mixture.
+completed step, never a mixture. ``zero_grad`` is all-or-nothing the same way: interrupted,
+it leaves every gradient as it was.
 """
 
 from __future__ import annotations
@@ -92,9 +93,15 @@ class Optimizer:
         return self.state.step_size
 
     def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0 (gradients accumulate across ``backward`` calls)."""
-        for p in self.params:
-            p.grad = 0.0
+        """Set every parameter's ``.grad`` to 0 (gradients accumulate across ``backward`` calls).
+
+        All or nothing, like :meth:`step`: if the loop is interrupted (a ``KeyboardInterrupt``
+        between two parameters, a ``grad`` setter that raises), every gradient is put back as
+        it was and the exception propagates.
+        """
+        with self._rollback():
+            for p in self.params:
+                p.grad = 0.0
 
     def step(self, closure: Closure | None = None) -> Value | None:
         """One update. Calls ``closure()`` first if given and returns what it returned."""

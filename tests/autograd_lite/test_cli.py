@@ -349,6 +349,16 @@ def test_an_html_output_is_the_page_to_click_through(
     assert text.startswith("<!DOCTYPE html>") and "<svg" in text and ">Next</button>" in text
 
 
+def test_a_page_of_more_nodes_than_max_nodes_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "page.html"
+    assert main(["graph", *NEURON, "-o", str(page), "--max-nodes", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "more than max_nodes=3" in err and "--max-nodes" in err
+    assert not page.exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [

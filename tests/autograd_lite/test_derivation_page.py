@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from autograd_lite import Value
-from autograd_lite.derivation import explain
+from autograd_lite import Value, derivation_page
+from autograd_lite.derivation import MAX_PAGE_NODES, explain
 from autograd_lite.derivation_page import steps_data
 from autograd_lite.pictures import DotNotFoundError
 from autograd_lite.render import _number
@@ -74,6 +74,73 @@ def test_jupyter_displays_the_page_inline() -> None:
     shown = explain(out)._repr_html_()
     assert shown.startswith('<div class="agl-explain"') and "<svg" in shown
     assert "<html" not in shown  # a fragment inside the notebook, not a document
+
+
+def chain(n: int) -> Value:
+    """tanh(… tanh(x · 0.999) …): a graph of 2·(n // 2) + 1 Values."""
+    y = Value(0.5, "x")
+    for _ in range(n // 2):
+        y = (y * 0.999).tanh()
+    return y
+
+
+def test_a_graph_too_large_for_a_page_is_refused_before_dot_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    e = explain(chain(20_000))  # the text of 20,001 Values is made and summarised at once
+    assert len(e.order) == 20_001 and "lines left out" in str(e)
+
+    def no_dot(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("dot ran for a graph that was refused")
+
+    monkeypatch.setattr(derivation_page, "run_dot", no_dot)
+    target = tmp_path / "page.html"
+    target.write_text("the old page", encoding="utf-8")
+    with pytest.raises(ValueError, match="to_html: the graph has 20,001 Values") as caught:
+        e.to_html(target)
+    message = str(caught.value)
+    assert f"max_nodes={MAX_PAGE_NODES:,}" in message and "wrt=" in message
+    assert "max_nodes=20001 or more" in message
+    assert target.read_text(encoding="utf-8") == "the old page"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left
+
+
+@pytest.mark.parametrize("max_nodes", [0, -1, 2.5, True, "9"])
+def test_max_nodes_must_be_a_positive_int(tmp_path: Path, max_nodes: Any) -> None:
+    out, _ = neuron()
+    with pytest.raises(ValueError, match="to_html: max_nodes must be a positive int"):
+        explain(out).to_html(tmp_path / "page.html", max_nodes=max_nodes)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_limit_counts_every_value_drawn(tmp_path: Path) -> None:
+    out, _ = neuron()  # 16 Values
+    e = explain(out)
+    with pytest.raises(ValueError, match=f"the graph has {len(e.order)} Values"):
+        e.to_html(tmp_path / "page.html", max_nodes=len(e.order) - 1)
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+def test_a_graph_at_the_limit_is_drawn(tmp_path: Path) -> None:
+    out, _ = neuron()
+    e = explain(out)
+    page = e.to_html(tmp_path / "page.html", max_nodes=len(e.order))
+    assert "<svg" in page.read_text(encoding="utf-8")
+
+
+def test_jupyter_shows_the_summarised_text_of_a_graph_too_large_for_a_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_dot(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("dot ran for a graph too large for a page")
+
+    monkeypatch.setattr(derivation_page, "run_dot", no_dot)
+    e = explain(chain(2 * MAX_PAGE_NODES))
+    shown = e._repr_html_()
+    assert shown.startswith("<pre>") and shown.endswith("</pre>")
+    assert f"A graph of {len(e.order):,} Values, more than a page draws" in shown
+    assert "lines left out" in shown and "<svg" not in shown
 
 
 def _browser() -> Any:

@@ -153,3 +153,61 @@ def test_history_append_interrupted_at_any_line_is_all_or_nothing() -> None:
     else:
         pytest.fail("append never completed")
     assert k > 3
+
+
+#: The member descriptor of Value's ``grad`` slot, to read and write it under a property.
+GRAD_SLOT: Any = vars(Value)["grad"]
+
+
+class Tripwire(Value):
+    """A Value whose next ``grad`` assignment raises KeyboardInterrupt once it is armed."""
+
+    __slots__ = ("armed",)
+
+    def __init__(self, data: float) -> None:
+        self.armed = False
+        super().__init__(data)
+
+    @property  # type: ignore[override]
+    def grad(self) -> float:
+        return float(GRAD_SLOT.__get__(self))
+
+    @grad.setter
+    def grad(self, g: float) -> None:
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+        GRAD_SLOT.__set__(self, g)
+
+
+def test_zero_grad_interrupted_by_a_grad_setter_restores_every_gradient() -> None:
+    w = [Tripwire(0.5 * i) for i in range(5)]
+    for i, p in enumerate(w):
+        p.grad = 1.5 + i
+    opt = optim.SGD(w, lr=0.1)
+    w[2].armed = True  # the third parameter's assignment raises, after two were zeroed
+    with pytest.raises(KeyboardInterrupt):
+        opt.zero_grad()
+    assert not w[2].armed  # the wire fired inside zero_grad
+    assert [p.grad for p in w] == [1.5, 2.5, 3.5, 4.5, 5.5]
+    opt.zero_grad()  # uninterrupted, it zeroes them all
+    assert [p.grad for p in w] == [0.0] * 5
+
+
+def test_zero_grad_interrupted_at_any_line_is_all_or_nothing() -> None:
+    def fresh() -> tuple[list[Value], optim.Optimizer]:
+        w = [Value(0.1 * i) for i in range(4)]
+        for i, p in enumerate(w):
+            p.grad = 0.25 + i
+        return w, optim.SGD(w, lr=0.1)
+
+    before = [0.25, 1.25, 2.25, 3.25]
+    for k in range(1, MAX_LINES):
+        w, opt = fresh()
+        if not run_with_interrupt_at(k, opt.zero_grad):
+            break
+        grads = [p.grad for p in w]
+        assert grads in (before, [0.0] * 4), f"line {k}: gradients half-zeroed: {grads}"
+    else:
+        pytest.fail("zero_grad never completed")
+    assert k > 4  # the loop's lines were each interrupted once
