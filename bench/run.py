@@ -96,9 +96,10 @@ def interleave(rows: list[tuple[Row, Callable[[], Any]]], rounds: int) -> None:
 
 
 def repeated(run: Callable[[], Any], seconds: float = 0.01) -> Callable[[], Any]:
-    """``run`` called k times, k making about ``seconds``: a sample of a step far shorter than
-    one collection of the garbage (a batch step of 30 µs; ``gc.collect`` takes about 100)
-    times the step, not the collection. ``sample`` of it is one step's time × k."""
+    """``run`` called k times, k making about ``seconds``; ``sample`` of it is one step's
+    time × k. A step of 25 µs timed alone, right after the other engines' steps, times a
+    cold start (caches, branch predictors) as much as the step: the NumPy step at B = 100
+    measured 61 µs so and 36 µs in a run of steps, in one process."""
     run()  # the first call of a batched replay writes its programs
     start = time.perf_counter()
     run()
@@ -443,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         f"rounds; times include collecting each sample's garbage. A unit is a node of micrograd's "
         f"graph of the step ({rows[0].nodes:,} nodes) for the moons step, a link for the chain. A "
         f"batch row's sample is as many steps as take about 10 ms, then one collection: the time "
-        f"of one step (a collection takes longer than a step of 30 µs)."
+        f"of one step in a run of them (a 25 µs step timed alone times a cold start too)."
         f"\n\n{machine()}\n\n"
         f"{table(rows)}\n\n## Targets\n\n{targets(rows, bytes_per_link, freed, args.points)}\n\n"
         f"## Eager against the minimal tape\n\n{TAPE_NOTE}\n\n{against_tape(rows)}\n"
