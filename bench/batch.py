@@ -169,15 +169,47 @@ def agreement(problem: MoonsProblem) -> dict[str, Result]:
     return {name: step() for name, step in steps.items()}
 
 
+def pieces(problem: MoonsProblem) -> dict[str, Callable[[], Any]]:
+    """The parts of the traced ``nn.MLP`` step, to time beside it: the block program alone
+    (``Replay.run`` on the batch), and what the step does with the parameters as Values
+    (reading each ``.data`` into the leaves' row, adding each ``.grad``, the SGD update)."""
+    import operator
+
+    from autograd_lite import trace
+
+    params, _, loss = _model(problem, "nn")
+    X = np.asarray(problem.X)
+    columns = [X[:, 0].copy(), X[:, 1].copy(), np.asarray(problem.y, dtype=float)]
+    tape = trace(lambda *x: loss(*x) + ALPHA * sum(p * p for p in params), 0.0, 0.0, 1.0)
+    replay, data = tape._blocks(), operator.attrgetter("data")
+    values, sums, n = [p.data for p in tape.parameters], [0.0] * len(params), len(columns[2])
+
+    def parameters_as_values() -> None:
+        live = tape.parameters
+        np.array([[1.0, *map(data, live)]], dtype=float)
+        for p, g in zip(live, sums):
+            p.grad += g
+        for p in params:
+            p.data -= LEARNING_RATE * p.grad
+            p.grad = 0.0
+
+    return {
+        "nn.MLP's block program": lambda: replay.run(columns, values, n, 1.0 / n, inputs=False),
+        "nn.MLP's parameters as Values": parameters_as_values,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.batch``: the batch steps timed side by side, best of interleaved
-    rounds (a quicker look than ``bench.run``'s medians: ``--sizes``, ``--rounds``)."""
+    rounds (a quicker look than ``bench.run``'s medians: ``--sizes``, ``--rounds``; with
+    ``--pieces``, the parts of the ``nn.MLP`` step too)."""
     import argparse
     import time
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1_000, 10_000])
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--pieces", action="store_true")
     args = parser.parse_args(argv)
     for size in args.sizes:
         problem = workloads.make_moons_problem(size)
@@ -185,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             "NumPy": numpy_step(problem),
             "nn.MLP": traced_step(problem, "nn"),
             "micrograd's graph": traced_step(problem, "micrograd"),
+            **(pieces(problem) if args.pieces else {}),
         }
         best = dict.fromkeys(steps, float("inf"))
         n = max(1, 20_000 // size)  # steps per round

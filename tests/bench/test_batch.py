@@ -35,3 +35,5 @@ def test_the_side_by_side_timing_prints_each_size(capsys: Any) -> None:
     assert batch.main(["--sizes", "20", "--rounds", "1"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("B = 20: NumPy") and "nn.MLP" in line and "micrograd's graph" in line
+    assert batch.main(["--sizes", "20", "--rounds", "1", "--pieces"]) == 0
+    assert "block program" in capsys.readouterr().out
