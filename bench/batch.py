@@ -107,8 +107,7 @@ def traced_step(problem: MoonsProblem, shape: str) -> Callable[[], Result]:
     from autograd_lite import trace
 
     params, _, loss = _model(problem, shape)
-    X = np.asarray(problem.X)
-    columns = [X[:, 0].copy(), X[:, 1].copy(), np.asarray(problem.y, dtype=float)]
+    columns = _columns(problem)
     n = len(columns[2])
 
     def objective(x0: Any, x1: Any, y: Any) -> Any:
@@ -129,6 +128,12 @@ def traced_step(problem: MoonsProblem, shape: str) -> Callable[[], Result]:
         return value, grads
 
     return step
+
+
+def _columns(problem: MoonsProblem) -> list[np.ndarray]:
+    """The batch as the traced sample's inputs: x₀, x₁ and y, an array each."""
+    X = np.asarray(problem.X)
+    return [X[:, 0].copy(), X[:, 1].copy(), np.asarray(problem.y, dtype=float)]
 
 
 def _model(problem: MoonsProblem, shape: str) -> tuple[list[Any], Any, Callable[..., Any]]:
@@ -178,8 +183,7 @@ def pieces(problem: MoonsProblem) -> dict[str, Callable[[], Any]]:
     from autograd_lite import trace
 
     params, _, loss = _model(problem, "nn")
-    X = np.asarray(problem.X)
-    columns = [X[:, 0].copy(), X[:, 1].copy(), np.asarray(problem.y, dtype=float)]
+    columns = _columns(problem)
     tape = trace(lambda *x: loss(*x) + ALPHA * sum(p * p for p in params), 0.0, 0.0, 1.0)
     replay, data = tape._blocks(), operator.attrgetter("data")
     values, sums, n = [p.data for p in tape.parameters], [0.0] * len(params), len(columns[2])
