@@ -582,14 +582,25 @@ def _maximum(*args: float) -> float:
     return result
 
 
+def _first_maximum(out: Any, args: Sequence[Any]) -> list[float]:
+    """Where the gradient of out = max(a₀, ..., aₙ₋₁) goes: for each aᵢ, 1.0 if it is the
+    first operand equal to out, else 0.0; NaN for every one if out is NaN. Piecewise constant
+    in the operands, so a number even when they are Values (its own derivative is 0); on a
+    batch its array form (:mod:`autograd_lite.batched`) computes it for every sample."""
+    top = _number(out)
+    if top != top:
+        return [math.nan] * len(args)
+    first = next(i for i, a in enumerate(args) if _number(a) == top)
+    return [1.0 if i == first else 0.0 for i in range(len(args))]
+
+
 def _maximum_partials(wanted: Sequence[int], g: Any, out: Any, args: Sequence[Any]) -> list[Any]:
     """∂ max(a₀, ..., aₙ₋₁)/∂aᵢ = 1 for the first i where the maximum is attained, else 0
-    (a subgradient at ties, as PyTorch's ``max``)."""
-    top = _number(out)
-    if top != top:  # a NaN operand: NaN partials, as every op gives
-        return [g * out for _ in wanted]
-    first = next(i for i, a in enumerate(args) if _number(a) == top)
-    return [g if i == first else g * 0.0 for i in wanted]
+    (a subgradient at ties, as PyTorch's ``max``), NaN if an operand is NaN: g times
+    :func:`_first_maximum`. Written with nothing but ``*`` and that function, it runs on a
+    batch's blocks as it stands, calling the function's array form."""
+    at = _first_maximum(out, args)
+    return [g * at[i] for i in wanted]
 
 
 defvjp_variadic("max", _maximum_partials, forward=_maximum)

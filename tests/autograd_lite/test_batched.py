@@ -11,6 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import DomainError, TraceError, Value, detect_anomaly, grad, trace
+from autograd_lite.batched import CHECKED
 from autograd_lite.graph import topological_order
 from tests.autograd_lite.test_properties import Step
 from tests.autograd_lite.test_trace import bits, program_fn, programs
@@ -145,7 +146,13 @@ def test_detect_anomaly_names_the_sample() -> None:
 SPECIAL = [-0.0, 0.0, math.nan, math.inf, -math.inf, 1.0, -1.0, 5e-324, -5e-324, 1e308]
 
 
-@pytest.mark.parametrize("name", ["relu", "step", "sign", "sqrt", "exp", "tanh", "log1p"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        *["relu", "step", "sign", "sqrt", "exp", "log", "tanh", "log1p", "expm1"],
+        *["sin", "cos", "sigmoid", "softplus"],
+    ],
+)
 def test_array_forms_are_eager_formulas_to_the_bit_at_special_numbers(name: str) -> None:
     import autograd_lite.value as value
     from autograd_lite.batched import ARRAY_FORMS
@@ -163,3 +170,75 @@ def test_array_forms_are_eager_formulas_to_the_bit_at_special_numbers(name: str)
                 assert not -1e308 < x < 1e308, (name, x)  # only at ±∞, NaN and the largest
                 continue
         assert all(bits(float(y)) == bits(function(x)) for y in np.ravel(got)), (name, x)
+
+
+@pytest.mark.parametrize("formula", sorted(CHECKED, key=lambda f: f.__name__))
+def test_a_checked_formula_is_its_math_function_or_both_raise(formula: Any) -> None:
+    # The batch runs the math function itself (batched.CHECKED): where the formula gives a
+    # number it must be the function's, bit for bit; where the formula raises, the function
+    # must raise too, so that the batch falls back to eager code sample by sample.
+    function = CHECKED[formula]
+    rng = np.random.default_rng(0)
+    numbers = [*SPECIAL, -1.0 - 1e-16, 709.78, 709.79, -745.2, *rng.normal(0.0, 30.0, 200)]
+    for x in map(float, numbers):
+        expected = outcome(lambda x=x: formula(x))
+        if isinstance(expected, tuple):
+            with pytest.raises((ValueError, ArithmeticError)):
+                function(x)
+        else:
+            assert bits(function(x)) == bits(expected), (formula.__name__, x)
+
+
+def rows_of_max() -> list[list[float]]:
+    """Operands of max: ties (the first takes the gradient), signed zeros, NaN, infinities."""
+    nan, inf = math.nan, math.inf
+    return [
+        [1.0, 3.0, 2.0],
+        [3.0, 3.0, 1.0],
+        [2.0, 1.0, 2.0],
+        [-0.0, 0.0, -1.0],
+        [0.0, -0.0, -1.0],
+        [1.0, nan, 5.0],
+        [nan, 1.0, nan],
+        [-inf, -inf, -inf],
+        [inf, 2.0, inf],
+    ]
+
+
+def test_the_gradient_of_max_runs_on_blocks_as_written_and_agrees_with_eager(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import autograd_lite.batched as batched
+    from autograd_lite import maximum
+
+    rows = rows_of_max()
+    eager = []
+    for row in rows:
+        xs = [Value(x) for x in row]
+        out = maximum(xs)
+        out.backward()
+        eager.append([out.data, *[x.grad for x in xs]])
+
+    def refused(*args: Any) -> Any:
+        raise AssertionError("max went sample by sample")
+
+    monkeypatch.setattr(batched, "per_sample", refused)
+    f = trace(lambda a, b, c: maximum([a, b, c]), 0.0, 1.0, 2.0)
+    f._samples_alone = refused  # type: ignore[method-assign]  # the blocks must run
+    columns = [np.array(column) for column in zip(*rows)]
+    with np.errstate(invalid="ignore"):
+        found = batched._first_maximum(np.array([r[0] for r in eager]), columns)
+    for b, row in enumerate(rows):
+        expected = value_first_maximum(eager[b][0], row)
+        assert [bits(float(a[b])) for a in found] == [bits(x) for x in expected], row
+    finite = [b for b, row in enumerate(rows) if all(math.isfinite(x) for x in row)]
+    outputs, gradients = f.grad(*[c[finite] for c in columns])
+    for k, b in enumerate(finite):
+        assert bits(float(outputs[k])) == bits(eager[b][0])
+        assert [bits(float(g[k])) for g in gradients] == [bits(x) for x in eager[b][1:]]
+
+
+def value_first_maximum(out: float, row: list[float]) -> list[float]:
+    from autograd_lite.value import _first_maximum
+
+    return _first_maximum(out, row)
