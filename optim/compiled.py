@@ -27,8 +27,12 @@ an ``int`` target, where the model's output is a list of two or more Values, bec
 vector over those outputs, which :func:`nn.cross_entropy` takes as it takes the index.
 
 Inside a recording a loss sees Values and cannot check their numbers, so before the first trace
-every sample's loss is computed once without recording: a label the loss refuses (a 2 for the
-hinge loss) raises here as it would in an eager fit.
+the loss is given every sample's target once, without recording: a label the loss refuses (a 2
+for the hinge loss) raises here as it would in an eager fit. It is given them with the model's
+output for sample 0, computed once: what a loss checks of a target does not depend on the
+model's numbers (a loss that read them would not trace), and the numbers' own failures, a
+domain error in the model at some sample, are the replay's, met at that sample's batch as in an
+eager fit. (Running the model on every sample here took 1.1 s of digits' 3 s of training.)
 """
 
 from __future__ import annotations
@@ -135,16 +139,16 @@ def _cut(values: Sequence[Value], items: int | None) -> Any:
 def _classes(
     model: Any, X: Sequence[Any], Y: Sequence[Any], term: Callable[..., Value]
 ) -> int | None:
-    """Every sample's loss once, unrecorded (the loss checks each target); and the number of
-    the model's outputs if they are a list of two or more, else None."""
-    classes = None
+    """Every target given to the loss once, unrecorded, with the model's output for sample 0
+    (the loss checks each target); and the number of the model's outputs if they are a list of
+    two or more, else None."""
     with no_grad():
-        for i, (x, y) in enumerate(zip(X, Y)):
-            output = model(x)
+        output = model(X[0])
+        for i, y in enumerate(Y):
             term(output, y, i)
-            if i == 0 and isinstance(output, list | tuple) and len(output) >= 2:
-                classes = len(output)
-    return classes
+    if isinstance(output, list | tuple) and len(output) >= 2:
+        return len(output)
+    return None
 
 
 def _numbers(x: object, where: str) -> Encoded:

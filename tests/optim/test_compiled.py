@@ -274,6 +274,31 @@ def test_a_label_the_loss_refuses_raises_as_in_an_eager_fit() -> None:
             )
 
 
+def test_the_targets_are_checked_without_running_the_model_on_every_sample() -> None:
+    # The check before the first trace gives the loss every target with sample 0's output:
+    # the model runs for it and for the trace, not once per sample.
+    calls = []
+
+    class Counted(Scaled):
+        def __call__(self, x: list[Any]) -> list[Value]:
+            calls.append(x)
+            return super().__call__(x)
+
+    model, checked = Counted(), []
+
+    def loss(out: list[Value], y: Any) -> Value:
+        checked.append(y)
+        return nn.hinge_loss(out[0], y)
+
+    X = [[x] for x, _ in X2]
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    options: dict[str, Any] = {"loss": loss, "optimizer": optimizer, "epochs": 1, "progress": False}
+    optim.fit(model, X, SIGNS, compile=True, **options)
+    assert len(calls) == 2 and len(checked) == len(SIGNS) + 1  # + the traced sample's
+    with pytest.raises(ValueError, match=r"hinge_loss\(target\): expected -1 or \+1, got 0.5"):
+        optim.fit(model, X, [*SIGNS[:-1], 0.5], compile=True, **options)
+
+
 def test_a_model_that_reads_its_values_gets_the_trace_error() -> None:
     model = nn.MLP(2, [1], seed=0)
 
