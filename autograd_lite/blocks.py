@@ -43,7 +43,7 @@ import numpy as np
 
 from autograd_lite import batched, codegen, linear
 from autograd_lite.codegen import Instruction, Names, Symbol
-from autograd_lite.program import Shape, Source, written_into
+from autograd_lite.program import Shape, Source, writes_into, written_into
 
 #: The bound under which an affine group's sums may run in any order: below it no partial sum
 #: of eager code's order overflows, so the orders differ by rounding only (see ``Affine``).
@@ -243,7 +243,11 @@ class Elementwise:
         value = codegen.forward_expression(self.template, arguments, src.names, src.inline)
         i, shape = self.index, src.dims(self.index)
         target = None if src.uniform[i] else (src.buffer("V", i), src.shape(i))
-        src.line(f"v = {written_into(value.text, shapes, src, target)}")
+        text = written_into(value.text, shapes, src, target)
+        if target is not None and writes_into(text, target[0]):
+            src.line(f"V[{i}] = {text}")
+            return
+        src.line(f"v = {text}")
         fits = f"type(v) is ndarray and v.dtype is FLOAT and v.shape == {shape}"
         src.line(f"V[{i}] = v if {fits} else block(v, {shape})")
 
@@ -263,9 +267,11 @@ class Elementwise:
                 continue
             kept = self.operands[k].keeps(src, batch)
             target = None if kept is None else (kept, src.shape(i))
-            src.line(f"p = {written_into(text, shapes, src, target)}")
-            fits = "type(p) is ndarray and p.dtype is FLOAT and p.shape == g.shape"
-            src.line(f"p = p if {fits} else block(p, g.shape)")
+            written = written_into(text, shapes, src, target)
+            src.line(f"p = {written}")
+            if target is None or not writes_into(written, target[0]):
+                fits = "type(p) is ndarray and p.dtype is FLOAT and p.shape == g.shape"
+                src.line(f"p = p if {fits} else block(p, g.shape)")
             # p is the operand's own buffer, or a new array; a block of B rows not worked out
             # into that buffer may be a scratch buffer, which the next line overwrites
             owned = _HELD.fullmatch(text) is None and (kept is not None or not batch)

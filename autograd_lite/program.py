@@ -208,6 +208,16 @@ def written_into(
     return ast.unparse(body)
 
 
+def writes_into(text: str, buffer: str) -> bool:
+    """Whether ``text``, as :func:`written_into` gives it, writes its result into ``buffer``:
+    a ufunc, or an array form that takes ``out=``, returns ``out`` itself, so the result is
+    then that buffer, a block of floats of its shape (no check of it is needed)."""
+    node = ast.parse(text, mode="eval").body
+    return isinstance(node, ast.Call) and any(
+        k.arg == "out" and ast.unparse(k.value) == buffer for k in node.keywords
+    )
+
+
 class _Writer(ast.NodeTransformer):
     """The rewriting of :func:`written_into`: shapes worked out bottom-up, each known block
     of B rows given ``out=``."""

@@ -8,7 +8,7 @@ import pytest
 
 from autograd_lite import batched
 from autograd_lite.codegen import Names
-from autograd_lite.program import Shape, Source, written_into
+from autograd_lite.program import Shape, Source, writes_into, written_into
 
 B, M = 5, 4
 RNG = np.random.default_rng(3)
@@ -70,6 +70,24 @@ def test_the_whole_expression_goes_into_its_target_and_an_operand_shares_it() ->
 def test_a_target_of_another_shape_leaves_the_result_a_new_array() -> None:
     src = source()
     assert written_into("g * x", SHAPES, src, ("P[9]", (True, M + 1))) == "g * x"
+
+
+@pytest.mark.parametrize(("text", "kept"), [(t, r) for t, r in CASES if r] + [("g * x", False)])
+def test_a_result_written_into_its_target_is_the_target_itself(text: str, kept: bool) -> None:
+    # writes_into says when a group's "is it a block of floats of its shape" check can go: the
+    # result is then the target buffer itself; a root left to NumPy or written to scratch is not.
+    src = source()
+    target = src.buffer("V", 2)  # the block group's own buffer, B × M
+    out = written_into(text, SHAPES, src, (target, (True, M) if kept else (True, M + 1)))
+    assert writes_into(out, target) == kept, out
+    if kept:
+        values = {k: RNG.normal(size=(B if s and s[0] else 1, M)) for k, s in SHAPES.items() if s}
+        P = src.allocate(B)
+        namespace = {**batched.namespace(src.names.namespace), **src.objects, "np": np, "P": P}
+        namespace.update(values, step=batched.array_form(batched.value.step))
+        namespace["exp"] = batched.array_form(batched.value.exp)
+        with np.errstate(all="ignore"):
+            assert eval(out, namespace) is eval(target, namespace)
 
 
 def test_the_first_partial_becomes_the_gradient_and_later_ones_are_added() -> None:
