@@ -58,12 +58,13 @@ def _finite_step(x: Any, out: Any = None) -> Any:
 
 
 def _maximum(*args: Any) -> Any:
-    """eager's ``_maximum`` on arrays: an operand replaces the result where it is larger or NaN,
-    so a tie keeps the first (−0.0 against 0.0, where ``np.maximum`` takes the second) and a
-    NaN stays."""
+    """eager's ``_maximum`` on arrays: a later operand replaces the result where it is larger
+    or NaN, so a tie keeps the earlier one (−0.0 against 0.0) and a NaN stays. That is
+    ``np.maximum(later, result)``: NumPy's maximum propagates NaN and gives its second operand
+    at a tie (which the special-number tests check); one pass an operand."""
     result = args[0]
     for a in args[1:]:
-        result = np.where((a > result) | (a != a), a, result)
+        result = np.maximum(a, result)
     return result
 
 

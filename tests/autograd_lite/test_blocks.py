@@ -232,3 +232,18 @@ def test_a_parameter_both_weight_and_bias_of_a_layer_gets_both_gradients() -> No
     w = Value(0.5)
     fn = lambda x: al_affine([w], [x], w).tanh()  # noqa: E731
     agrees_with_eager(fn, [w], [RNG.normal(size=B)])
+
+
+@pytest.mark.parametrize("per", [4, 2])  # 3 distinct columns, summed one by one; 5: np.add.at
+def test_partials_into_repeated_columns_of_one_block_are_all_added(per: int) -> None:
+    # Ten squares read five (or three) exponentials, each several times: their partials go
+    # into the same columns of the exponentials' gradient block.
+    scales = [Value(0.1 * (j + 1)) for j in range(10)]
+
+    def fn(a: Any) -> Any:
+        e = [(a * (k + 1.0)).exp() for k in range(-(-10 // per))]
+        return sum((e[j // per] * e[j // per] * w for j, w in enumerate(scales)), Value(0.0))
+
+    f = trace(fn, 0.3)
+    assert ("Elementwise", 10, 0) in shape(f)
+    agrees_with_eager(fn, scales, [RNG.uniform(-1.0, 1.0, B)], f)
