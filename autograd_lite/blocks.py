@@ -95,7 +95,7 @@ def _same(a: float, b: float) -> bool:
 _HELD = re.compile(r"\(*[A-Za-z_]\w*(\[\d+\])*\)*")
 
 #: What the block program's lines call besides the formulas' functions.
-_HELPERS = {"np": np, "ndarray": np.ndarray, "FLOAT": FLOAT, "LIMIT": LIMIT}
+_HELPERS = {"np": np, "ndarray": np.ndarray, "FLOAT": FLOAT, "LIMIT": LIMIT, "hypot": math.hypot}
 _HELPERS.update(block=_block, magnitude=magnitude, Unordered=Unordered, total=batched.total)
 
 
@@ -168,6 +168,10 @@ class Gather:
                 src.line(f"{target}[:, {_text(columns, src)}] += {piece}")
             else:
                 _add_repeated(src, target, piece, columns, hi - lo)
+
+
+#: The ops with |f(x)| ≤ |x| for every number x: a block of them is no larger than its operand.
+SHRINKING = frozenset({"relu", "abs", "tanh"})
 
 
 #: Up to this many distinct columns, a part with repeated columns is summed column by column.
@@ -260,6 +264,11 @@ class Elementwise:
         value = codegen.forward_expression(self.template, arguments, src.names, src.inline)
         i, shape = self.index, src.dims(self.index)
         target = None if src.uniform[i] else (src.buffer("V", i), src.shape(i))
+        (operand,) = self.operands if len(self.operands) == 1 else (None,)
+        if self.template.op in SHRINKING and isinstance(operand, Gather) and len(operand.runs) == 1:
+            source = operand.runs[0][0]  # |f(x)| ≤ |x|: x's bound bounds the values too
+            if source in src.bounds:
+                src.bounds[i] = src.bounds[source]
         text = written_into(value.text, shapes, src, target)
         if target is not None and writes_into(text, target[0]):
             src.line(f"V[{i}] = {text}")
@@ -432,10 +441,20 @@ class Affine:
         """The group a plain layer reads its X from (see :meth:`_plain`), else None."""
         return self.X.runs[0][0] if self.plain is not None and self.X is not None else None
 
-    def _check(self, src: Source, *magnitudes: str) -> None:
-        """A line raising :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT."""
-        bound = " * ".join([src.name(self.scale), *(f"max(1.0, {m})" for m in magnitudes)])
-        src.line(f"if not {bound} <= LIMIT: raise Unordered({_UNORDERED!r})")
+    def _check(self, src: Source, *magnitudes: str, exact: str | None = None) -> None:
+        """A line raising :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT; with ``exact``,
+        the last m is an upper bound, and before failing the test is tried again with that
+        magnitude measured by ``exact`` (and assigned to it)."""
+        scale = src.name(self.scale)
+
+        def product(ms: Sequence[str]) -> str:
+            return " * ".join([scale, *(f"max(1.0, {m})" for m in ms)])
+
+        test = f"{product(magnitudes)} <= LIMIT"
+        if exact is not None:
+            measured = [*magnitudes[:-1], f"({magnitudes[-1]} := {exact})"]
+            test = f"({test} or {product(measured)} <= LIMIT)"
+        src.line(f"if not {test}: raise Unordered({_UNORDERED!r})")
 
     def forward(self, src: Source) -> None:
         """u (the leaves row, or [1, the uniform leaves]), X, the bound checked, W and b
@@ -446,17 +465,20 @@ class Affine:
         else:
             src.line(f"u = np.concatenate(([1.0], {self.U.get(src)}[0]))")
             src.line("mu = magnitude(u)")
+        bound = None
         if self.X is None:
             src.line("X, mx = None, 0.0")
         else:
             src.line(f"X = {self.X.get(src)}")
-            src.line("mx = magnitude(X)")
-        self._check(src, "mu", "mx")
+            bound = src.bounds.get(self.X.runs[0][0]) if len(self.X.runs) == 1 else None
+            src.line(f"mx = {bound or 'magnitude(X)'}")
+        # a bound too loose to pass (deep layers multiply it) is replaced by X's magnitude
+        self._check(src, "mu", "mx", exact="magnitude(X)" if bound else None)
         if self.plain is not None:
             self._forward_plain(src)
             return
         src.line(f"W = {self.W.get(src, 'u')}.reshape({self.m}, {self.n})")
-        src.line(f"R[{i}] = (u, W, X, mu, mx, None)")
+        src.line(f"R[{i}] = (u, W, X, mu, mx, None, None)")
         bias = self.b.get(src, "u")
         if self.X is None:
             src.line(f"V[{i}] = {bias}[None, :]")
@@ -480,7 +502,10 @@ class Affine:
             src.line(f"X1 = {src.with_ones(g)}[:, :{k + 1}] if {written} else with_ones(X)")
         src.line(f"W1 = u[{src.name(self.plain)}].reshape({self.m}, {k + 1})")
         src.line("W = W1[:, 1:]")
-        src.line(f"R[{i}] = (u, W, X, mu, mx, X1)")
+        # ‖A‖ ≤ ‖[b | W]‖·‖[1 | X]‖ ≤ ‖u‖·√(B + ‖X‖²) (Frobenius norms): a bound on A's
+        # magnitude for the layer after it, found without a pass over A (see ``src.bounds``)
+        src.line(f"R[{i}] = (u, W, X, mu, mx, X1, mu * hypot(size ** 0.5, mx))")
+        src.bounds[i] = f"R[{i}][6]"
         src.line(f"V[{i}] = np.matmul(W1, X1.T, out={src.buffer('V', i)}.T).T")
 
     def backward(self, src: Source) -> None:
@@ -488,7 +513,7 @@ class Affine:
         a row [1, the uniform leaves] added back), the bound checked with Δ's magnitude and
         the number of rows summed."""
         i, rows = self.index, "1" if src.uniform[self.index] else "size"
-        src.line(f"u, W, X, mu, mx, X1 = R[{i}]")
+        src.line(f"u, W, X, mu, mx, X1, _ = R[{i}]")
         src.line(f"D = {src.gradient(i)}")
         self._check(src, "mu", "mx", "magnitude(D)", rows)  # Σ_b over the rows too
         if self.X is not None and self.X.wanted(src):

@@ -74,6 +74,10 @@ class Source:
         #: The blocks known to hold no NaN nor infinity, by name (``V[i]`` of an affine group:
         #: its bound was checked before its product).
         self.finite: set[str] = set()
+        #: An upper bound of some groups' magnitude ‖V[i]‖ (√Σ v²), as an expression the
+        #: program computed before (a plain layer's from its operands' magnitudes, see
+        #: ``Affine``): the next layer's bound check reads it instead of a pass over the block.
+        self.bounds: dict[int, str] = {}
         self._owned: dict[Any, int] = {}  # ("V" or "G", group) or ("scratch", width, k) → n
 
     # --- Writing lines ------------------------------------------------------------------------

@@ -247,3 +247,22 @@ def test_partials_into_repeated_columns_of_one_block_are_all_added(per: int) -> 
     f = trace(fn, 0.3)
     assert ("Elementwise", 10, 0) in shape(f)
     agrees_with_eager(fn, scales, [RNG.uniform(-1.0, 1.0, B)], f)
+
+
+def test_a_layer_reads_its_bound_from_the_layer_before_and_measures_when_it_is_too_loose() -> None:
+    # A plain layer's values are bounded by ‖u‖·√(B + ‖X‖²) without a pass over them; the next
+    # layer's check reads that bound. Here one constant of 1e60 makes ‖u‖ huge, so six layers
+    # multiply the bound past the limit: each check must then measure X itself and pass.
+    model = nn.MLP(2, [4] * 6 + [1], activation="relu", output_activation="linear", seed=1)
+
+    def fn(x0: Any, x1: Any) -> Any:
+        return model([x0, x1])[0] * Value(1e60) * 1e-60  # a leaf: a constant of the row
+
+    columns = moons(B)[:2]
+    f = trace(fn, float(columns[0][0]), float(columns[1][0]))
+    agrees_with_eager(fn, model.parameters(), columns, f)
+    forward = "\n".join(
+        line for chunk in f._blocks()._programs["forward"][1].chunks for line in chunk
+    )
+    # read: by the five hidden layers after the first, the output layer, the product by 1e60
+    assert forward.count("mx = R[") == 7 and forward.count(":= magnitude(X)") == 7
