@@ -382,6 +382,10 @@ class Affine:
         # no partial sum of eager code's exceeds scale·max(1, |u|)·max(1, |x|) (linear.Form)
         terms = max(len(f.value) + sum(map(len, f.partials.values())) for f in forms)
         self.scale = terms * max(1.0, *(f.peak for f in forms))
+        #: The layer j whose backward leaves a bound of this group's gradient in R[j], and
+        #: whether this group leaves one for a layer below it (see ``gradient_bounds``).
+        self.gradient_bound: int | None = None
+        self.bounds_below = False
 
     def _matrices(
         self,
@@ -515,7 +519,14 @@ class Affine:
         i, rows = self.index, "1" if src.uniform[self.index] else "size"
         src.line(f"u, W, X, mu, mx, X1, _ = R[{i}]")
         src.line(f"D = {src.gradient(i)}")
-        self._check(src, "mu", "mx", "magnitude(D)", rows)  # Σ_b over the rows too
+        if self.gradient_bound is None:
+            src.line("mD = magnitude(D)")
+            self._check(src, "mu", "mx", rows, "mD")  # Σ_b over the rows too
+        else:  # measured if the bound is too loose, as in forward
+            src.line(f"mD = R[{self.gradient_bound}]")
+            self._check(src, "mu", "mx", rows, "mD", exact="magnitude(D)")
+        if self.bounds_below:  # ‖ΔW‖ ≤ ‖Δ‖·‖u‖: see ``gradient_bounds``
+            src.line(f"R[{i}] = mu * mD")
         if self.X is not None and self.X.wanted(src):
             Wb = "W" if self.Wb is None else f"{self.Wb.get(src, 'u')}.reshape({self.m}, {self.n})"
             # ΔW, column-major as (WᵀΔᵀ)ᵀ; for one node an outer product, which a broadcast
@@ -595,6 +606,9 @@ class Replay:
             for group, _ in self.groups
             if isinstance(group, Affine) and (g := group.ones()) is not None
         } - {INPUTS}
+        for below, above in gradient_bounds(self.groups, self.root[0]).items():
+            self.groups[below - 2][0].gradient_bound = above
+            self.groups[above - 2][0].bounds_below = True
         self._names, self._inline = Names(), inline
         self._programs: dict[str, tuple[list[Callable[..., None]], Source]] = {}
         #: Each batch size's buffers (the last few sizes'), by program; see ``run``.
@@ -703,6 +717,42 @@ class Replay:
         src.gradient(LEAVES)
         if src.needed is None:
             src.gradient(INPUTS)
+
+
+def gradient_bounds(groups: Sequence[tuple[Any, bool]], root: int) -> dict[int, int]:
+    """Plain layers i whose gradient's magnitude is bounded by the layer j above, i → j.
+
+    That is when i's values are read only by a group r of a :data:`SHRINKING` op, and r's
+    only by j, as its X, both alive. Then r's gradient is j's partial Δⱼ Wⱼ alone, and i's
+    is r's times f′, with |f′| ≤ 1; so ‖Gᵢ‖ ≤ ‖Δⱼ‖·‖Wⱼ‖ ≤ ‖Δⱼ‖·‖u‖, a number j's backward
+    leaves in R[j] before i's backward needs it (reverse order: j runs first)."""
+    by_index = {group.index: (group, alive) for group, alive in groups}
+    readers: dict[int, set[int]] = {}
+    for group, _ in groups:
+        operands = group.operands if isinstance(group, Elementwise) else [group.X, group.U]
+        for gather in operands:
+            if isinstance(gather, Gather):
+                for source, _, _ in gather.runs:
+                    readers.setdefault(source, set()).add(group.index)
+
+    def only_reader(i: int) -> tuple[Any, bool] | None:
+        found = readers.get(i, set())
+        return by_index.get(next(iter(found))) if len(found) == 1 and i != root else None
+
+    bounds = {}
+    for group, _ in groups:
+        if not isinstance(group, Affine) or group.plain is None:
+            continue
+        r, above = only_reader(group.index), None
+        if r is not None and isinstance(r[0], Elementwise) and r[1]:
+            shrinking = r[0].template.op in SHRINKING and len(r[0].operands) == 1
+            above = only_reader(r[0].index) if shrinking else None
+        if above is None or not isinstance(above[0], Affine) or not above[1]:
+            continue
+        j = above[0]
+        if j.plain is not None and j.X is not None and len(j.X.runs) == 1:
+            bounds[group.index] = j.index
+    return bounds
 
 
 def _reading(instructions: Sequence[Instruction], slots: set[int]) -> set[int]:

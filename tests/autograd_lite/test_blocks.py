@@ -249,10 +249,13 @@ def test_partials_into_repeated_columns_of_one_block_are_all_added(per: int) -> 
     agrees_with_eager(fn, scales, [RNG.uniform(-1.0, 1.0, B)], f)
 
 
-def test_a_layer_reads_its_bound_from_the_layer_before_and_measures_when_it_is_too_loose() -> None:
-    # A plain layer's values are bounded by ‖u‖·√(B + ‖X‖²) without a pass over them; the next
-    # layer's check reads that bound. Here one constant of 1e60 makes ‖u‖ huge, so six layers
-    # multiply the bound past the limit: each check must then measure X itself and pass.
+def test_a_layer_reads_its_bounds_from_its_neighbours_and_measures_when_they_are_too_loose() -> (
+    None
+):
+    # A plain layer's values are bounded by ‖u‖·√(B + ‖X‖²) without a pass over them, and the
+    # gradient of a layer below a ReLU and a plain layer by ‖Δ‖·‖u‖: the checks read these
+    # bounds. Here one constant of 1e60 makes ‖u‖ huge, so six layers multiply the bounds past
+    # the limit: each check must then measure the block itself, and pass.
     model = nn.MLP(2, [4] * 6 + [1], activation="relu", output_activation="linear", seed=1)
 
     def fn(x0: Any, x1: Any) -> Any:
@@ -261,8 +264,32 @@ def test_a_layer_reads_its_bound_from_the_layer_before_and_measures_when_it_is_t
     columns = moons(B)[:2]
     f = trace(fn, float(columns[0][0]), float(columns[1][0]))
     agrees_with_eager(fn, model.parameters(), columns, f)
-    forward = "\n".join(
-        line for chunk in f._blocks()._programs["forward"][1].chunks for line in chunk
+    programs = f._blocks()._programs
+    forward, backward = (
+        "\n".join(itertools.chain(*programs[k][1].chunks)) for k in ("forward", "inputs")
     )
     # read: by the five hidden layers after the first, the output layer, the product by 1e60
     assert forward.count("mx = R[") == 7 and forward.count(":= magnitude(X)") == 7
+    # by the six hidden layers: each one's gradient is bounded by the layer above
+    assert backward.count("mD = R[") == 6 and backward.count(":= magnitude(D)") == 6
+
+
+def _bounded(fn: Any) -> dict[int, int]:
+    from autograd_lite.blocks import gradient_bounds
+
+    replay = trace(fn, 0.1, 0.2)._blocks()
+    return gradient_bounds(replay.groups, replay.root[0])
+
+
+def test_a_gradient_is_bounded_from_above_only_through_one_shrinking_op_and_one_layer() -> None:
+    relu = nn.MLP(2, [3, 3, 1], activation="relu", output_activation="linear", seed=0)
+    sigmoid = nn.MLP(2, [3, 3, 1], activation="sigmoid", output_activation="linear", seed=0)
+    first, second = relu.layers[0], relu.layers[1]
+
+    def skip(x0: Any, x1: Any) -> Any:  # the first ReLUs read twice: by the next layer, the sum
+        hidden = first([x0, x1])
+        return sum(second(hidden), Value(0.0)) + sum(h.relu() for h in hidden) * 0.5
+
+    assert len(_bounded(lambda x0, x1: relu([x0, x1])[0])) == 2  # both hidden layers
+    assert _bounded(lambda x0, x1: sigmoid([x0, x1])[0]) == {}  # |σ(x)| ≤ |x| fails at 0
+    assert len(_bounded(skip)) == 0
