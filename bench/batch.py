@@ -27,8 +27,9 @@ from bench.workloads import ALPHA, LEARNING_RATE, MoonsProblem
 Result = tuple[float, Any]
 
 
-def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
-    """The hand-written step, every array allocated once, here, and written in place.
+def numpy_step(problem: MoonsProblem, products_only: bool = False) -> Callable[[], Result]:
+    """The hand-written step, every array allocated once, here, and written in place (with
+    ``products_only``, only its matrix products and the outer product, for ``--pieces``).
 
     The parameters are one vector ``p`` in micrograd's order: layer h is a block
     P⁽ʰ⁾ = [W⁽ʰ⁾ | b⁽ʰ⁾] of n_out rows, each a neuron's weights then its bias. Each layer's
@@ -74,6 +75,18 @@ def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
     read_only = g.view()
     read_only.flags.writeable = False
 
+    def products() -> Result:
+        for z_in, P_T, a, _ in forward:
+            np.matmul(z_in, P_T, out=a)
+        np.matmul(top_in, top_P_T, out=out)
+        np.dot(out.T, top_in, out=top_G)
+        np.multiply(out, top_W, out=below_delta)
+        for delta, z_in, grad, W, delta_in, _ in backward:
+            np.dot(delta.T, z_in, out=grad)
+            np.matmul(delta, W, out=delta_in)
+        np.dot(deltas[0].T, inputs[0], out=G[0])
+        return 0.0, read_only
+
     def step() -> Result:
         for z_in, P_T, a, r in forward:  # the hidden layers: a⁽ʰ⁾ becomes z⁽ʰ⁾ in place
             np.matmul(z_in, P_T, out=a)
@@ -99,7 +112,7 @@ def numpy_step(problem: MoonsProblem) -> Callable[[], Result]:
         np.subtract(p, scratch, out=p)
         return loss, read_only
 
-    return step
+    return products if products_only else step
 
 
 def traced_step(problem: MoonsProblem, shape: str) -> Callable[[], Result]:
@@ -176,8 +189,9 @@ def agreement(problem: MoonsProblem) -> dict[str, Result]:
 
 def pieces(problem: MoonsProblem) -> dict[str, Callable[[], Any]]:
     """The parts of the traced ``nn.MLP`` step, to time beside it: the block program alone
-    (``Replay.run`` on the batch), and what the step does with the parameters as Values
-    (reading each ``.data`` into the leaves' row, adding each ``.grad``, the SGD update)."""
+    (``Replay.run`` on the batch), what the step does with the parameters as Values (reading
+    each ``.data`` into the leaves' row, adding each ``.grad``, the SGD update), and the
+    NumPy step's matrix products alone (what any step of this network must compute)."""
     import operator
 
     from autograd_lite import trace
@@ -200,6 +214,7 @@ def pieces(problem: MoonsProblem) -> dict[str, Callable[[], Any]]:
     return {
         "nn.MLP's block program": lambda: replay.run(columns, values, n, 1.0 / n, inputs=False),
         "nn.MLP's parameters as Values": parameters_as_values,
+        "the NumPy step's matrix products": numpy_step(problem, products_only=True),
     }
 
 
