@@ -170,6 +170,15 @@ class Gather:
                 _add_repeated(src, target, piece, columns, hi - lo)
 
 
+def _one_source(gather: Any) -> int | None:
+    """The group a gather takes distinct columns of, or None (several groups, or a column
+    taken twice: then its block may be larger than the group's, and a bound of the group
+    is not one of the block, nor one of the gradients added back)."""
+    if not isinstance(gather, Gather) or len(gather.runs) != 1 or not gather.runs[0][2]:
+        return None
+    return gather.runs[0][0]
+
+
 #: The ops with |f(x)| ≤ |x| for every number x: a block of them is no larger than its operand.
 SHRINKING = frozenset({"relu", "abs", "tanh"})
 
@@ -264,11 +273,9 @@ class Elementwise:
         value = codegen.forward_expression(self.template, arguments, src.names, src.inline)
         i, shape = self.index, src.dims(self.index)
         target = None if src.uniform[i] else (src.buffer("V", i), src.shape(i))
-        (operand,) = self.operands if len(self.operands) == 1 else (None,)
-        if self.template.op in SHRINKING and isinstance(operand, Gather) and len(operand.runs) == 1:
-            source = operand.runs[0][0]  # |f(x)| ≤ |x|: x's bound bounds the values too
-            if source in src.bounds:
-                src.bounds[i] = src.bounds[source]
+        source = _one_source(self.operands[0]) if len(self.operands) == 1 else None
+        if self.template.op in SHRINKING and source in src.bounds:
+            src.bounds[i] = src.bounds[source]  # |f(x)| ≤ |x|: x's bound bounds the values
         text = written_into(value.text, shapes, src, target)
         if target is not None and writes_into(text, target[0]):
             src.line(f"V[{i}] = {text}")
@@ -474,7 +481,8 @@ class Affine:
             src.line("X, mx = None, 0.0")
         else:
             src.line(f"X = {self.X.get(src)}")
-            bound = src.bounds.get(self.X.runs[0][0]) if len(self.X.runs) == 1 else None
+            source = _one_source(self.X)
+            bound = None if source is None else src.bounds.get(source)
             src.line(f"mx = {bound or 'magnitude(X)'}")
         # a bound too loose to pass (deep layers multiply it) is replaced by X's magnitude
         self._check(src, "mu", "mx", exact="magnitude(X)" if bound else None)
@@ -739,19 +747,27 @@ def gradient_bounds(groups: Sequence[tuple[Any, bool]], root: int) -> dict[int, 
         found = readers.get(i, set())
         return by_index.get(next(iter(found))) if len(found) == 1 and i != root else None
 
+    def shrinking_reader(i: int) -> int | None:
+        """The alive group that applies a SHRINKING op to i's values (each column once),
+        if it is i's only reader."""
+        found = only_reader(i)
+        if found is None or not isinstance(found[0], Elementwise) or not found[1]:
+            return None
+        r = found[0]
+        ops = r.operands
+        one = r.template.op in SHRINKING and len(ops) == 1 and _one_source(ops[0]) == i
+        return r.index if one else None
+
     bounds = {}
     for group, _ in groups:
         if not isinstance(group, Affine) or group.plain is None:
             continue
-        r, above = only_reader(group.index), None
-        if r is not None and isinstance(r[0], Elementwise) and r[1]:
-            shrinking = r[0].template.op in SHRINKING and len(r[0].operands) == 1
-            above = only_reader(r[0].index) if shrinking else None
+        r = shrinking_reader(group.index)
+        above = None if r is None else only_reader(r)
         if above is None or not isinstance(above[0], Affine) or not above[1]:
             continue
-        j = above[0]
-        if j.plain is not None and j.X is not None and len(j.X.runs) == 1:
-            bounds[group.index] = j.index
+        if above[0].plain is not None and _one_source(above[0].X) == r:
+            bounds[group.index] = above[0].index
     return bounds
 
 

@@ -293,3 +293,20 @@ def test_a_gradient_is_bounded_from_above_only_through_one_shrinking_op_and_one_
     assert len(_bounded(lambda x0, x1: relu([x0, x1])[0])) == 2  # both hidden layers
     assert _bounded(lambda x0, x1: sigmoid([x0, x1])[0]) == {}  # |σ(x)| ≤ |x| fails at 0
     assert len(_bounded(skip)) == 0
+
+
+def test_no_bound_is_read_through_a_column_taken_twice() -> None:
+    # relu(a₀) twice: its block (and the gradient added back into a₀'s column) can be larger
+    # than a's bound says, so neither the next layer's input nor a's gradient uses a bound.
+    w = [[Value(0.5), Value(-1.0)], [Value(1.5), Value(0.25)]]
+    b, v = [Value(0.1), Value(-0.2)], [Value(0.3), Value(-0.7), Value(1.1)]
+
+    def fn(x0: Any, x1: Any) -> Any:
+        a = [al_affine(w[k], [x0, x1], b[k]) for k in range(2)]
+        return al_affine(v, [a[0].relu(), a[0].relu(), a[1].relu()], 0.0)
+
+    assert _bounded(fn) == {}
+    f = trace(fn, 0.1, 0.2)
+    agrees_with_eager(fn, [*w[0], *w[1], *b, *v], moons(B)[:2], f)
+    forward = "\n".join(itertools.chain(*f._blocks()._programs["forward"][1].chunks))
+    assert "mx = R[" not in forward
