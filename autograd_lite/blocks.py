@@ -638,6 +638,26 @@ class Replay:
         replay of that size: nothing a replay returns is one of them (the outputs and the
         inputs' gradients are copies). A replay that starts while another of the same tape is
         under way (in another thread) gets buffers of its own."""
+        V, G, _ = self.blocks(numbers, parameters, size, seed, inputs)
+        g, c = self.root
+        outputs = np.array(np.broadcast_to(V[g][:, c], (size,)))
+        if seed is None:
+            return outputs, [], []
+        sums = G[LEAVES][0, 1 : 1 + self.n_parameters].tolist()
+        if not inputs:
+            return outputs, [], sums
+        return outputs, [G[INPUTS][:, i].copy() for i in range(self.n_inputs)], sums
+
+    def blocks(
+        self,
+        numbers: Sequence[Any],
+        parameters: Sequence[float],
+        size: int,
+        seed: Any,
+        inputs: bool = True,
+    ) -> tuple[list[Any], list[Any], list[Any]]:
+        """The programs run (see :meth:`run`): the lists V, G and R as they leave them, whose
+        blocks are the pool's buffers until the next replay of that size."""
         kinds = ["forward", *([] if seed is None else ["inputs" if inputs else "parameters"])]
         programs = [self._program(kind) for kind in kinds]
         shared = self._lock.acquire(blocking=False)
@@ -658,14 +678,7 @@ class Replay:
         finally:
             if shared:
                 self._lock.release()
-        g, c = self.root
-        outputs = np.array(np.broadcast_to(V[g][:, c], (size,)))
-        if seed is None:
-            return outputs, [], []
-        sums = G[LEAVES][0, 1 : 1 + self.n_parameters].tolist()
-        if not inputs:
-            return outputs, [], sums
-        return outputs, [G[INPUTS][:, i].copy() for i in range(self.n_inputs)], sums
+        return V, G, R
 
     def _pool(self, size: int, fresh: bool) -> dict[str, Any]:
         """The blocks for a batch of ``size`` (each program's buffers by its kind): those of

@@ -3,10 +3,13 @@ one call per op, and agrees with eager code sample by sample."""
 
 import itertools
 import math
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd_lite import DomainError, Value, grad, trace
@@ -310,3 +313,64 @@ def test_no_bound_is_read_through_a_column_taken_twice() -> None:
     agrees_with_eager(fn, [*w[0], *w[1], *b, *v], moons(B)[:2], f)
     forward = "\n".join(itertools.chain(*f._blocks()._programs["forward"][1].chunks))
     assert "mx = R[" not in forward
+
+
+def network(seed: int, depth: int, width: int, act: str, twice: bool, skip: bool) -> Any:
+    """A random network of ``affine`` layers, ``act`` after each hidden one; with ``twice``
+    each hidden layer's first activation is taken twice, with ``skip`` the first hidden layer's
+    first value is added to the output. Returns the function and its parameters."""
+    rng = np.random.default_rng(seed)
+    sizes = [2, *[width] * depth, 1]
+    layers, params = [], []
+    for d, (n, m) in enumerate(itertools.pairwise(sizes)):
+        n += twice and d > 0  # the doubled activation is one more input
+        rows = [
+            ([Value(rng.uniform(-2.0, 2.0)) for _ in range(n)], Value(rng.uniform(-1.0, 1.0)))
+            for _ in range(m)
+        ]
+        layers.append(rows)
+        params += [p for w, b in rows for p in [*w, b]]
+
+    def fn(x0: Any, x1: Any) -> Any:
+        h: list[Any] = [x0, x1]
+        first: list[Any] = []
+        for rows in layers[:-1]:
+            a = [al_affine(w, h, b) for w, b in rows]
+            f = abs if act == "abs" else methodcaller(act)
+            h = [f(v) for v in a] + ([f(a[0])] if twice else [])
+            first = first or h
+        ((w, b),) = layers[-1]
+        out = al_affine(w, h, b)
+        return out + first[0] if skip else out
+
+    return fn, params
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    depth=st.integers(1, 4),
+    width=st.integers(1, 5),
+    act=st.sampled_from(["relu", "abs", "tanh", "sigmoid"]),
+    twice=st.booleans(),
+    skip=st.booleans(),
+)
+def test_every_bound_a_check_reads_is_one(
+    seed: int, depth: int, width: int, act: str, twice: bool, skip: bool
+) -> None:
+    # The bounds the checks read instead of a pass (a layer's input, a layer's gradient) are
+    # at least the magnitudes they stand for, in every network of these shapes.
+    from autograd_lite.blocks import magnitude
+
+    fn, params = network(seed, depth, width, act, twice, skip)
+    columns = [RNG.normal(0.0, 3.0, 9), RNG.normal(0.0, 3.0, 9)]
+    f = trace(fn, float(columns[0][0]), float(columns[1][0]))
+    agrees_with_eager(fn, params, columns, f)
+    replay, values = f._blocks(), [p.data for p in f.parameters]
+    V, _, R = replay.blocks(columns, values, 9, None)
+    for group, bound in replay._program("forward")[1].bounds.items():
+        assert magnitude(V[group]) <= eval(bound, {"R": R}) * (1 + 1e-12)
+    _, G, R = replay.blocks(columns, values, 9, np.ones(9), inputs=True)
+    for group, _ in replay.groups:
+        if isinstance(group, Affine) and group.gradient_bound is not None:
+            assert magnitude(G[group.index]) <= R[group.gradient_bound] * (1 + 1e-12)
