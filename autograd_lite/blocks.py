@@ -626,13 +626,13 @@ class Replay:
     def run(
         self,
         numbers: Sequence[Any],
-        parameters: Sequence[float],
+        parameters: Sequence[float] | np.ndarray,
         size: int,
         seed: Any,
         inputs: bool = True,
-    ) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
+    ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
         """The outputs, each input's gradients (if ``inputs``) and the parameters' summed over
-        the batch (only the outputs when ``seed`` is None).
+        the batch, an array (only the outputs when ``seed`` is None).
 
         The programs write into buffers allocated once per batch size and reused by the next
         replay of that size: nothing a replay returns is one of them (the outputs and the
@@ -640,10 +640,11 @@ class Replay:
         under way (in another thread) gets buffers of its own."""
         V, G, _ = self.blocks(numbers, parameters, size, seed, inputs)
         g, c = self.root
-        outputs = np.array(np.broadcast_to(V[g][:, c], (size,)))
+        column = V[g][:, c]
+        outputs = np.array(np.broadcast_to(column, (size,))) if self.uniform[g] else column.copy()
         if seed is None:
-            return outputs, [], []
-        sums = G[LEAVES][0, 1 : 1 + self.n_parameters].tolist()
+            return outputs, [], np.empty(0)
+        sums = G[LEAVES][0, 1 : 1 + self.n_parameters].copy()
         if not inputs:
             return outputs, [], sums
         return outputs, [G[INPUTS][:, i].copy() for i in range(self.n_inputs)], sums
@@ -651,7 +652,7 @@ class Replay:
     def blocks(
         self,
         numbers: Sequence[Any],
-        parameters: Sequence[float],
+        parameters: Sequence[float] | np.ndarray,
         size: int,
         seed: Any,
         inputs: bool = True,
@@ -671,7 +672,8 @@ class Replay:
             V[INPUTS] = R[INPUTS][:, 1:]  # a column per input, contiguous
             for i, x in enumerate(numbers):
                 V[INPUTS][:, i] = x
-            V[LEAVES] = np.array([[1.0, *parameters, *self.constants]], dtype=float)
+            V[LEAVES] = leaves = pool["[1 | parameters | constants]"]
+            leaves[0, 1 : 1 + self.n_parameters] = parameters
             for (functions, _), P in zip(programs, buffers):
                 for function in functions:
                     function(V, G, R, P, size, seed, pool["ones"])
@@ -688,7 +690,9 @@ class Replay:
         if pool is None:
             inputs = np.empty((size, 1 + self.n_inputs), order="F")
             inputs[:, 0] = 1.0  # [1 | the inputs]: see Affine._plain
-            pool = {"[1 | inputs]": inputs, "ones": np.ones(size)}
+            leaves = np.array([[1.0, *[0.0] * self.n_parameters, *self.constants]])
+            pool = {"[1 | inputs]": inputs, "[1 | parameters | constants]": leaves}
+            pool["ones"] = np.ones(size)
             if not fresh:
                 self._pools = {s: p for s, p in list(self._pools.items())[-1:]} | {size: pool}
         return pool

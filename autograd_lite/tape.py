@@ -163,8 +163,8 @@ class Tape:
         """
         if batched.is_batch(xs):
             live = self._live()
-            outputs, _, sums = self._batch(xs, grad, live)
-            for p, g in zip(live, sums):
+            outputs, _, sums = self._batch(xs, grad, list(map(_data, live)), inputs=False)
+            for p, g in zip(live, sums.tolist()):
                 p.grad += g
             return outputs
         seed = real(grad, f"{self.name}.backward(grad)", "a real number")
@@ -176,6 +176,46 @@ class Tape:
         for p, g in zip(self._live(), gradients[self.n_inputs :]):
             p.grad += g
         return values[self.root]
+
+    def backward_at(self, parameters: Any, *xs: Any, grad: Any = 1.0) -> tuple[Any, np.ndarray]:
+        """:meth:`backward` at the parameter values θ = ``parameters`` (numbers in the order
+        of :attr:`parameters`), returning the gradient instead of adding it to ``.grad``: the
+        output (or on a batch the array of outputs) and the array ∂out/∂θ · ``grad`` (on a
+        batch Σ_b g_b ∂out_b/∂θ).
+
+        The parameter Values are neither read nor written, so θ can live in one array across
+        steps (θ ← θ − γ ∂L/∂θ), as a hand-written NumPy step keeps it, and be read with
+        :meth:`parameter_vector` and written back with :meth:`set_parameters`. The numbers
+        are :meth:`backward`'s with the Values set to θ: bit for bit eager's on one sample,
+        within 1e-12 on a batch.
+
+        Raises:
+            TypeError / ValueError: θ is not a sequence of ``len(parameters)`` real numbers.
+        """
+        theta = self._vector(parameters, f"{self.name}.backward_at(parameters)")
+        if batched.is_batch(xs):
+            outputs, _, sums = self._batch(xs, grad, theta, inputs=False)
+            return outputs, sums  # a new array
+        seed = real(grad, f"{self.name}.backward_at(grad)", "a real number")
+        numbers = theta.tolist()
+        if SWITCHES.checking:  # fresh Values at θ, their .grad eager's own
+            graph = self._eager(xs, numbers)
+            backward(graph[self.root], seed)
+            leaves = graph[self.n_inputs : self.n_inputs + len(numbers)]
+            return graph[self.root].data, np.array([p.grad for p in leaves], dtype=float)
+        values, gradients = self._replay(xs, seed, numbers)
+        return values[self.root], np.array(gradients[self.n_inputs :], dtype=float)
+
+    def parameter_vector(self) -> np.ndarray:
+        """θ: a new array of the parameters' numbers, in the order of :attr:`parameters`."""
+        return np.array(list(map(_data, self._live())), dtype=float)
+
+    def set_parameters(self, parameters: Any) -> None:
+        """Write θ = ``parameters`` into the parameter Values' ``.data`` (checked whole first:
+        on a TypeError or ValueError no Value is changed)."""
+        theta = self._vector(parameters, f"{self.name}.set_parameters(parameters)")
+        for p, x in zip(self._live(), theta.tolist()):
+            p.data = x
 
     def grad(self, *xs: Any) -> tuple[Any, list[Any]]:
         """The output's value and ∂out/∂xᵢ for each input, touching no ``.grad``; on a batch,
@@ -208,30 +248,31 @@ class Tape:
     # --- Machinery ----------------------------------------------------------------------------
 
     def _batch(
-        self, xs: tuple[Any, ...], grad: Any, live: list[Value] | None = None
-    ) -> tuple[Any, list[Any], list[float]]:
+        self, xs: tuple[Any, ...], grad: Any, theta: Any = None, inputs: bool = True
+    ) -> tuple[Any, list[Any], Any]:
         """A batched replay (:mod:`autograd_lite.blocks`): the outputs, the inputs' gradients
-        and the parameters' gradients summed over the batch (only outputs if ``grad`` is None);
-        one sample at a time where NumPy signals an error (:func:`batched.run`). ``backward``
-        passes the parameters it read (``live``) and wants no input's gradient."""
+        (if ``inputs``) and the parameters' summed over the batch, an array (only outputs if
+        ``grad`` is None), at the parameters' numbers ``theta`` (None: the Values'); one sample
+        at a time where NumPy signals an error (:func:`batched.run`)."""
         numbers, size = batched.inputs(self.name, xs, self.n_inputs)
         seed = None if grad is None else batched.seed_of(self.name, grad, size)
+        if theta is None:
+            theta = list(map(_data, self._live()))
         if SWITCHES.checking:
-            return self._batch_checked(batched.each_sample(numbers, size), seed)
+            return self._batch_checked(batched.each_sample(numbers, size), seed, _listed(theta))
         replay = self._blocks()
-        parameters = list(map(_data, self._live() if live is None else live))
 
-        def passes() -> tuple[Any, list[Any], list[float]]:
-            return replay.run(numbers, parameters, size, seed, inputs=live is None)
+        def passes() -> tuple[Any, list[Any], Any]:
+            return replay.run(numbers, theta, size, seed, inputs=inputs)
 
-        def one_by_one() -> tuple[Any, list[Any], list[float]]:
-            return self._samples_alone(batched.each_sample(numbers, size), seed)
+        def one_by_one() -> tuple[Any, list[Any], Any]:
+            return self._samples_alone(batched.each_sample(numbers, size), seed, _listed(theta))
 
         return batched.run(passes, one_by_one)  # type: ignore[no-any-return]
 
     def _samples_alone(
-        self, samples: list[tuple[float, ...]], seed: Any
-    ) -> tuple[Any, list[Any], list[float]]:
+        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float]
+    ) -> tuple[Any, list[Any], Any]:
         """The batch one sample at a time by the float replay, eager's numbers to the bit: the
         first sample that raises raises, named."""
         outputs, inputs, sums = [], [], [0.0] * len(self._parameters)
@@ -239,30 +280,30 @@ class Tape:
         for i, sample in enumerate(samples):
             try:
                 if seed is None:
-                    values = self._values(sample)
-                    self._run_forward(values, sample)
+                    values = self._values(sample, theta)
+                    self._run_forward(values, sample, theta)
                 else:
                     g = seed if isinstance(seed, float) else float(seed[i])
-                    values, gradients = self._passes(sample, g)
+                    values, gradients = self._passes(sample, g, theta)
                     inputs.append(gradients[:n])
                     sums = [s + d for s, d in zip(sums, gradients[n : n + len(sums)])]
             except Exception as error:  # eager's own error, from the first sample that fails
                 raise batched.at_sample(error, i) from None
             outputs.append(values[self.root])
         columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and n else []
-        return np.array(outputs, dtype=float), columns, sums
+        return np.array(outputs, dtype=float), columns, np.array(sums, dtype=float)
 
     def _batch_checked(
-        self, samples: list[tuple[float, ...]], seed: Any
-    ) -> tuple[Any, list[Any], list[float]]:
+        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float]
+    ) -> tuple[Any, list[Any], Any]:
         """The batch one sample at a time through eager code, inside ``detect_anomaly``."""
         outputs, inputs, sums = [], [], [0.0] * len(self._parameters)
         for i, sample in enumerate(samples):
             try:
-                graph = self._eager(sample)
+                graph = self._eager(sample, theta)
                 root = graph[self.root]
                 g = 0.0 if seed is None else seed if isinstance(seed, float) else float(seed[i])
-                leaves = [*graph[: self.n_inputs], *self._live()]
+                leaves = graph[: self.n_inputs + len(theta)]
                 derivatives = grad(root, leaves) if seed is not None else [0.0] * len(leaves)
             except Exception as error:  # eager's own error, from the first sample that fails
                 raise batched.at_sample(error, i) from None
@@ -270,7 +311,7 @@ class Tape:
             inputs.append([d * g for d in derivatives[: self.n_inputs]])
             sums = [s + d * g for s, d in zip(sums, derivatives[self.n_inputs :])]
         columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and inputs[0] else []
-        return np.array(outputs, dtype=float), columns, sums
+        return np.array(outputs, dtype=float), columns, np.array(sums, dtype=float)
 
     def _blocks(self) -> blocks.Replay:
         """The batched replay in blocks (:mod:`autograd_lite.blocks`), planned on first use."""
@@ -286,7 +327,9 @@ class Tape:
             )
         return self._batched
 
-    def _values(self, xs: tuple[Any, ...]) -> list[Any]:
+    def _values(self, xs: tuple[Any, ...], theta: list[float] | None = None) -> list[Any]:
+        """The slots' starting values: the inputs, the parameters' numbers (``theta``, or the
+        Values'), the constants, and None for every node."""
         if len(xs) != self.n_inputs:
             raise TraceError(
                 f"{self.name}: the recording takes {self.n_inputs} inputs, got {len(xs)}"
@@ -295,33 +338,40 @@ class Tape:
             x if type(x) is float else real(x, f"{self.name}: input {i}", "a real number")
             for i, x in enumerate(xs)
         ]
-        return [*numbers, *[p.data for p in self._live()], *self._constants, *self._blank]
+        parameters = [p.data for p in self._live()] if theta is None else theta
+        return [*numbers, *parameters, *self._constants, *self._blank]
 
-    def _replay(self, xs: tuple[Any, ...], seed: float) -> tuple[list[Any], list[float]]:
+    def _replay(
+        self, xs: tuple[Any, ...], seed: float, theta: list[float] | None = None
+    ) -> tuple[list[Any], list[float]]:
         """Both passes: the slot values, and the gradients of the inputs and parameters."""
-        values, gradients = self._passes(xs, seed)
+        values, gradients = self._passes(xs, seed, theta)
         return values, gradients[: self.n_inputs + len(self._parameters)]
 
-    def _passes(self, xs: tuple[Any, ...], seed: float) -> tuple[list[Any], list[float]]:
+    def _passes(
+        self, xs: tuple[Any, ...], seed: float, theta: list[float] | None = None
+    ) -> tuple[list[Any], list[float]]:
         """Both passes: every slot's value and gradient."""
-        values = self._values(xs)
-        self._run_forward(values, xs)
+        values = self._values(xs, theta)
+        self._run_forward(values, xs, theta)
         gradients = [0.0] * len(values)
         gradients[self.root] = seed
         try:
             for function in self._backward:
                 function(values, gradients)
         except (ZeroDivisionError, OverflowError):
-            _float_pass(self._eager(xs)[self.root], seed)  # raises eager's DomainError
+            _float_pass(self._eager(xs, theta)[self.root], seed)  # raises eager's DomainError
             raise TraceError(f"{self.name}: the replay failed where eager code did not") from None
         return values, gradients
 
-    def _run_forward(self, values: list[Any], xs: tuple[Any, ...]) -> None:
+    def _run_forward(
+        self, values: list[Any], xs: tuple[Any, ...], theta: list[float] | None = None
+    ) -> None:
         try:
             for function in self._forward:
                 function(values)
         except Exception:
-            self._eager(xs)  # eager code's own error, from the op eager code meets first
+            self._eager(xs, theta)  # eager code's own error, from the op eager code meets first
             raise
 
     def _live(self) -> list[Value]:
@@ -338,11 +388,13 @@ class Tape:
                 )
         return parameters  # type: ignore[return-value]
 
-    def _eager(self, xs: tuple[Any, ...]) -> list[Any]:
-        """The recording rebuilt as a graph of Values by the eager ops' own code: every slot."""
-        numbers = self._values(xs)[: self.n_inputs]
+    def _eager(self, xs: tuple[Any, ...], theta: list[float] | None = None) -> list[Any]:
+        """The recording rebuilt as a graph of Values by the eager ops' own code: every slot.
+        Its parameters are the Values themselves, or new ones holding ``theta``."""
+        numbers = self._values(xs, theta)[: self.n_inputs]
+        parameters = self._live() if theta is None else [Value(x) for x in theta]
         constants = [Value(c) for c in self._constants]
-        graph: list[Any] = [*[Value(x) for x in numbers], *self._live(), *constants, *self._blank]
+        graph: list[Any] = [*[Value(x) for x in numbers], *parameters, *constants, *self._blank]
         previous = SWITCHES.set("recording", True)  # a tape is its own record: no_grad aside
         try:
             for ins in (self.instructions[i] for i in self._creation):
@@ -398,6 +450,21 @@ class Tape:
         leaves = self.n_inputs + len(self._parameters)  # the gradients a replay hands out
         return all(_same(gradients[s], v._upstream) for s, v in slots if s < leaves)
 
+    def _vector(self, parameters: Any, where: str) -> np.ndarray:
+        """``parameters`` as θ, a new 1-D float array of one number per parameter."""
+        if isinstance(parameters, str | bytes) or not hasattr(parameters, "__len__"):
+            raise TypeError(f"{where} must be an array of numbers, got {type(parameters).__name__}")
+        try:
+            theta = np.array(parameters, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{where} must be an array of real numbers") from None
+        if theta.shape != (len(self._parameters),):
+            raise ValueError(
+                f"{where}: the recording has {len(self._parameters)} parameters, so θ must have "
+                f"shape ({len(self._parameters)},), got {theta.shape}"
+            )
+        return theta
+
     def _constant_slots(self) -> frozenset[int]:
         """The constant leaves' slots: their gradients are never read, and not all computed."""
         first = self.n_inputs + len(self._parameters)
@@ -405,6 +472,10 @@ class Tape:
 
 
 _data = operator.attrgetter("data")
+
+
+def _listed(theta: list[float] | np.ndarray) -> list[float]:
+    return theta.tolist() if isinstance(theta, np.ndarray) else theta
 
 
 def _same(a: float, b: float) -> bool:

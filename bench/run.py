@@ -52,6 +52,7 @@ from bench.tape import TapeValue
 TOLERANCE = 1e-9
 BATCH_NUMPY = "NumPy, tight (matrix products, one BLAS thread)"
 BATCH_TRACED = "autograd-lite, one sample traced, batch replayed"
+AS_VALUES = "parameters as Values"
 TAPE = "minimal slotted tape (yardstick, bench/tape.py)"
 EAGER = "autograd-lite (micrograd's graph)"
 EAGER_NN = "autograd-lite (nn.MLP)"
@@ -188,7 +189,9 @@ def chain(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
 
 
 def batched(args: argparse.Namespace) -> list[Row]:
-    """Issue 15's rows: a traced sample replayed over B points against tight NumPy."""
+    """Issue 15's rows: a traced sample replayed over B points against tight NumPy, θ held as
+    one array across steps (``f.backward_at``), and beside them the parameters as Values
+    (``f.backward`` into their ``.grad``)."""
     rows: list[Row] = []
     for size in args.batch:
         problem = workloads.make_moons_problem(size)
@@ -197,6 +200,7 @@ def batched(args: argparse.Namespace) -> list[Row]:
             BATCH_NUMPY: batch.numpy_step(problem),
             f"{BATCH_TRACED} (nn.MLP)": batch.traced_step(problem, "nn"),
             f"{BATCH_TRACED} (micrograd's graph)": batch.traced_step(problem, "micrograd"),
+            f"{BATCH_TRACED} (nn.MLP, {AS_VALUES})": batch.traced_step(problem, "nn", True),
         }
         timed = [
             (Row(f"batch of B={size:,}", name, size), repeated(step))
@@ -218,6 +222,8 @@ def batch_targets(rows: list[Row], points: int) -> list[tuple[str, bool]]:
     checks = []
     for row in rows:
         if not row.workload.startswith("batch of") or row.engine == BATCH_NUMPY:
+            continue
+        if AS_VALUES in row.engine:  # shown beside: the targets are for θ as one array
             continue
         numpy = median(rows, row.workload, BATCH_NUMPY)
         size = row.nodes
