@@ -42,11 +42,15 @@ def _relu(x: Any, out: Any = None) -> Any:
     return np.maximum(x, out, out=out)
 
 
+#: ``np.minimum.reduce``: ``x.min()`` without the method's dispatch (a microsecond less).
+_MIN = np.minimum.reduce
+
+
 def _step(x: Any, out: Any = None) -> Any:
     """``1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan`` on an array (``np.sign`` of the ReLU
     would do in two lines, but is thirteen times slower)."""
     out = np.greater(x, 0.0).astype(float) if out is None else np.greater(x, 0.0, out=out)
-    if np.isnan(x.min()):  # NaN propagates through min: one pass, no array of flags
+    if math.isnan(_MIN(x, None)):  # NaN propagates through min: one pass, no array of flags
         out[np.isnan(x)] = math.nan
     return out
 

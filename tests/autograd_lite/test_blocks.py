@@ -374,3 +374,28 @@ def test_every_bound_a_check_reads_is_one(
     for group, _ in replay.groups:
         if isinstance(group, Affine) and group.gradient_bound is not None:
             assert magnitude(G[group.index]) <= R[group.gradient_bound] * (1 + 1e-12)
+
+
+def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None:
+    # nn.MLP's later layers lie in the recording's order row by row as [b | W]: their W is a
+    # view of the leaves' row and their gradient is added into a view of its gradient; the
+    # first layer's (its two weights in the other order) are gathered and scattered. Both
+    # agree with eager code.
+    model = nn.MLP(2, [4, 3, 1], activation="relu", output_activation="linear", seed=5)
+
+    def fn(x0: Value, x1: Value) -> Value:
+        return model([x0, x1])[0] + 1e-3 * sum(p * p for p in model.parameters())
+
+    columns = [RNG.normal(size=9), RNG.normal(size=9)]
+    f = trace(fn, float(columns[0][0]), float(columns[1][0]))
+    agrees_with_eager(fn, model.parameters(), columns, f)
+    replay = f._blocks()
+    V, _, R = replay.blocks(columns, [p.data for p in f.parameters], 9, None)  # forward
+    plain = [g for g, _ in replay.groups if isinstance(g, Affine) and g.plain is not None]
+    views = [np.shares_memory(R[g.index][1], V[1]) for g in plain]
+    sliced = [isinstance(g._rows(), slice) for g in plain]
+    assert views == sliced and True in sliced and False in sliced
+    backward = "\n".join(
+        line for chunk in replay._program("parameters")[1].chunks for line in chunk
+    )
+    assert "d += D.T @ X1" in backward and "+= (D.T @ X1).ravel()" in backward
