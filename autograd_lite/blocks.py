@@ -33,6 +33,7 @@ order than the chain it stands for.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import threading
@@ -280,13 +281,17 @@ class Elementwise:
         if target is not None and writes_into(text, target[0]):
             src.line(f"V[{i}] = {text}")
             return
+        if _is_block(value.text, shapes, src.shape(i)):
+            src.line(f"V[{i}] = {text}")
+            return
         src.line(f"v = {text}")
         fits = f"type(v) is ndarray and v.dtype is FLOAT and v.shape == {shape}"
         src.line(f"V[{i}] = v if {fits} else block(v, {shape})")
 
     def backward(self, src: Source) -> None:
         """Every partial, even one whose operand's gradient no one asked for: eager code's
-        backward computes it too, and raises where it fails (√'s at 0)."""
+        backward computes it too, and raises where it fails (√'s at 0); but not such a partial
+        of only +, − and × (an input's g·w), which cannot fail on floats."""
         i = self.index
         src.line(f"g, out = {src.gradient(i)}, V[{i}]")
         names, shapes = self._arguments(src, False)
@@ -298,17 +303,43 @@ class Elementwise:
             if k < 0:  # one call for all the partials, then its items
                 src.line(f"_t = {text}")
                 continue
+            if not self.operands[k].wanted(src) and _arithmetic(text):
+                continue
             kept = self.operands[k].keeps(src, batch)
             target = None if kept is None else (kept, src.shape(i))
             written = written_into(text, shapes, src, target)
             src.line(f"p = {written}")
-            if target is None or not writes_into(written, target[0]):
+            unchecked = target is not None and writes_into(written, target[0])
+            if not unchecked and not _is_block(text, shapes, src.shape(i)):
                 fits = "type(p) is ndarray and p.dtype is FLOAT and p.shape == g.shape"
                 src.line(f"p = p if {fits} else block(p, g.shape)")
             # p is the operand's own buffer, or a new array; a block of B rows not worked out
             # into that buffer may be a scratch buffer, which the next line overwrites
             owned = _HELD.fullmatch(text) is None and (kept is not None or not batch)
             self.operands[k].add(src, "p", batch, owned)
+
+
+def _arithmetic(text: str) -> bool:
+    """Whether an expression is names, numbers and their items joined by +, − and × only:
+    on floats it cannot raise (an overflow is an infinity, not an error)."""
+    allowed = (ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Subscript, ast.Slice)
+    operators = (ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.USub, ast.UAdd)
+    nodes = ast.walk(ast.parse(text, mode="eval"))
+    return all(isinstance(node, allowed + operators + (ast.Tuple,)) for node in nodes)
+
+
+def _is_block(text: str, shapes: Mapping[str, Shape], shape: Shape) -> bool:
+    """Whether an expression is sure to be a float block of ``shape``, needing no check: +, −
+    and × of numbers and of blocks of that very shape (at least one)."""
+    if not _arithmetic(text):
+        return False
+    tree = ast.parse(text, mode="eval")
+    leaves = [n for n in ast.walk(tree) if isinstance(n, ast.Name | ast.Subscript)]
+    operands = {ast.unparse(n) for n in leaves} - {
+        ast.unparse(n.value) for n in leaves if isinstance(n, ast.Subscript)
+    }
+    known = [shapes.get(name, "unknown") for name in operands]
+    return shape in known and all(k == shape or k is None for k in known)
 
 
 # --- Affine groups: a layer's pre-activations as a matrix product -----------------------------
@@ -749,7 +780,12 @@ class Replay:
         g, c = self.root
         src.chunks.append([])
         seed = "seed" if not self.uniform[g] else "total(seed, size)"
-        src.line(f"{src.gradient(g)}[:, {c}] += {seed}")
+        if self.widths[g] == 1 and not self.uniform[g]:  # the seed is the root's gradient
+            src.made.add(g)
+            src.line(f"G[{g}] = {src.buffer('G', g)}")
+            src.line(f"G[{g}][:, 0] = {seed}")
+        else:
+            src.line(f"{src.gradient(g)}[:, {c}] += {seed}")
         alive = [group for group, alive in reversed(self.groups) if alive]
         for k, group in enumerate(alive):
             if k and k % CHUNK == 0:

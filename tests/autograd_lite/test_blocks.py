@@ -399,3 +399,58 @@ def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None
         line for chunk in replay._program("parameters")[1].chunks for line in chunk
     )
     assert "d += D.T @ X1" in backward and "+= (D.T @ X1).ravel()" in backward
+
+
+@pytest.mark.parametrize(
+    ("text", "arithmetic"),
+    [
+        ("g * a[1]", True),
+        ("-g + 2.0 * out", True),
+        ("(g - a[0]) * (g + V[3])", True),
+        ("g / a[0]", False),  # divides: raises at 0 on floats
+        ("g ** 2", False),  # raises OverflowError on floats
+        ("exp(g)", False),
+        ("g * step(a[0])", False),
+        ("g if g > 0 else 0.0", False),
+    ],
+)
+def test_only_sums_and_products_cannot_raise(text: str, arithmetic: bool) -> None:
+    from autograd_lite.blocks import _arithmetic
+
+    assert _arithmetic(text) is arithmetic
+
+
+@pytest.mark.parametrize(
+    ("text", "sure"),
+    [
+        ("g * a[1]", True),
+        ("g * _k0", True),  # a number times a block
+        ("_k0 * 2.0", False),  # no block: a number
+        ("g * a[0]", False),  # a block of one row: the result has one shape or the other
+        ("g * x", False),  # not known
+        ("g / a[1]", False),
+    ],
+)
+def test_a_result_needs_no_check_only_when_sure_to_be_a_block(text: str, sure: bool) -> None:
+    from autograd_lite.blocks import _is_block
+
+    shapes = {"g": (True, 4), "a[1]": (True, 4), "a[0]": (False, 4), "_k0": None}
+    assert _is_block(text, shapes, (True, 4)) is sure
+
+
+def test_backward_computes_no_input_partial_of_sums_and_products() -> None:
+    # backward wants the parameters' gradients only: the partials of x·y and y·y toward the
+    # inputs are not computed (they cannot fail), the derivative of √ toward its operand is
+    # (eager code's fails at 0); f.grad, which wants the inputs', computes them all.
+    w = Value(0.5)
+    f = trace(lambda x, y: (x * y).tanh() * w + (y * y).sqrt(), 1.0, 2.0)
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0, 2.0])
+    agrees_with_eager(lambda a, b: (a * b).tanh() * w + (b * b).sqrt(), [w], [x, y], f)
+    replay = f._blocks()
+
+    def partials(kind: str) -> list[str]:
+        chunks = replay._program(kind)[1].chunks
+        return [line for chunk in chunks for line in chunk if line.startswith("p = np.")]
+
+    assert sum("a[0]" in line or "a[1]" in line for line in partials("inputs")) == 2
+    assert [line.split("(")[0] for line in partials("parameters")] == ["p = np.true_divide"]
