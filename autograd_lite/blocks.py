@@ -70,13 +70,16 @@ CHUNK = 64
 FLOAT = np.dtype(np.float64)
 
 
+_dot = np.dot
+
+
 def magnitude(block: Any) -> float:
     """A bound on max |x| over a block: √(Σx²), one BLAS call (two passes, max and min, cost
     2.5× as much). Infinite if the block holds an infinity or a NaN (then no bound holds); where
     Σx² overflows (numbers beyond 1e154), NumPy raises FloatingPointError, and the batch, as
     for any bound that fails, is replayed one sample at a time."""
     flat = block.ravel("K")
-    squares = float(np.dot(flat, flat))
+    squares = _dot(flat, flat)
     return math.sqrt(squares) if squares == squares else math.inf
 
 
@@ -496,8 +499,11 @@ class Affine:
         magnitude measured by ``exact`` (and assigned to it)."""
         scale = src.name(self.scale)
 
+        def at_least_one(m: str) -> str:  # max(1.0, m), a name's without the call
+            return f"({m} if {m} > 1.0 else 1.0)" if m.isidentifier() else f"max(1.0, {m})"
+
         def product(ms: Sequence[str]) -> str:
-            return " * ".join([scale, *(f"max(1.0, {m})" for m in ms)])
+            return " * ".join([scale, *(at_least_one(m) for m in ms if m != "1")])
 
         test = f"{product(magnitudes)} <= LIMIT"
         if exact is not None:

@@ -214,31 +214,17 @@ def agreement(problem: MoonsProblem) -> dict[str, Result]:
 
 def pieces(problem: MoonsProblem) -> dict[str, Callable[[], Any]]:
     """The parts of the traced ``nn.MLP`` step, to time beside it: the block program alone
-    (``Replay.run`` on the batch), what the step does with the parameters as Values (reading
-    each ``.data`` into the leaves' row, adding each ``.grad``, the SGD update), and the
-    NumPy step's matrix products alone (what any step of this network must compute)."""
-    import operator
-
+    (``Replay.run`` on the batch at θ: the step less the checks and the call around it and the
+    update), and the NumPy step's matrix products alone (what any step of this network must
+    compute)."""
     from autograd_lite import trace
 
     params, _, loss = _model(problem, "nn")
     columns = _columns(problem)
     tape = trace(lambda *x: loss(*x) + ALPHA * sum(p * p for p in params), 0.0, 0.0, 1.0)
-    replay, data = tape._blocks(), operator.attrgetter("data")
-    values, sums, n = [p.data for p in tape.parameters], [0.0] * len(params), len(columns[2])
-
-    def parameters_as_values() -> None:
-        live = tape.parameters
-        np.array([[1.0, *map(data, live)]], dtype=float)
-        for p, g in zip(live, sums):
-            p.grad += g
-        for p in params:
-            p.data -= LEARNING_RATE * p.grad
-            p.grad = 0.0
-
+    replay, theta, n = tape._blocks(), tape.parameter_vector(), len(columns[2])
     return {
-        "nn.MLP's block program": lambda: replay.run(columns, values, n, 1.0 / n, inputs=False),
-        "nn.MLP's parameters as Values": parameters_as_values,
+        "nn.MLP's block program": lambda: replay.run(columns, theta, n, 1.0 / n, inputs=False),
         "the NumPy step's matrix products": numpy_step(problem, products_only=True),
     }
 
