@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from autograd_lite import Value
 from autograd_lite.checks import fraction, positive
-from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
+from optim.optimizer import Buffers, Closure, Optimizer, OptimizerState, Proposal, Update, sized
 from optim.schedules import Rate, as_schedule, rate_at
 
 
@@ -60,23 +61,29 @@ class Adam(Optimizer):
         self.eps = positive(eps, "Adam(eps)")
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
-        k = self.state.steps
+        return self._updated()
+
+    @property
+    def vectorized(self) -> bool:
+        return True
+
+    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
         gamma = rate_at(self.lr, k, "Adam(lr)")
         beta1, beta2 = self.betas
-        eps = self.eps
-        params = self.params
-        state = self.state
-        if isinstance(state, AdamState):
-            m_old, v_old = state.first_moment, state.second_moment
-        else:
-            m_old = v_old = (0.0,) * len(params)
-        m = tuple(beta1 * mi + (1.0 - beta1) * p.grad for p, mi in zip(params, m_old))
-        v = tuple(beta2 * vi + (1.0 - beta2) * (p.grad * p.grad) for p, vi in zip(params, v_old))
+        m_old, v_old = buffers or (np.zeros_like(w), np.zeros_like(w))
+        m = beta1 * m_old + (1.0 - beta1) * g
+        v = beta2 * v_old + (1.0 - beta2) * (g * g)
         t = k + 1
         correction1 = 1.0 - beta1**t
         correction2 = 1.0 - beta2**t
-        data = [
-            p.data - gamma * (mi / correction1) / (math.sqrt(vi / correction2) + eps)
-            for p, mi, vi in zip(params, m, v)
-        ]
-        return Proposal(data, AdamState(steps=t, step_size=gamma, first_moment=m, second_moment=v))
+        return w - gamma * (m / correction1) / (np.sqrt(v / correction2) + self.eps), (m, v), gamma
+
+    def buffers_of(self, state: OptimizerState, n: int) -> Buffers:
+        if isinstance(state, AdamState) and state.first_moment:
+            m = sized(state.first_moment, n, "Adam.state.first_moment")
+            return (m, sized(state.second_moment, n, "Adam.state.second_moment"))
+        return ()
+
+    def state_of(self, steps: int, step_size: float, buffers: Buffers) -> OptimizerState:
+        m, v = (tuple(b.tolist()) for b in buffers)
+        return AdamState(steps=steps, step_size=step_size, first_moment=m, second_moment=v)

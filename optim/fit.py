@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 from autograd_lite import Value, checks, total
 from autograd_lite.checks import count, flag, positive
 from optim.batches import batches
-from optim.compiled import BatchedObjective, CompiledObjective
+from optim.compiled import ArrayTraining, BatchedObjective, CompiledObjective
 from optim.history import History, StopReason
 from optim.optimizer import Optimizer
 from optim.params import grad_norm
@@ -127,6 +127,7 @@ class _Run:
     callbacks: list[Callback]
     to_zero: list[Value]
     compiled: CompiledObjective | None = None
+    array: ArrayTraining | None = None  # compile=True with a step on arrays
 
     @classmethod
     def checked(
@@ -173,9 +174,14 @@ class _Run:
             )
         if not compile:
             return self
-        kind = CompiledObjective if self.searches_lines() else BatchedObjective
-        objective = kind(self.model, self.X, self.Y, self.scored, self.penalized)
-        return dataclasses.replace(self, compiled=objective)
+        if self.searches_lines():
+            objective = CompiledObjective(self.model, self.X, self.Y, self.scored, self.penalized)
+            return dataclasses.replace(self, compiled=objective)
+        batched = BatchedObjective(self.model, self.X, self.Y, self.scored, self.penalized)
+        if not self.optimizer.vectorized:
+            return dataclasses.replace(self, compiled=batched)
+        array = ArrayTraining(batched, self.optimizer, self.to_zero)
+        return dataclasses.replace(self, compiled=batched, array=array)
 
     def searches_lines(self) -> bool:
         """Whether the optimiser runs a line search (re-evaluating the loss at trial points),
@@ -221,11 +227,22 @@ class _Run:
 
 
 def _train(run: _Run, history: History, bar: Any) -> StopReason:
-    """Run epochs until all are done or the gradient norm falls below ``tol``."""
+    """Run epochs until all are done or the gradient norm falls below ``tol``; with the
+    parameters held in an array, written back to the Values however training stops."""
+    try:
+        return _epochs(run, history, bar)
+    finally:
+        if run.array is not None:
+            run.array.write()
+
+
+def _epochs(run: _Run, history: History, bar: Any) -> StopReason:
     started = time.perf_counter()
     first_step = run.optimizer.step_count
     epoch = 0
     while epoch < run.epochs and (totals := _epoch(run, history)) is not None:
+        if run.array is not None:
+            run.array.write()  # the History reads the step count and size; callbacks, Values
         n = len(run.X)
         history.append(
             loss=totals[0] / n,
@@ -241,6 +258,8 @@ def _train(run: _Run, history: History, bar: Any) -> StopReason:
         bar.update(1)
         for callback in run.callbacks:
             callback(epoch, history)
+        if run.array is not None:
+            run.array.read()  # a callback may have changed the Values or the state
         epoch += 1
     return "completed" if epoch == run.epochs else "converged"
 
@@ -251,6 +270,8 @@ def _epoch(run: _Run, history: History) -> tuple[float, float] | None:
     The convergence test measures ‖∇E‖₂ of the whole objective before the epoch's steps; for
     full-batch training that evaluation is the step's own, so it is used for the step.
     """
+    if run.array is not None:
+        return _array_epoch(run, run.array, history)
     plan = run.plan()
     ready: Value | None = None
     if run.tol is not None:
@@ -270,6 +291,30 @@ def _epoch(run: _Run, history: History) -> tuple[float, float] | None:
             norm = grad_norm(run.optimizer.params)
             run.optimizer.step(_FirstCallCached(batch_loss, run.evaluate, indices))
         loss_sum += batch_loss.data * len(indices)
+        norm_sum += norm * len(indices)
+    return loss_sum, norm_sum
+
+
+def _array_epoch(run: _Run, array: ArrayTraining, history: History) -> tuple[float, float] | None:
+    """:func:`_epoch` with the parameters in an array (:class:`ArrayTraining`): the same
+    evaluations, the same convergence test, the optimiser's update on arrays."""
+    plan = run.plan()
+    ready: tuple[float, float] | None = None
+    if run.tol is not None:
+        with collector_paused():
+            ready = array.evaluate(range(len(run.X)))
+        if ready[1] < run.tol:
+            history.final_grad_norm = ready[1]
+            return None
+        if run.batch_size is not None:
+            ready = None  # the mini-batches evaluate their own losses
+    loss_sum = norm_sum = 0.0
+    for indices in plan:
+        with collector_paused():
+            loss, norm = ready if ready is not None else array.evaluate(indices)
+            ready = None
+            array.step()
+        loss_sum += loss * len(indices)
         norm_sum += norm * len(indices)
     return loss_sum, norm_sum
 

@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from autograd_lite import DomainError, Value, no_grad
 from autograd_lite.checks import positive
 from optim.line_search import armijo_step, exact_step
-from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
+from optim.optimizer import Buffers, Closure, Optimizer, OptimizerState, Proposal, Update
 from optim.schedules import Rate, Schedule, as_schedule, rate_at
 
 LineSearch = Literal["exact", "backtracking"]
@@ -95,13 +97,20 @@ class GradientDescent(Optimizer):
         elif lr is not None:
             self.initial_step = min(positive(lr, "GradientDescent(lr)"), self.max_step)
 
+    @property
+    def vectorized(self) -> bool:
+        return self.lr is not None
+
+    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
+        """wₖ₊₁ = wₖ − γₖ gₖ, the step from the schedule (no line search)."""
+        gamma = rate_at(self.lr, k, "GradientDescent(lr)")  # type: ignore[arg-type]
+        return w - gamma * g, (), gamma
+
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         """wₖ₊₁ = wₖ − αₖ gₖ, with αₖ from the schedule or from a line search along −gₖ."""
         params = self.params
         if self.lr is not None:
-            k = self.state.steps
-            gamma = rate_at(self.lr, k, "GradientDescent(lr)")
-            return Proposal([p.data - gamma * p.grad for p in params], OptimizerState(k + 1, gamma))
+            return self._updated()
         if closure is None or loss is None:
             raise TypeError(
                 f"GradientDescent.step: line_search={self.line_search!r} needs a closure that "

@@ -1,10 +1,10 @@
 """The optimiser base class: parameter checks, ``zero_grad``, and all-or-nothing steps.
 
-Every optimiser here updates ``p.data`` with plain float arithmetic (no graph is recorded) and
-is driven the same way, ``loss = optimizer.step(closure)``, where ``closure()`` zeroes the
-gradients, computes the loss, calls ``backward()`` and returns the loss Value (the
-``torch.optim.LBFGS`` convention; :func:`optim.fit` builds the closure for you). Without a
-closure, ``step()`` uses the ``.grad`` already accumulated in the parameters.
+Every optimiser here updates ``p.data`` without recording a graph and is driven the same way,
+``loss = optimizer.step(closure)``, where ``closure()`` zeroes the gradients, computes the loss,
+calls ``backward()`` and returns the loss Value (the ``torch.optim.LBFGS`` convention;
+:func:`optim.fit` builds the closure for you). Without a closure, ``step()`` uses the ``.grad``
+already accumulated in the parameters.
 
 A step is atomic. It first computes every new parameter value and the optimiser's new state
 (momentum buffers, moment estimates, the step count), then writes them; if anything interrupts
@@ -22,11 +22,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 from autograd_lite import Value
 from optim.params import parameter_list
 
 #: ``closure()`` zeroes the gradients, computes the loss, calls ``backward()``, returns the loss.
 Closure = Callable[[], Value]
+
+#: An optimiser's per-parameter buffers as arrays (SGD's velocity; Adam's two moments).
+Buffers = tuple[np.ndarray, ...]
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,16 @@ class Proposal(NamedTuple):
 class Optimizer:
     """Base class: holds the parameter list and applies each step atomically.
 
-    Subclasses implement :meth:`_proposal` and nothing else: given the loss the closure
-    returned (None without a closure) and the closure, it reads ``p.data`` and ``p.grad`` and
-    returns a :class:`Proposal`. It may evaluate the closure at trial points, moving the
-    parameters there (a line search is a way of proposing a step); :meth:`step` writes the
-    proposal over them, or rolls everything back if the proposal raises.
+    Subclasses implement :meth:`_proposal`: given the loss the closure returned (None without
+    a closure) and the closure, it reads ``p.data`` and ``p.grad`` and returns a
+    :class:`Proposal`. A step that is a rule on w and g alone (SGD, Adam, a fixed step) is
+    written once, as :meth:`update` on arrays (elementwise, the same IEEE operations as on
+    floats), with :meth:`buffers_of` and :meth:`state_of` converting its state; its
+    ``_proposal`` runs it on the Values' numbers, and ``fit(compile=True)`` on the parameters
+    held in one array (:class:`optim.compiled.ArrayTraining`). A ``_proposal`` may evaluate
+    the closure at trial points, moving the parameters there (a line search is a way of
+    proposing a step); :meth:`step` writes the proposal over them, or rolls everything back if
+    the proposal raises.
 
     Raises:
         TypeError: ``params`` is not an iterable of Values.
@@ -113,6 +123,41 @@ class Optimizer:
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         raise NotImplementedError(f"{type(self).__name__} does not implement _proposal")
 
+    # --- A step on arrays: the optimisers whose step needs no closure -----------------------
+
+    @property
+    def vectorized(self) -> bool:
+        """Whether :meth:`update` computes the step (a rule on w and g alone, no closure):
+        then ``fit(compile=True)`` keeps the parameters in one array across steps."""
+        return False
+
+    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
+        """Step k on arrays: the new parameters w, the new buffers, and γₖ. The one formula
+        of the step: :meth:`_proposal` runs it too, on the Values' numbers."""
+        raise NotImplementedError(f"{type(self).__name__} has no update on arrays")
+
+    def buffers_of(self, state: OptimizerState, n: int) -> Buffers:
+        """The buffers ``state`` holds for n parameters, as arrays (zeros before any step)."""
+        return ()
+
+    def state_of(self, steps: int, step_size: float, buffers: Buffers) -> OptimizerState:
+        """The state after ``steps`` steps, the last of size γ, with these buffers."""
+        return OptimizerState(steps, step_size)
+
+    def _updated(self) -> Proposal:
+        """The :class:`Proposal` of :meth:`update` on the parameters' ``.data`` and ``.grad``."""
+        params, k = self.params, self.state.steps
+        w = np.array([p.data for p in params], dtype=float)
+        g = np.array([p.grad for p in params], dtype=float)
+        data, buffers, gamma = self.updated(w, g, self.buffers_of(self.state, len(params)), k)
+        return Proposal(data.tolist(), self.state_of(k + 1, gamma, buffers))
+
+    def updated(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
+        """:meth:`update` without NumPy's overflow warnings: a number that is not finite is
+        the caller's to report, naming the parameter (see :func:`not_finite`)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.update(w, g, buffers, k)
+
     @contextmanager
     def _rollback(self) -> Iterator[None]:
         """Undo every write of the block (parameters, gradients, state) if it raises.
@@ -153,16 +198,32 @@ class Optimizer:
         params = self.params
         for i, (p, x) in enumerate(zip(params, data)):
             if not math.isfinite(x):
-                raise FloatingPointError(
-                    f"{type(self).__name__}.step: params[{i}] would become {x!r} "
-                    f"(data {p.data!r}, grad {p.grad!r}); no parameter was changed"
-                )
+                not_finite(type(self).__name__, i, x, p.data, p.grad)
         for p, x in zip(params, data):
             p.data = x
         if grads is not None:
             for p, g in zip(params, grads):
                 p.grad = g
         self.state = state
+
+
+#: What :meth:`Optimizer.update` returns: the new parameters, the new buffers, γₖ.
+Update = tuple[np.ndarray, Buffers, float]
+
+
+def sized(buffer: Sequence[float], n: int, where: str) -> np.ndarray:
+    """A state's buffer as an array, checked to hold one number per parameter."""
+    if len(buffer) != n:
+        raise ValueError(f"{where} holds {len(buffer)} numbers for {n} parameters")
+    return np.array(buffer, dtype=float)
+
+
+def not_finite(owner: str, i: int, x: float, data: float, grad: float) -> None:
+    """Raise the FloatingPointError of a step that would make params[i] ``x``."""
+    raise FloatingPointError(
+        f"{owner}.step: params[{i}] would become {x!r} (data {data!r}, grad {grad!r}); "
+        "no parameter was changed"
+    )
 
 
 def call_closure(closure: object, owner: str) -> Value:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from autograd_lite import Value
 from autograd_lite.checks import flag, fraction
-from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal
+from optim.optimizer import Buffers, Closure, Optimizer, OptimizerState, Proposal, Update, sized
 from optim.schedules import Rate, as_schedule, rate_at
 
 
@@ -56,18 +58,28 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
-        k = self.state.steps
+        return self._updated()
+
+    @property
+    def vectorized(self) -> bool:
+        return True
+
+    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
         gamma = rate_at(self.lr, k, "SGD(lr)")
-        params = self.params
         mu = self.momentum
         if mu == 0.0:
-            data = [p.data - gamma * p.grad for p in params]
-            return Proposal(data, OptimizerState(k + 1, gamma))
-        state = self.state
-        previous = state.velocity if isinstance(state, SGDState) else (0.0,) * len(params)
-        velocity = tuple(mu * v + p.grad for p, v in zip(params, previous))
-        if self.nesterov:
-            data = [p.data - gamma * (p.grad + mu * v) for p, v in zip(params, velocity)]
-        else:
-            data = [p.data - gamma * v for p, v in zip(params, velocity)]
-        return Proposal(data, SGDState(steps=k + 1, step_size=gamma, velocity=velocity))
+            return w - gamma * g, (), gamma
+        (previous,) = buffers or (np.zeros_like(w),)
+        velocity = mu * previous + g
+        step = g + mu * velocity if self.nesterov else velocity
+        return w - gamma * step, (velocity,), gamma
+
+    def buffers_of(self, state: OptimizerState, n: int) -> Buffers:
+        if isinstance(state, SGDState) and state.velocity:
+            return (sized(state.velocity, n, "SGD.state.velocity"),)
+        return ()
+
+    def state_of(self, steps: int, step_size: float, buffers: Buffers) -> OptimizerState:
+        if not buffers:
+            return OptimizerState(steps, step_size)
+        return SGDState(steps=steps, step_size=step_size, velocity=tuple(buffers[0].tolist()))

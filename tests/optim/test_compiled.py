@@ -374,3 +374,104 @@ def test_compile_takes_false_true_or_batch(wrong: object) -> None:
             progress=False,
             compile=wrong,  # type: ignore[arg-type]
         )
+
+
+# --- The parameters held in one array (ArrayTraining) -----------------------------------------
+
+
+def trained(
+    compiled: bool,
+    optimizer: str,
+    callbacks: Sequence[Callable[[Any, Any, int], object]] = (),
+    extra: bool = False,
+    **options: Any,
+) -> tuple[Any, Any, optim.Optimizer, list[Value]]:
+    """A fit of the hinge problem, its History, the model, the optimiser and the Values it
+    updates; with ``extra``, the optimiser also holds a Value the loss never reads, and the
+    model's last bias is left out of it (frozen). ``callbacks`` get (model, epoch, history)."""
+    model = nn.MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=1)
+    params = model.parameters()
+    held = [*params[:-1], Value(0.25)] if extra else params
+    opt = OPTIMIZERS[optimizer](held)
+    try:
+        history = optim.fit(
+            model,
+            X2,
+            SIGNS,
+            loss=lambda out, y: nn.hinge_loss(out[0], y),
+            optimizer=opt,
+            epochs=options.pop("epochs", 4),
+            progress=False,
+            compile=compiled,
+            callbacks=[lambda e, h, c=c: c(model, e, h) for c in callbacks],
+            **options,
+        )
+    except FloatingPointError as error:
+        history = error
+    return history, model, opt, held
+
+
+def numbers(model: Any, opt: optim.Optimizer, held: list[Value]) -> list[float]:
+    values = [*model.parameters(), *held]
+    state = [float(x) for buffer in opt.state.buffers for x in buffer]
+    return [*(p.data for p in values), *(p.grad for p in values), *state, opt.state.step_size]
+
+
+@pytest.mark.parametrize("optimizer", list(FIXED))
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_the_array_training_leaves_values_gradients_and_state_as_eager_fit(
+    optimizer: str, batch_size: int | None
+) -> None:
+    # An optimiser's Value outside the loss (SGD's momentum and Adam move it with g = 0), a
+    # model parameter outside the optimiser, a callback that changes a weight after epoch 1.
+    def nudge(model: Any, epoch: int, _: Any) -> None:
+        if epoch == 1:
+            model.parameters()[0].data += 0.5
+
+    options = {"batch_size": batch_size, "seed": 4, "extra": True, "callbacks": [nudge]}
+    h1, m1, o1, held1 = trained(True, optimizer, **options)  # type: ignore[arg-type]
+    h2, m2, o2, held2 = trained(False, optimizer, **options)  # type: ignore[arg-type]
+    assert type(o1.state) is type(o2.state) and o1.step_count == o2.step_count > 0
+    assert deviation(numbers(m1, o1, held1), numbers(m2, o2, held2)) <= 1e-12
+    assert deviation(h1.loss, h2.loss) <= 1e-12
+
+
+def test_the_array_training_runs_for_steps_on_arrays_only(monkeypatch: Any) -> None:
+    steps = []
+    original = FIT.ArrayTraining.step
+    monkeypatch.setattr(FIT.ArrayTraining, "step", lambda self: (steps.append(1), original(self)))
+    trained(True, "Adam", epochs=2)
+    assert len(steps) == 2
+    trained(True, "GD, exact line search", epochs=2)  # a line search: the recording per batch
+    assert len(steps) == 2
+
+
+@pytest.mark.parametrize("optimizer", ["SGD, momentum, linear decay", "Adam"])
+def test_an_interrupt_leaves_the_last_completed_step_written(optimizer: str) -> None:
+    def stop(model: Any, epoch: int, _: Any) -> None:
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    h1, m1, o1, held1 = trained(True, optimizer, callbacks=[stop], batch_size=5, seed=1)
+    h2, m2, o2, held2 = trained(False, optimizer, callbacks=[stop], batch_size=5, seed=1)
+    assert h1.stop_reason == h2.stop_reason == "interrupted" and len(h1.loss) == 2
+    assert deviation(numbers(m1, o1, held1), numbers(m2, o2, held2)) <= 1e-12
+
+
+def test_a_step_to_infinity_raises_with_the_last_completed_step_written(monkeypatch: Any) -> None:
+    # the fourth step, γ₃ = 10³⁰⁸ along a gradient of at least 100, overflows
+    monkeypatch.setitem(
+        OPTIMIZERS, "huge", lambda ps: optim.SGD(ps, lr=lambda k: 1e-3 if k < 3 else 1e308)
+    )
+    options = {"batch_size": 6, "seed": 0, "regularization": lambda m: 100.0 * m.parameters()[0]}
+    e1, m1, o1, held1 = trained(True, "huge", **options)  # type: ignore[arg-type]
+    e2, m2, o2, held2 = trained(False, "huge", **options)  # type: ignore[arg-type]
+    assert isinstance(e1, FloatingPointError) and isinstance(e2, FloatingPointError)
+    for error in (e1, e2):
+        assert re.fullmatch(
+            r"SGD.step: params\[0\] would become -inf \(data \S+, grad \S+\); "
+            "no parameter was changed",
+            str(error),
+        )
+    assert o1.step_count == o2.step_count > 0
+    assert deviation(numbers(m1, o1, held1), numbers(m2, o2, held2)) <= 1e-12
