@@ -270,39 +270,12 @@ def _epoch(run: _Run, history: History) -> tuple[float, float] | None:
     The convergence test measures ‖∇E‖₂ of the whole objective before the epoch's steps; for
     full-batch training that evaluation is the step's own, so it is used for the step.
     """
-    if run.array is not None:
-        return _array_epoch(run, run.array, history)
-    plan = run.plan()
-    ready: Value | None = None
-    if run.tol is not None:
-        with collector_paused():
-            ready = run.evaluate(range(len(run.X)))
-        norm = grad_norm(run.optimizer.params)
-        if norm < run.tol:
-            history.final_grad_norm = norm
-            return None
-        if run.batch_size is not None:
-            ready = None  # the mini-batches evaluate their own losses
-    loss_sum = norm_sum = 0.0
-    for indices in plan:
-        with collector_paused():
-            batch_loss = ready if ready is not None else run.evaluate(indices)
-            ready = None
-            norm = grad_norm(run.optimizer.params)
-            run.optimizer.step(_FirstCallCached(batch_loss, run.evaluate, indices))
-        loss_sum += batch_loss.data * len(indices)
-        norm_sum += norm * len(indices)
-    return loss_sum, norm_sum
-
-
-def _array_epoch(run: _Run, array: ArrayTraining, history: History) -> tuple[float, float] | None:
-    """:func:`_epoch` with the parameters in an array (:class:`ArrayTraining`): the same
-    evaluations, the same convergence test, the optimiser's update on arrays."""
+    steps: _ValueSteps | ArrayTraining = run.array or _ValueSteps(run)
     plan = run.plan()
     ready: tuple[float, float] | None = None
     if run.tol is not None:
         with collector_paused():
-            ready = array.evaluate(range(len(run.X)))
+            ready = steps.evaluate(range(len(run.X)))
         if ready[1] < run.tol:
             history.final_grad_norm = ready[1]
             return None
@@ -311,12 +284,33 @@ def _array_epoch(run: _Run, array: ArrayTraining, history: History) -> tuple[flo
     loss_sum = norm_sum = 0.0
     for indices in plan:
         with collector_paused():
-            loss, norm = ready if ready is not None else array.evaluate(indices)
+            loss, norm = ready if ready is not None else steps.evaluate(indices)
             ready = None
-            array.step()
+            steps.step()
         loss_sum += loss * len(indices)
         norm_sum += norm * len(indices)
     return loss_sum, norm_sum
+
+
+class _ValueSteps:
+    """An epoch's evaluations and steps on the Values (eager, or a replay adding into their
+    ``.grad``), as :class:`ArrayTraining` does them on arrays: ``evaluate`` gives L_B and
+    ‖∇L_B‖₂, ``step`` calls ``optimizer.step`` with a closure whose first call returns that
+    evaluation."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.last: tuple[Value, Sequence[int]] | None = None
+
+    def evaluate(self, indices: Sequence[int]) -> tuple[float, float]:
+        batch_loss = self.run.evaluate(indices)
+        self.last = batch_loss, indices
+        return batch_loss.data, grad_norm(self.run.optimizer.params)
+
+    def step(self) -> None:
+        assert self.last is not None, "step() follows evaluate()"
+        batch_loss, indices = self.last
+        self.run.optimizer.step(_FirstCallCached(batch_loss, self.run.evaluate, indices))
 
 
 @contextmanager
