@@ -322,25 +322,42 @@ class Elementwise:
             self.operands[k].add(src, "p", batch, owned)
 
 
+def _operands(text: str) -> list[str] | None:
+    """The operands (names, numbers, items) of an expression that joins them by +, − and ×
+    only, else None: on floats such an expression cannot raise (an overflow is an infinity,
+    not an error). An item's index is not computed on floats, so it may be anything."""
+    found, stack = [], [ast.parse(text, mode="eval").body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+            stack += [node.left, node.right]
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            stack.append(node.operand)
+        elif isinstance(node, ast.Name | ast.Subscript) and _is_item(node):
+            found.append(ast.unparse(node))
+        elif not (isinstance(node, ast.Constant) and type(node.value) in (int, float)):
+            return None
+    return found
+
+
+def _is_item(node: ast.expr) -> bool:
+    """A name, or an item of a name (``a[1]``, ``V[0][:, 2:3]``)."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
 def _arithmetic(text: str) -> bool:
-    """Whether an expression is names, numbers and their items joined by +, − and × only:
-    on floats it cannot raise (an overflow is an infinity, not an error)."""
-    allowed = (ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Subscript, ast.Slice)
-    operators = (ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.USub, ast.UAdd)
-    nodes = ast.walk(ast.parse(text, mode="eval"))
-    return all(isinstance(node, allowed + operators + (ast.Tuple,)) for node in nodes)
+    """Whether an expression is operands joined by +, − and × only (see :func:`_operands`)."""
+    return _operands(text) is not None
 
 
 def _is_block(text: str, shapes: Mapping[str, Shape], shape: Shape) -> bool:
     """Whether an expression is sure to be a float block of ``shape``, needing no check: +, −
     and × of numbers and of blocks of that very shape (at least one)."""
-    if not _arithmetic(text):
+    operands = _operands(text)
+    if operands is None:
         return False
-    tree = ast.parse(text, mode="eval")
-    leaves = [n for n in ast.walk(tree) if isinstance(n, ast.Name | ast.Subscript)]
-    operands = {ast.unparse(n) for n in leaves} - {
-        ast.unparse(n.value) for n in leaves if isinstance(n, ast.Subscript)
-    }
     known = [shapes.get(name, "unknown") for name in operands]
     return shape in known and all(k == shape or k is None for k in known)
 

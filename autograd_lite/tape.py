@@ -252,26 +252,28 @@ class Tape:
     ) -> tuple[Any, list[Any], Any]:
         """A batched replay (:mod:`autograd_lite.blocks`): the outputs, the inputs' gradients
         (if ``inputs``) and the parameters' summed over the batch, an array (only outputs if
-        ``grad`` is None), at the parameters' numbers ``theta`` (None: the Values'); one sample
-        at a time where NumPy signals an error (:func:`batched.run`)."""
+        ``grad`` is None); one sample at a time where NumPy signals an error
+        (:func:`batched.run`). ``theta``: the parameters' numbers read from the Values (a list;
+        None: read here), or θ of :meth:`backward_at` (an array: then the sample-by-sample
+        paths run on new Values holding it, not on the Values themselves)."""
         numbers, size = batched.inputs(self.name, xs, self.n_inputs)
         seed = None if grad is None else batched.seed_of(self.name, grad, size)
-        if theta is None:
-            theta = list(map(_data, self._live()))
+        at = theta.tolist() if isinstance(theta, np.ndarray) else None
         if SWITCHES.checking:
-            return self._batch_checked(batched.each_sample(numbers, size), seed, _listed(theta))
+            return self._batch_checked(batched.each_sample(numbers, size), seed, at)
         replay = self._blocks()
+        parameters = list(map(_data, self._live())) if theta is None else theta
 
         def passes() -> tuple[Any, list[Any], Any]:
-            return replay.run(numbers, theta, size, seed, inputs=inputs)
+            return replay.run(numbers, parameters, size, seed, inputs=inputs)
 
         def one_by_one() -> tuple[Any, list[Any], Any]:
-            return self._samples_alone(batched.each_sample(numbers, size), seed, _listed(theta))
+            return self._samples_alone(batched.each_sample(numbers, size), seed, at)
 
         return batched.run(passes, one_by_one)  # type: ignore[no-any-return]
 
     def _samples_alone(
-        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float]
+        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float] | None
     ) -> tuple[Any, list[Any], Any]:
         """The batch one sample at a time by the float replay, eager's numbers to the bit: the
         first sample that raises raises, named."""
@@ -294,7 +296,7 @@ class Tape:
         return np.array(outputs, dtype=float), columns, np.array(sums, dtype=float)
 
     def _batch_checked(
-        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float]
+        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float] | None
     ) -> tuple[Any, list[Any], Any]:
         """The batch one sample at a time through eager code, inside ``detect_anomaly``."""
         outputs, inputs, sums = [], [], [0.0] * len(self._parameters)
@@ -303,7 +305,7 @@ class Tape:
                 graph = self._eager(sample, theta)
                 root = graph[self.root]
                 g = 0.0 if seed is None else seed if isinstance(seed, float) else float(seed[i])
-                leaves = graph[: self.n_inputs + len(theta)]
+                leaves = graph[: self.n_inputs + len(self._parameters)]
                 derivatives = grad(root, leaves) if seed is not None else [0.0] * len(leaves)
             except Exception as error:  # eager's own error, from the first sample that fails
                 raise batched.at_sample(error, i) from None
@@ -472,10 +474,6 @@ class Tape:
 
 
 _data = operator.attrgetter("data")
-
-
-def _listed(theta: list[float] | np.ndarray) -> list[float]:
-    return theta.tolist() if isinstance(theta, np.ndarray) else theta
 
 
 def _same(a: float, b: float) -> bool:

@@ -134,7 +134,10 @@ class Optimizer:
     def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
         """Step k on arrays: the new parameters w, the new buffers, and γₖ. The one formula
         of the step: :meth:`_proposal` runs it too, on the Values' numbers."""
-        raise NotImplementedError(f"{type(self).__name__} has no update on arrays")
+        raise TypeError(
+            f"{type(self).__name__}.update: its step is not a rule on w and g alone "
+            "(vectorized is False); use step()"
+        )
 
     def buffers_of(self, state: OptimizerState, n: int) -> Buffers:
         """The buffers ``state`` holds for n parameters, as arrays (zeros before any step)."""

@@ -412,6 +412,9 @@ def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None
         ("exp(g)", False),
         ("g * step(a[0])", False),
         ("g if g > 0 else 0.0", False),
+        ("(g, a[0])", False),  # a tuple, not a number
+        ("f(g)[0] * g", False),  # an item of a call
+        ("V[0][:, 2:3] * g", True),  # an index is not computed on floats
     ],
 )
 def test_only_sums_and_products_cannot_raise(text: str, arithmetic: bool) -> None:
@@ -429,6 +432,7 @@ def test_only_sums_and_products_cannot_raise(text: str, arithmetic: bool) -> Non
         ("g * a[0]", False),  # a block of one row: the result has one shape or the other
         ("g * x", False),  # not known
         ("g / a[1]", False),
+        ("(g, a[1])", False),
     ],
 )
 def test_a_result_needs_no_check_only_when_sure_to_be_a_block(text: str, sure: bool) -> None:
