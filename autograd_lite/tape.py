@@ -258,8 +258,9 @@ class Tape:
         paths run on new Values holding it, not on the Values themselves)."""
         numbers, size = batched.inputs(self.name, xs, self.n_inputs)
         seed = None if grad is None else batched.seed_of(self.name, grad, size)
-        at = theta.tolist() if isinstance(theta, np.ndarray) else None
+        fresh = isinstance(theta, np.ndarray)
         if SWITCHES.checking:
+            at = theta.tolist() if fresh else None
             return self._batch_checked(batched.each_sample(numbers, size), seed, at)
         replay = self._blocks()
         parameters = list(map(_data, self._live())) if theta is None else theta
@@ -268,6 +269,7 @@ class Tape:
             return replay.run(numbers, parameters, size, seed, inputs=inputs)
 
         def one_by_one() -> tuple[Any, list[Any], Any]:
+            at = theta.tolist() if fresh else None
             return self._samples_alone(batched.each_sample(numbers, size), seed, at)
 
         return batched.run(passes, one_by_one)  # type: ignore[no-any-return]
