@@ -475,3 +475,30 @@ def test_a_step_to_infinity_raises_with_the_last_completed_step_written(monkeypa
         )
     assert o1.step_count == o2.step_count > 0
     assert deviation(numbers(m1, o1, held1), numbers(m2, o2, held2)) <= 1e-12
+
+
+@pytest.mark.parametrize("optimizer", ["SGD, Nesterov momentum, 1/(k+1)", "Adam"])
+def test_a_compiled_fit_resumes_an_eager_one_from_its_state(optimizer: str) -> None:
+    # the state an eager fit leaves (velocity, moments, step count) is where the array
+    # training starts, and the state it leaves is where an eager fit goes on
+    def fitted(kinds: Sequence[bool]) -> list[float]:
+        model = nn.MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=1)
+        opt = OPTIMIZERS[optimizer](model.parameters())
+        for compiled in kinds:
+            optim.fit(
+                model,
+                X2,
+                SIGNS,
+                loss=lambda out, y: nn.hinge_loss(out[0], y),
+                optimizer=opt,
+                epochs=2,
+                batch_size=5,
+                seed=len(kinds),
+                progress=False,
+                compile=compiled,
+            )
+        return numbers(model, opt, [])
+
+    eager = fitted([False, False, False])
+    assert deviation(fitted([False, True, False]), eager) <= 1e-12
+    assert deviation(fitted([True, False, True]), eager) <= 1e-12
