@@ -61,7 +61,7 @@ class Adam(Optimizer):
         self.eps = positive(eps, "Adam(eps)")
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
-        return self._updated()
+        return self._array_proposal()
 
     @property
     def vectorized(self) -> bool:

@@ -110,7 +110,7 @@ class GradientDescent(Optimizer):
         """wₖ₊₁ = wₖ − αₖ gₖ, with αₖ from the schedule or from a line search along −gₖ."""
         params = self.params
         if self.lr is not None:
-            return self._updated()
+            return self._array_proposal()
         if closure is None or loss is None:
             raise TypeError(
                 f"GradientDescent.step: line_search={self.line_search!r} needs a closure that "

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import numpy as np
 
@@ -147,7 +147,7 @@ class Optimizer:
         """The state after ``steps`` steps, the last of size γ, with these buffers."""
         return OptimizerState(steps, step_size)
 
-    def _updated(self) -> Proposal:
+    def _array_proposal(self) -> Proposal:
         """The :class:`Proposal` of :meth:`update` on the parameters' ``.data`` and ``.grad``."""
         params, k = self.params, self.state.steps
         w = np.array([p.data for p in params], dtype=float)
@@ -221,7 +221,7 @@ def sized(buffer: Sequence[float], n: int, where: str) -> np.ndarray:
     return np.array(buffer, dtype=float)
 
 
-def not_finite(owner: str, i: int, x: float, data: float, grad: float) -> None:
+def not_finite(owner: str, i: int, x: float, data: float, grad: float) -> NoReturn:
     """Raise the FloatingPointError of a step that would make params[i] ``x``."""
     raise FloatingPointError(
         f"{owner}.step: params[{i}] would become {x!r} (data {data!r}, grad {grad!r}); "

@@ -58,7 +58,7 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
-        return self._updated()
+        return self._array_proposal()
 
     @property
     def vectorized(self) -> bool:
