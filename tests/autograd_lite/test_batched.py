@@ -172,6 +172,25 @@ def test_array_forms_are_eager_formulas_to_the_bit_at_special_numbers(name: str)
         assert all(bits(float(y)) == bits(function(x)) for y in np.ravel(got)), (name, x)
 
 
+@pytest.mark.parametrize("order", ["F", "C"])
+@pytest.mark.parametrize("name", ["relu", "step"])
+def test_array_forms_into_a_buffer_are_eager_formulas_to_the_bit(name: str, order: str) -> None:
+    import autograd_lite.value as value
+    from autograd_lite.batched import ARRAY_FORMS, WRITES_OUT
+
+    function = getattr(value, name)
+    form = ARRAY_FORMS[function]
+    assert form in WRITES_OUT
+    block = np.array([SPECIAL[:5], SPECIAL[5:]], order=order).T  # 5 × 2, as a replay's
+    for _ in range(2):  # the second call reuses what the first kept (ReLU's read-only zeros)
+        out = np.full(block.shape, 7.0, order=order)
+        with np.errstate(divide="raise", over="raise", invalid="raise"):
+            got = form(block, out=out)
+        assert got is out
+        expected = [[bits(function(float(x))) for x in row] for row in block]
+        assert [[bits(float(y)) for y in row] for row in got] == expected, (name, order)
+
+
 @pytest.mark.parametrize("formula", sorted(CHECKED, key=lambda f: f.__name__))
 def test_a_checked_formula_is_its_math_function_or_both_raise(formula: Any) -> None:
     # The batch runs the math function itself (batched.CHECKED): where the formula gives a
