@@ -83,6 +83,12 @@ def magnitude(block: Any) -> float:
     return math.sqrt(squares) if squares == squares else math.inf
 
 
+def _read_only(x: np.ndarray) -> np.ndarray:
+    """``x``, made read-only: a constant the program names, shared by every replay."""
+    x.flags.writeable = False
+    return x
+
+
 def _block(x: Any, shape: tuple[int, int]) -> Any:
     """``x`` as a float array of ``shape`` (a formula may return a number or a row)."""
     if type(x) is np.ndarray and x.dtype is FLOAT and x.shape == shape:
@@ -117,6 +123,7 @@ class Gather:
     """Some slots' columns as one block, and a block of their gradients added back."""
 
     def __init__(self, places: Sequence[Place], widths: Sequence[int]) -> None:
+        self.places = list(places)
         runs: list[tuple[int, list[int]]] = []
         for group, column in places:
             if runs and runs[-1][0] == group:
@@ -251,10 +258,17 @@ class Elementwise:
         """The operands as the lines name them, and their shapes: a whole group's block, a
         named constant, or an item of ``a``, the gathered operands, kept in ``R`` from forward
         for backward."""
-        gathered = [isinstance(o, Gather) and o.whole is None for o in self.operands]
-        names, shapes = [], {}
+        twins = [self._twin(k) for k in range(len(self.operands))]
+        gathered = [
+            isinstance(o, Gather) and o.whole is None and twin is None
+            for o, twin in zip(self.operands, twins)
+        ]
+        names: list[str] = []
+        shapes = {}
         for k, o in enumerate(self.operands):
-            if isinstance(o, Gather):
+            if twins[k] is not None:  # x·x: one block for both
+                names.append(names[twins[k]])  # type: ignore[index]
+            elif isinstance(o, Gather):
                 names.append(f"a[{k}]" if gathered[k] else o.get(src))
                 shapes[names[-1]] = o.shape(src)
             else:
@@ -269,6 +283,20 @@ class Elementwise:
             else:
                 src.line(f"a = R[{self.index}]")
         return names, shapes
+
+    def _twin(self, k: int) -> int | None:
+        """The first operand before the k-th gathering the very same slots (x·x), or None."""
+        o = self.operands[k]
+        if not isinstance(o, Gather):
+            return None
+        return next(
+            (
+                j
+                for j, p in enumerate(self.operands[:k])
+                if isinstance(p, Gather) and p.places == o.places
+            ),
+            None,
+        )
 
     def forward(self, src: Source) -> None:
         """v = the formula on the operands' blocks, worked out into the group's buffer."""
@@ -301,6 +329,7 @@ class Elementwise:
         fills = {"g": "g", "out": "out", **{f"a{k}": a for k, a in enumerate(names)}}
         shapes.update(g=src.shape(i), out=src.shape(i))
         batch = not src.uniform[i]
+        last: tuple[int, str] | None = None  # the operand and text of the last p computed
         for k, template in codegen.partial_templates(self.template, src.names, src.inline):
             text = template.format_map(fills)
             if k < 0:  # one call for all the partials, then its items
@@ -308,6 +337,11 @@ class Elementwise:
                 continue
             if not self.operands[k].wanted(src) and _arithmetic(text):
                 continue
+            if last is not None and last == (self._twin(k), text):
+                # x·x: g·x again, into the same gradient (added, never its block: p may be)
+                self.operands[k].add(src, "p", batch, False)
+                continue
+            last = (k, text)
             kept = self.operands[k].keeps(src, batch)
             target = None if kept is None else (kept, src.shape(i))
             written = written_into(text, shapes, src, target)
@@ -388,6 +422,11 @@ class Combination:
         self.in_order = positions == list(range(size))
         #: The ks as a slice where they run side by side (a view where indexing would copy).
         self.at: slice | np.ndarray = _columns(ks) if ks and self.unique else self.ks
+        #: The array itself where no entry reads u beyond its number 1 at k = 0 (coefficients
+        #: fixed when the recording was made, as a loss term's 1 beside a penalty's weights).
+        self.constant = self.of(np.ones(1)) if all(k == 0 for k in ks) else None
+        #: Each k of 1 … length − 1 once: then the transpose's row is dense (see ``dense``).
+        self.covering = sorted(ks) == list(range(1, length))
 
     def of(self, u: np.ndarray) -> np.ndarray:
         if self.gather is not None:
@@ -404,8 +443,20 @@ class Combination:
         else:
             row += np.bincount(self.ks, self.cs * d[self.positions], minlength=self.length)
 
+    def dense(self, src: Source, d: str) -> str:
+        """For a ``covering`` combination, the transpose's row itself, without u's column 0:
+        entry k − 1 is c·d[position] of the one term reading u[k] (what ``add_back`` adds
+        into a row of zeros, but for the sign of a zero)."""
+        order = np.argsort(self.ks)
+        cs = src.name(_read_only(self.cs[order]), (False, self.length - 1))
+        if self.size == 1:
+            return f"{cs} * {d}[0]"
+        return f"{cs} * {d}[{src.name(self.positions[order])}]"
+
     def get(self, src: Source, u: str) -> str:
         """The array, as an expression of ``u``: a layer's W or b is one gather."""
+        if self.constant is not None:
+            return src.name(_read_only(self.constant))
         if self.gather is not None:
             return f"{u}[{src.name(self.gather)}]"
         return f"{src.name(self)}.of({u})"
@@ -534,8 +585,9 @@ class Affine:
         i = self.index
         if self.direct:
             src.line("u, mu = V[1][0], R[1]")
-        else:
-            src.line(f"u = np.concatenate(([1.0], {self.U.get(src)}[0]))")
+        else:  # into a row of the program's whose column 0 holds 1
+            src.line(f"u = {src.unit_row(self.index, self.length)}[0]")
+            src.line(f"u[1:] = {self.U.get(src)}[0]")
             src.line("mu = magnitude(u)")
         bound = None
         if self.X is None:
@@ -550,7 +602,7 @@ class Affine:
         if self.plain is not None:
             self._forward_plain(src)
             return
-        src.line(f"W = {self.W.get(src, 'u')}.reshape({self.m}, {self.n})")
+        src.line(f"W = {self._weights(src, self.W)}")
         src.line(f"R[{i}] = (u, W, X, mu, mx, None, None)")
         bias = self.b.get(src, "u")
         if self.X is None:
@@ -559,12 +611,31 @@ class Affine:
         # (W Xᵀ)ᵀ: a column-major block, as X is, so that adding b, the activation and the
         # partials run down contiguous columns (adding b to a row-major block of 10,000 rows
         # and 16 columns takes 4× as long)
+        if self._unit(self.W) and self.b.terms:  # x·1 is x, to the bit: A = X + b
+            src.line(f"V[{i}] = np.add(X, {bias}, out={src.buffer('V', i)})")
+            return
         if self.n == 1:  # an outer product: each entry one product, as matmul's (2× faster)
             src.line(f"V[{i}] = np.multiply(X, W.T, out={src.buffer('V', i)})")
         else:
             src.line(f"V[{i}] = np.matmul(W, X.T, out={src.buffer('V', i)}.T).T")
         if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
             src.line(f"V[{i}] += {bias}")
+
+    def _weights(self, src: Source, W: Combination) -> str:
+        """W (or backward's) as an m × n block: gathered from u, or a named constant."""
+        if W.constant is not None:
+            return src.name(_read_only(W.constant.reshape(self.m, self.n)))
+        return f"{W.get(src, 'u')}.reshape({self.m}, {self.n})"
+
+    def _unit(self, W: Combination | None) -> bool:
+        """Whether W is the constant 1 of one node's one sample-dependent term (a loss term
+        beside a penalty): then X·W is X and Δ·W is Δ."""
+        return (
+            self.m == self.n == 1
+            and W is not None
+            and W.constant is not None
+            and W.constant[0] == 1.0
+        )
 
     def _forward_plain(self, src: Source) -> None:
         """A = [b | W]·[1 | X]ᵀ (see :meth:`_plain`): X's group keeps its values after a
@@ -599,8 +670,11 @@ class Affine:
             self._check(src, "mu", "mx", rows, "mD", exact="magnitude(D)")
         if self.bounds_below:  # ‖ΔW‖ ≤ ‖Δ‖·‖u‖: see ``gradient_bounds``
             src.line(f"R[{i}] = mu * mD")
-        if self.X is not None and self.X.wanted(src):
-            Wb = "W" if self.Wb is None else f"{self.Wb.get(src, 'u')}.reshape({self.m}, {self.n})"
+        if self.X is not None and self.X.wanted(src) and self._unit(self.Wb or self.W):
+            # D is G[i], read by no one after this group's backward: it becomes X's gradient
+            self.X.add(src, "D", True, True)
+        elif self.X is not None and self.X.wanted(src):
+            Wb = "W" if self.Wb is None else self._weights(src, self.Wb)
             # ΔW into a column-major block; for one node an outer product, which a broadcast
             # does faster than matmul (and 6× faster into a column-major block at B = 10,000)
             kept = self.X.keeps(src, True)
@@ -619,12 +693,17 @@ class Affine:
                 src.line(f"d = {src.gradient(LEAVES)}[0]")
                 src.line(f"d[{src.name(at)}] += (D.T @ X1).ravel()")
             return
+        summed = "D[0]" if rows == "1" else "ones @ D"
+        S, M = self.S, self.M if self.X is not None else None
+        if not self.direct and M is None and S is not None and S.covering:
+            # each uniform leaf has one term: its gradient row, with no row of zeros
+            self.U.add(src, f"({S.dense(src, f'({summed})')})[None, :]", False, True)
+            return
         if self.direct:
             src.line(f"d = {src.gradient(LEAVES)}[0]")
         else:
             src.line(f"d = np.zeros({self.length})")
         if self.S is not None:
-            summed = "D[0]" if rows == "1" else "ones @ D"
             src.line(f"{src.name(self.S)}.add_back(d, {summed})")
         if self.M is not None and self.X is not None:
             src.line(f"{src.name(self.M)}.add_back(d, (D.T @ X).ravel())")

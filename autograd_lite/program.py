@@ -66,7 +66,8 @@ class Source:
         self.chunks: list[list[str]] = []
         self.made: set[int] = set()
         #: Each buffer's width, and whether it is a block with a column of ones before it
-        #: (``"ones"``: the block [1 | values] itself; ``"after"``: its view without the 1s).
+        #: (``"ones"``: the block [1 | values] itself; ``"after"``: its view without the 1s;
+        #: ``"unit"``: one row [1 | values]).
         self.buffers: list[tuple[int, str]] = []
         #: The groups whose values are kept after a column of ones: an affine group reading
         #: them as X adds its biases in its matrix product, [b | W] · [1 | X]ᵀ.
@@ -161,6 +162,15 @@ class Source:
         the next line's."""
         return self._buffer(("scratch", width, k), width)
 
+    def unit_row(self, i: int, width: int) -> str:
+        """A row of ``width`` for group i whose first entry is 1 (``[1 | values]``, written
+        after it by the lines)."""
+        key = ("unit", i)
+        if key not in self._owned:
+            self._owned[key] = len(self.buffers)
+            self.buffers.append((width, "unit"))
+        return f"P[{self._owned[key]}]"
+
     def _buffer(self, key: Any, width: int) -> str:
         n = self._owned.get(key)
         if n is None:
@@ -174,6 +184,9 @@ class Source:
         for width, kind in self.buffers:
             if kind == "after":
                 made.append(made[-1][:, 1:])
+            elif kind == "unit":
+                made.append(np.empty((1, width)))
+                made[-1][0, 0] = 1.0
             else:
                 made.append(np.empty((size, width + (kind == "ones")), order="F"))
                 if kind == "ones":

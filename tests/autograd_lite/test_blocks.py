@@ -458,3 +458,57 @@ def test_backward_computes_no_input_partial_of_sums_and_products() -> None:
 
     assert sum("a[0]" in line or "a[1]" in line for line in partials("inputs")) == 2
     assert [line.split("(")[0] for line in partials("parameters")] == ["p = np.true_divide"]
+
+
+def _lines(f: Any, kind: str) -> list[str]:
+    return [line for chunk in f._blocks()._program(kind)[1].chunks for line in chunk]
+
+
+@pytest.mark.parametrize(
+    "weight",
+    [1.0, 2.5, -1.0, "parameter"],  # 1: X·1 is X; a number: a constant W; a Value: gathered
+)
+def test_a_loss_beside_a_penalty_agrees_whatever_weighs_the_loss(weight: Any) -> None:
+    # loss·c + α Σ p²: one affine group whose u is [1, the squares] (no leaf row), its W the
+    # loss's coefficient. A constant W is named, not gathered; a unit one is no product at all,
+    # forward (X + b) and backward (Δ is X's gradient); with a constant W the squares'
+    # gradients are one row, not added into a row of zeros; each square x·x gathers x once
+    # and computes g·x once.
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=2)
+    c = Value(0.7) if weight == "parameter" else weight
+    params = [*model.parameters(), *([c] if isinstance(c, Value) else [])]
+
+    def fn(x0: Value, x1: Value, y: Value) -> Value:
+        hinge = nn.hinge_loss(model([x0, x1])[0], y)
+        return hinge * c + 1e-3 * sum(p * p for p in model.parameters())
+
+    columns = moons(11)
+    f = trace(fn, *(float(col[0]) for col in columns))
+    agrees_with_eager(fn, params, columns, f)
+    forward, backward = _lines(f, "forward"), _lines(f, "parameters")
+    assert not any("np.concatenate(([1.0]" in line for line in forward)
+    # a weight that is a parameter has a gradient ΔᵀX too: that row is added up in zeros
+    zeros = any(line.startswith("d = np.zeros(") for line in backward)
+    assert zeros == (weight == "parameter")
+    assert any("np.add(X, " in line for line in forward) == (weight == 1.0)
+    assert any(line.startswith("W = u[") for line in forward) == (weight == "parameter")
+    squares = [line for line in forward if " * " in line and line.startswith("V[")]
+    assert squares and all(line.endswith("a[0] * a[0]") for line in squares)
+    assert sum(line == "p = g * a[0]" for line in backward) == 1
+
+
+def test_a_square_of_a_block_adds_g_x_twice_into_its_gradient() -> None:
+    # h·h with h a whole group of B rows: g·h is worked out into h's gradient buffer and
+    # becomes it, then added to it once more: 2g·h, as eager code's g·h + g·h.
+    w = Value(0.3)
+
+    def fn(x: Value) -> Value:
+        h = (x * w).tanh()
+        return (h * h).log1p() * w
+
+    f = trace(fn, 0.5)
+    agrees_with_eager(fn, [w], [RNG.normal(size=13)], f)
+    backward = _lines(f, "parameters")
+    at = next(k for k, line in enumerate(backward) if line.startswith("p = np.multiply(g, V["))
+    became, added = backward[at + 1 : at + 3]  # G[h] = p, then G[h] += p
+    assert became.endswith(" = p") and added == became.replace(" = p", " += p")
