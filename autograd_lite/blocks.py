@@ -89,6 +89,27 @@ def _read_only(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _bracketed(expression: str) -> str:
+    """An expression as a factor: in brackets unless a number, a name or an item."""
+    simple = _HELD.fullmatch(expression) or expression.replace(".", "").isdigit()
+    return expression if simple else f"({expression})"
+
+
+def _at_least_one(numbers: Any) -> float:
+    """max(1, √Σ x²) of a number or an array of them, ∞ if one is ∞ or NaN (no overflow:
+    ``math.hypot``)."""
+    m = math.hypot(*np.ravel(numbers).tolist())
+    return max(1.0, m) if m == m else math.inf
+
+
+def _seed_bound(seed: Any, size: int) -> float:
+    """The magnitude of the root's gradient, B samples of ``seed`` (a number or B numbers):
+    |seed|·√B for a number, without a pass (∞ for NaN, as :func:`magnitude`)."""
+    if type(seed) is not float:
+        return magnitude(seed)
+    return abs(seed) * size**0.5 if seed == seed else math.inf
+
+
 def _block(x: Any, shape: tuple[int, int]) -> Any:
     """``x`` as a float array of ``shape`` (a formula may return a number or a row)."""
     if type(x) is np.ndarray and x.dtype is FLOAT and x.shape == shape:
@@ -106,6 +127,7 @@ _HELD = re.compile(r"\(*[A-Za-z_]\w*(\[\d+\])*\)*")
 
 #: What the block program's lines call besides the formulas' functions.
 _HELPERS = {"np": np, "ndarray": np.ndarray, "FLOAT": FLOAT, "LIMIT": LIMIT, "hypot": math.hypot}
+_HELPERS.update(inf=math.inf, seed_bound=_seed_bound)
 _HELPERS.update(block=_block, magnitude=magnitude, Unordered=Unordered, total=batched.total)
 
 
@@ -192,6 +214,15 @@ def _one_source(gather: Any) -> int | None:
 
 #: The ops with |f(x)| ≤ |x| for every number x: a block of them is no larger than its operand.
 SHRINKING = frozenset({"relu", "abs", "tanh"})
+
+#: How an op's bound follows from its operands' (:meth:`Elementwise._bound`): ‖x ∘ y‖ ≤ ‖x‖‖y‖
+#: (Cauchy–Schwarz: each entry of x ∘ y is one pair's product, broadcast or not), ‖x ± y‖ ≤
+#: ‖x‖ + ‖y‖, and ‖f(x)‖ ≤ ‖x‖ for −x and the :data:`SHRINKING` ops. Every bound is at least 1
+#: (so no product of bounds is 0·∞, NaN) and is ∞ where a block holds an infinity or a NaN.
+BOUNDED = {"mul": "*", "add": "+", "sub": "+", "neg": "*", **dict.fromkeys(SHRINKING, "*")}
+
+#: The longest bound expression kept: a deep chain of elementwise groups has none after it.
+MAX_BOUND = 200
 
 
 #: Up to this many distinct columns, a part with repeated columns is summed column by column.
@@ -305,9 +336,9 @@ class Elementwise:
         value = codegen.forward_expression(self.template, arguments, src.names, src.inline)
         i, shape = self.index, src.dims(self.index)
         target = None if src.uniform[i] else (src.buffer("V", i), src.shape(i))
-        source = _one_source(self.operands[0]) if len(self.operands) == 1 else None
-        if self.template.op in SHRINKING and source in src.bounds:
-            src.bounds[i] = src.bounds[source]  # |f(x)| ≤ |x|: x's bound bounds the values
+        bound = self._bound(src)
+        if bound is not None:
+            src.bounds[i] = bound
         text = written_into(value.text, shapes, src, target)
         if target is not None and writes_into(text, target[0]):
             src.line(f"V[{i}] = {text}")
@@ -318,6 +349,30 @@ class Elementwise:
         src.line(f"v = {text}")
         fits = f"type(v) is ndarray and v.dtype is FLOAT and v.shape == {shape}"
         src.line(f"V[{i}] = v if {fits} else block(v, {shape})")
+
+    def _bound(self, src: Source) -> str | None:
+        """A bound on ‖v‖ (√Σ v², see ``src.bounds``) from the operands' bounds, as an
+        expression, where the op has a rule for it (:data:`BOUNDED`) and every operand a bound;
+        else None. ‖·‖ of an operand is of it broadcast to v's shape: ‖x‖ for the factor of a
+        product, ‖x‖·√(v's entries / x's) for a term of a sum."""
+        rule, i = BOUNDED.get(self.template.op), self.index
+        batch, width = not src.uniform[i], src.widths[i]
+        bounds = []
+        for o in self.operands:
+            if isinstance(o, Gather):
+                source, (rows, w) = _one_source(o), o.shape(src) or (False, 0)
+                bound = None if source is None else src.bounds.get(source)
+            else:  # a number, or a row of numbers: its magnitude now, at least 1
+                bound, rows, w = repr(_at_least_one(o)), False, np.size(o)
+            if rule is None or bound is None:
+                return None
+            if rule == "+":  # spread over more rows or columns: ‖x‖·√(how many times)
+                spread = [repr(math.sqrt(width / w))] if w < width else []
+                rows_spread = ["size ** 0.5"] if batch > rows else []
+                bound = " * ".join([_bracketed(bound), *spread, *rows_spread])
+            bounds.append(_bracketed(bound))
+        text = f" {rule} ".join(bounds)
+        return text if len(text) <= MAX_BOUND else None
 
     def backward(self, src: Source) -> None:
         """Every partial, even one whose operand's gradient no one asked for: eager code's
@@ -561,10 +616,10 @@ class Affine:
         """The group a plain layer reads its X from (see :meth:`_plain`), else None."""
         return self.X.runs[0][0] if self.plain is not None and self.X is not None else None
 
-    def _check(self, src: Source, *magnitudes: str, exact: str | None = None) -> None:
-        """A line raising :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT; with ``exact``,
-        the last m is an upper bound, and before failing the test is tried again with that
-        magnitude measured by ``exact`` (and assigned to it)."""
+    def _check(self, src: Source, *magnitudes: str, exact: Mapping[str, str] | None = None) -> None:
+        """A line raising :class:`Unordered` unless scale·Π max(1, m) ≤ LIMIT; the m named in
+        ``exact`` are upper bounds, and before failing the test is tried again with each of
+        them measured by its expression there (and assigned to it)."""
         scale = src.name(self.scale)
 
         def at_least_one(m: str) -> str:  # max(1.0, m), a name's without the call
@@ -574,31 +629,32 @@ class Affine:
             return " * ".join([scale, *(at_least_one(m) for m in ms if m != "1")])
 
         test = f"{product(magnitudes)} <= LIMIT"
-        if exact is not None:
-            measured = [*magnitudes[:-1], f"({magnitudes[-1]} := {exact})"]
+        if exact:
+            measured = [f"({m} := {exact[m]})" if m in exact else m for m in magnitudes]
             test = f"({test} or {product(measured)} <= LIMIT)"
         src.line(f"if not {test}: raise Unordered({_UNORDERED!r})")
 
     def forward(self, src: Source) -> None:
         """u (the leaves row, or [1, the uniform leaves]), X, the bound checked, W and b
         gathered from u, then A = X Wᵀ + b, written into the group's buffer."""
-        i = self.index
+        i, exact = self.index, {}
         if self.direct:
             src.line("u, mu = V[1][0], R[1]")
         else:  # into a row of the program's whose column 0 holds 1
             src.line(f"u = {src.unit_row(self.index, self.length)}[0]")
             src.line(f"u[1:] = {self.U.get(src)}[0]")
-            src.line("mu = magnitude(u)")
-        bound = None
+            bound = self._bound_of(src, self.U)  # ‖[1, v]‖ = √(1 + ‖v‖²)
+            src.line(f"mu = {'magnitude(u)' if bound is None else f'hypot(1.0, {bound})'}")
+            exact["mu"] = "magnitude(u)" if bound is not None else ""
         if self.X is None:
             src.line("X, mx = None, 0.0")
         else:
             src.line(f"X = {self.X.get(src)}")
-            source = _one_source(self.X)
-            bound = None if source is None else src.bounds.get(source)
+            bound = self._bound_of(src, self.X)
             src.line(f"mx = {bound or 'magnitude(X)'}")
-        # a bound too loose to pass (deep layers multiply it) is replaced by X's magnitude
-        self._check(src, "mu", "mx", exact="magnitude(X)" if bound else None)
+            exact["mx"] = "magnitude(X)" if bound is not None else ""
+        # a bound too loose to pass (deep layers multiply it) is replaced by the magnitude
+        self._check(src, "mu", "mx", exact={m: e for m, e in exact.items() if e})
         if self.plain is not None:
             self._forward_plain(src)
             return
@@ -620,6 +676,12 @@ class Affine:
             src.line(f"V[{i}] = np.matmul(W, X.T, out={src.buffer('V', i)}.T).T")
         if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
             src.line(f"V[{i}] += {bias}")
+
+    @staticmethod
+    def _bound_of(src: Source, gather: Gather) -> str | None:
+        """A bound of a gathered block's magnitude found earlier (``src.bounds``), or None."""
+        source = _one_source(gather)
+        return None if source is None else src.bounds.get(source)
 
     def _weights(self, src: Source, W: Combination) -> str:
         """W (or backward's) as an m × n block: gathered from u, or a named constant."""
@@ -662,12 +724,15 @@ class Affine:
         i, rows = self.index, "1" if src.uniform[self.index] else "size"
         src.line(f"u, W, X, mu, mx, X1, _ = R[{i}]")
         src.line(f"D = {src.gradient(i)}")
-        if self.gradient_bound is None:
+        bound = src.gradient_bounds.get(i)
+        if self.gradient_bound is not None:
+            bound = f"R[{self.gradient_bound}]"
+        if bound is None:
             src.line("mD = magnitude(D)")
             self._check(src, "mu", "mx", rows, "mD")  # Σ_b over the rows too
         else:  # measured if the bound is too loose, as in forward
-            src.line(f"mD = R[{self.gradient_bound}]")
-            self._check(src, "mu", "mx", rows, "mD", exact="magnitude(D)")
+            src.line(f"mD = {bound}")
+            self._check(src, "mu", "mx", rows, "mD", exact={"mD": "magnitude(D)"})
         if self.bounds_below:  # ‖ΔW‖ ≤ ‖Δ‖·‖u‖: see ``gradient_bounds``
             src.line(f"R[{i}] = mu * mD")
         if self.X is not None and self.X.wanted(src) and self._unit(self.Wb or self.W):
@@ -816,7 +881,7 @@ class Replay:
             buffers = [self._buffers(pool, kind, size) for kind in kinds]
             V: list[Any] = [None] * len(self.widths)
             G: list[Any] = [None] * len(self.widths)
-            R: list[Any] = [None] * len(self.widths)
+            R: list[Any] = [None] * (len(self.widths) + 1)  # + the inputs' magnitude
             R[INPUTS] = pool["[1 | inputs]"]
             V[INPUTS] = R[INPUTS][:, 1:]  # a column per input, contiguous
             for i, x in enumerate(numbers):
@@ -869,8 +934,16 @@ class Replay:
         return program
 
     def _write_forward(self, src: Source) -> None:
-        direct = any(isinstance(group, Affine) and group.direct for group, _ in self.groups)
-        src.chunks.append(["R[1] = magnitude(V[1])"] if direct else [])
+        """The groups' forward, after the magnitudes of the leaves' row and of the inputs if a
+        layer reads them (then they bound every block made of them, see ``Elementwise``)."""
+        affine = [group for group, _ in self.groups if isinstance(group, Affine)]
+        src.chunks.append([])
+        if any(group.direct for group in affine):
+            src.line("R[1] = magnitude(V[1])")  # at least 1: the row holds the number 1
+            src.bounds[LEAVES] = "R[1]"
+        if any(group.X is not None and _one_source(group.X) == INPUTS for group in affine):
+            src.line(f"R[{src.extra}] = hypot(1.0, magnitude(V[0]))")  # at least 1, as all
+            src.bounds[INPUTS] = f"R[{src.extra}]"
         for k, (group, _) in enumerate(self.groups):
             if k and k % CHUNK == 0:
                 src.chunks.append([])
@@ -886,6 +959,7 @@ class Replay:
             src.made.add(g)
             src.line(f"G[{g}] = {src.buffer('G', g)}")
             src.line(f"G[{g}][:, 0] = {seed}")
+            src.gradient_bounds[g] = "seed_bound(seed, size)"
         else:
             src.line(f"{src.gradient(g)}[:, {c}] += {seed}")
         alive = [group for group, alive in reversed(self.groups) if alive]

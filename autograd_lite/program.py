@@ -47,9 +47,8 @@ class Source:
 
     The lines work on lists indexed by group: ``V`` the values, ``G`` the gradients, ``R``
     what a group keeps from forward for backward (``R[0]``: [1 | the inputs], ``R[1]``: the
-    leaves' magnitude); ``P`` is
-    the program's buffers (``P[n]``, a column-major block of B rows), ``size`` is B and
-    ``ones`` B ones."""
+    leaves' magnitude, ``R[len(widths)]``: the inputs'); ``P`` is the program's buffers
+    (``P[n]``, a column-major block of B rows), ``size`` is B and ``ones`` B ones."""
 
     def __init__(
         self,
@@ -75,10 +74,16 @@ class Source:
         #: The blocks known to hold no NaN nor infinity, by name (``V[i]`` of an affine group:
         #: its bound was checked before its product).
         self.finite: set[str] = set()
-        #: An upper bound of some groups' magnitude ‖V[i]‖ (√Σ v²), as an expression the
-        #: program computed before (a plain layer's from its operands' magnitudes, see
-        #: ``Affine``): the next layer's bound check reads it instead of a pass over the block.
+        #: An upper bound of some groups' magnitude ‖V[i]‖ (√Σ v²), at least 1, as an
+        #: expression of numbers the program computed before (a plain layer's from its
+        #: operands' magnitudes, see ``Affine``; an elementwise group's from its operands'
+        #: bounds): the bound check of a layer reading the block reads it instead of a pass.
         self.bounds: dict[int, str] = {}
+        #: Bounds of some groups' gradients ‖G[i]‖ known before their backward, as
+        #: expressions (the root's, when the seed is its gradient).
+        self.gradient_bounds: dict[int, str] = {}
+        #: The slot of ``R`` after the groups' own: the inputs' magnitude, if a layer reads it.
+        self.extra = len(widths)
         self._owned: dict[Any, int] = {}  # ("V" or "G", group) or ("scratch", width, k) → n
 
     # --- Writing lines ------------------------------------------------------------------------

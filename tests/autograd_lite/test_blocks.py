@@ -271,10 +271,13 @@ def test_a_layer_reads_its_bounds_from_its_neighbours_and_measures_when_they_are
     forward, backward = (
         "\n".join(itertools.chain(*programs[k][1].chunks)) for k in ("forward", "inputs")
     )
-    # read: by the five hidden layers after the first, the output layer, the product by 1e60
-    assert forward.count("mx = R[") == 7 and forward.count(":= magnitude(X)") == 7
-    # by the six hidden layers: each one's gradient is bounded by the layer above
-    assert backward.count("mD = R[") == 6 and backward.count(":= magnitude(D)") == 6
+    # read: by the first layer (the inputs' magnitude), the five hidden layers after it, the
+    # output layer, the product by 1e60
+    assert forward.count("mx = R[") == 8 and forward.count(":= magnitude(X)") == 8
+    # by the six hidden layers: each one's gradient is bounded by the layer above; the root's
+    # gradient is the seed's
+    assert backward.count("mD = R[") == 6 and "mD = seed_bound(seed, size)" in backward
+    assert backward.count(":= magnitude(D)") == 7
 
 
 def _bounded(fn: Any) -> dict[int, int]:
@@ -312,7 +315,8 @@ def test_no_bound_is_read_through_a_column_taken_twice() -> None:
     f = trace(fn, 0.1, 0.2)
     agrees_with_eager(fn, [*w[0], *w[1], *b, *v], moons(B)[:2], f)
     forward = "\n".join(itertools.chain(*f._blocks()._programs["forward"][1].chunks))
-    assert "mx = R[" not in forward
+    assert forward.count("mx = magnitude(X)") == 1  # the layer after the ReLUs measures
+    assert "][6]" not in forward.split("mx = magnitude(X)")[1]
 
 
 def network(seed: int, depth: int, width: int, act: str, twice: bool, skip: bool) -> Any:
@@ -512,3 +516,88 @@ def test_a_square_of_a_block_adds_g_x_twice_into_its_gradient() -> None:
     at = next(k for k, line in enumerate(backward) if line.startswith("p = np.multiply(g, V["))
     became, added = backward[at + 1 : at + 3]  # G[h] = p, then G[h] += p
     assert became.endswith(" = p") and added == became.replace(" = p", " += p")
+
+
+OPS = ["add", "sub", "mul", "neg", "relu", "abs", "tanh"]
+
+
+def elementwise_chain(seed: int, depth: int) -> Any:
+    """A random chain of elementwise levels of three nodes each (sums, differences, products,
+    negations, ReLUs, |·|, tanh of the inputs, earlier nodes, parameters and numbers), then a
+    layer reading the last level and a penalty beside it. Returns the function and its
+    parameters."""
+    rng = np.random.default_rng(seed)
+    params = [Value(rng.uniform(-1.5, 1.5)) for _ in range(4)]
+    v, c = [Value(rng.uniform(-1.0, 1.0)) for _ in range(3)], Value(0.3)
+    plan = [
+        [
+            (
+                OPS[rng.integers(len(OPS))],
+                int(rng.integers(3)),
+                ["node", "parameter", "number"][rng.integers(3)],
+                int(rng.integers(4)),
+                float(rng.uniform(-2.0, 2.0)),
+            )
+            for _ in range(3)
+        ]
+        for _ in range(depth)
+    ]
+    binary = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
+
+    def fn(x0: Any, x1: Any, y: Any) -> Any:
+        h: list[Any] = [x0, x1, y]
+        for level in plan:
+            made = []
+            for op, j, kind, k, number in level:
+                a = h[j]
+                if op in binary:
+                    other = (
+                        h[k % 3] if kind == "node" else params[k] if kind == "parameter" else number
+                    )
+                    made.append(binary[op](a, other) if k % 2 else binary[op](other, a))
+                else:
+                    made.append(
+                        -a if op == "neg" else abs(a) if op == "abs" else methodcaller(op)(a)
+                    )
+            h = made
+        return al_affine(v, h, c) + 1e-2 * sum(p * p for p in [*params, *v])
+
+    return fn, [*params, *v, c]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), depth=st.integers(1, 4))
+def test_every_bound_of_an_elementwise_block_is_one(seed: int, depth: int) -> None:
+    # Bounds carried through sums, products and the shrinking ops (so that a layer reading
+    # such blocks, and a penalty's row of squares, need no pass over them) are at least the
+    # magnitudes they stand for; the replay agrees with eager code.
+    from autograd_lite.blocks import magnitude
+
+    fn, params = elementwise_chain(seed, depth)
+    columns = moons(9)
+    f = trace(fn, *(float(col[0]) for col in columns))
+    agrees_with_eager(fn, params, columns, f)
+    replay, values = f._blocks(), [p.data for p in f.parameters]
+    V, _, R = replay.blocks(columns, values, 9, None)
+    scope = {"R": R, "size": 9, "hypot": math.hypot, "inf": math.inf}
+    for group, bound in replay._program("forward")[1].bounds.items():
+        assert eval(bound, scope) >= 1.0  # at least 1: no product of bounds is 0·∞
+        assert magnitude(V[group]) <= eval(bound, scope) * (1 + 1e-12), bound
+
+
+def test_a_bound_past_the_limit_is_measured_instead() -> None:
+    # x₀·x₁ with x₀ and x₁ of 1e150 in different samples: the products are all 0, but their
+    # bound (the inputs' magnitude squared) is past the limit, so the layer reading them
+    # measures its input, and its check passes.
+    w, b, w1, b1 = [Value(0.5)], Value(0.1), [Value(0.3), Value(-0.7)], Value(0.2)
+
+    def fn(x0: Any, x1: Any) -> Any:
+        return al_affine(w, [x0 * x1], b) * al_affine(w1, [x0, x1], b1).tanh()
+
+    columns = [np.zeros(B), np.zeros(B)]
+    columns[0][::2], columns[1][1::2] = 1e150, -1e150
+    f = trace(fn, 0.1, 0.2)
+    agrees_with_eager(fn, [*w, b, *w1, b1], columns, f)
+    _, _, R = f._blocks().blocks(columns, [p.data for p in f.parameters], B, None)
+    bounded = [line for line in _lines(f, "forward") if line.startswith("mx = R[7] * R[7]")]
+    assert bounded and eval(bounded[0][5:], {"R": R}) > 1e300  # then measured: the check passed
