@@ -645,16 +645,18 @@ class Affine:
             src.line(f"u[1:] = {self.U.get(src)}[0]")
             bound = self._bound_of(src, self.U)  # ‖[1, v]‖ = √(1 + ‖v‖²)
             src.line(f"mu = {'magnitude(u)' if bound is None else f'hypot(1.0, {bound})'}")
-            exact["mu"] = "magnitude(u)" if bound is not None else ""
+            if bound is not None:
+                exact["mu"] = "magnitude(u)"
         if self.X is None:
             src.line("X, mx = None, 0.0")
         else:
             src.line(f"X = {self.X.get(src)}")
             bound = self._bound_of(src, self.X)
             src.line(f"mx = {bound or 'magnitude(X)'}")
-            exact["mx"] = "magnitude(X)" if bound is not None else ""
+            if bound is not None:
+                exact["mx"] = "magnitude(X)"
         # a bound too loose to pass (deep layers multiply it) is replaced by the magnitude
-        self._check(src, "mu", "mx", exact={m: e for m, e in exact.items() if e})
+        self._check(src, "mu", "mx", exact=exact)
         if self.plain is not None:
             self._forward_plain(src)
             return
