@@ -66,8 +66,7 @@ INPUTS, LEAVES = 0, 1
 #: How many groups one generated function holds: a deep graph's program is several functions.
 CHUNK = 64
 
-#: NumPy's float64 dtype: an array's ``dtype`` is this very object (tested by ``is``, cheaper).
-FLOAT = np.dtype(np.float64)
+FLOAT = batched.FLOAT
 
 
 _dot = np.dot
@@ -875,49 +874,57 @@ class Replay:
     ) -> tuple[list[Any], list[Any], list[Any]]:
         """The programs run (see :meth:`run`): the lists V, G and R as they leave them, whose
         blocks are the pool's buffers until the next replay of that size."""
-        kinds = ["forward", *([] if seed is None else ["inputs" if inputs else "parameters"])]
-        programs = [self._program(kind) for kind in kinds]
+        passes = ("forward",) if seed is None else ("forward", "inputs" if inputs else "parameters")
         shared = self._lock.acquire(blocking=False)
         try:
             pool = self._pool(size, fresh=not shared)
-            buffers = [self._buffers(pool, kind, size) for kind in kinds]
+            steps = pool.get(passes) or self._steps(pool, passes, size)
             V: list[Any] = [None] * len(self.widths)
             G: list[Any] = [None] * len(self.widths)
             R: list[Any] = [None] * (len(self.widths) + 1)  # + the inputs' magnitude
-            R[INPUTS] = pool["[1 | inputs]"]
-            V[INPUTS] = R[INPUTS][:, 1:]  # a column per input, contiguous
+            R[INPUTS], V[INPUTS] = pool["[1 | inputs]"], pool["[inputs]"]
+            V[LEAVES] = pool["[1 | parameters | constants]"]
             for i, x in enumerate(numbers):
                 V[INPUTS][:, i] = x
-            V[LEAVES] = leaves = pool["[1 | parameters | constants]"]
-            leaves[0, 1 : 1 + self.n_parameters] = parameters
-            for (functions, _), P in zip(programs, buffers):
-                for function in functions:
-                    function(V, G, R, P, size, seed, pool["ones"])
+            pool["[parameters]"][:] = parameters
+            ones = pool["ones"]
+            for function, P in steps:
+                function(V, G, R, P, size, seed, ones)
         finally:
             if shared:
                 self._lock.release()
         return V, G, R
 
-    def _pool(self, size: int, fresh: bool) -> dict[str, Any]:
-        """The blocks for a batch of ``size`` (each program's buffers by its kind): those of
-        the last replay of that size (the two latest sizes are kept: a last, shorter
-        mini-batch), or new ones if ``fresh``."""
+    def _pool(self, size: int, fresh: bool) -> dict[Any, Any]:
+        """The blocks for a batch of ``size`` (and each program's buffers by its kind, and the
+        steps of each sequence of passes): those of the last replay of that size (the two
+        latest sizes are kept: a last, shorter mini-batch), or new ones if ``fresh``."""
         pool = None if fresh else self._pools.get(size)
         if pool is None:
             inputs = np.empty((size, 1 + self.n_inputs), order="F")
             inputs[:, 0] = 1.0  # [1 | the inputs]: see Affine._plain
             leaves = np.array([[1.0, *[0.0] * self.n_parameters, *self.constants]])
             pool = {"[1 | inputs]": inputs, "[1 | parameters | constants]": leaves}
+            pool["[inputs]"] = inputs[:, 1:]  # a column per input, contiguous
+            pool["[parameters]"] = leaves[0, 1 : 1 + self.n_parameters]
             pool["ones"] = np.ones(size)
             if not fresh:
                 self._pools = {s: p for s, p in list(self._pools.items())[-1:]} | {size: pool}
         return pool
 
-    def _buffers(self, pool: dict[str, Any], kind: str, size: int) -> list[np.ndarray]:
-        """A program's buffers in ``pool``, allocated on its first replay of that size."""
-        if kind not in pool:
-            pool[kind] = self._programs[kind][1].allocate(size)
-        return pool[kind]  # type: ignore[no-any-return]
+    def _steps(
+        self, pool: dict[Any, Any], passes: tuple[str, ...], size: int
+    ) -> list[tuple[Callable[..., None], list[np.ndarray]]]:
+        """Each function of the ``passes``' programs with its buffers in ``pool`` (allocated
+        on a program's first replay of that size), kept in the pool for the next replay."""
+        steps = []
+        for kind in passes:
+            functions, src = self._program(kind)
+            if kind not in pool:
+                pool[kind] = src.allocate(size)
+            steps += [(function, pool[kind]) for function in functions]
+        pool[passes] = steps
+        return steps
 
     def _program(self, kind: str) -> tuple[list[Callable[..., None]], Source]:
         """The block program of a pass (``"forward"``, or backward with the gradients of the

@@ -455,11 +455,12 @@ class Tape:
         return all(_same(gradients[s], v._upstream) for s, v in slots if s < leaves)
 
     def _vector(self, parameters: Any, where: str) -> np.ndarray:
-        """``parameters`` as θ, a new 1-D float array of one number per parameter."""
+        """``parameters`` as θ, a 1-D float array of one number per parameter (the array
+        itself if it is one: nothing here writes into it or keeps it)."""
         if isinstance(parameters, str | bytes) or not hasattr(parameters, "__len__"):
             raise TypeError(f"{where} must be an array of numbers, got {type(parameters).__name__}")
         try:
-            theta = np.array(parameters, dtype=float)
+            theta = np.asarray(parameters, dtype=float)
         except (TypeError, ValueError):
             raise TypeError(f"{where} must be an array of real numbers") from None
         if theta.shape != (len(self._parameters),):
