@@ -69,7 +69,7 @@ _MIN = np.minimum.reduce
 def _step(x: Any, out: Any = None) -> Any:
     """``1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan`` on an array (``np.sign`` of the ReLU
     would do in two lines, but is thirteen times slower)."""
-    out = np.greater(x, 0.0).astype(float) if out is None else np.greater(x, 0.0, out=out)
+    out = _finite_step(x, out)
     if math.isnan(_MIN(x, None)):  # NaN propagates through min: one pass, no array of flags
         out[np.isnan(x)] = math.nan
     return out
@@ -77,8 +77,14 @@ def _step(x: Any, out: Any = None) -> Any:
 
 def _finite_step(x: Any, out: Any = None) -> Any:
     """``_step`` of a block known to hold no NaN (an affine group's values, whose bound was
-    checked): without the pass that looks for one (16 µs of a ReLU's 130 at B = 10,000)."""
-    return np.greater(x, 0.0).astype(float) if out is None else np.greater(x, 0.0, out=out)
+    checked): without the pass that looks for one (16 µs of a ReLU's 130 at B = 10,000).
+    The comparison's flags are seen as bytes 0 and 1 and cast to floats: NumPy does that
+    1.2× to 1.3× as fast as a comparison written into floats (B = 1,000 to 10,000)."""
+    flags = np.greater(x, 0.0).view(np.uint8)
+    if out is None:
+        return flags.astype(float)
+    np.copyto(out, flags)
+    return out
 
 
 def _maximum(*args: Any) -> Any:
