@@ -36,8 +36,9 @@ def _relu(x: Any, out: Any = None) -> Any:
     the test of special numbers checks), NaN at NaN, +0.0 at −∞. Into ``out``, the zeros are a
     read-only block kept for its shape and layout (:func:`_zeros`): one pass, 1.5× as fast as
     filling ``out`` with zeros first on 16 columns at B = 100 to 1,000 (``np.maximum``
-    against the number 0.0, or a broadcast zero, is 3× slower)."""
-    if out is None or np.may_share_memory(x, out):
+    against the number 0.0, or a broadcast zero, is 3× slower). ``out`` may be ``x`` or
+    overlap it: a ufunc reads each element before it writes it, or copies an operand first."""
+    if out is None:
         return np.maximum(x, np.zeros(np.shape(x)))
     return np.maximum(x, _zeros(out.shape, out.flags.f_contiguous), out=out)
 

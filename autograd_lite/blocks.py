@@ -173,10 +173,14 @@ class Gather:
         return src.buffer("G", g)
 
     def get(self, src: Source) -> str:
-        """The block, as an expression."""
+        """The block, as an expression (a view made once, of the inputs' or the leaves' block,
+        where it is one)."""
         if self.whole is not None:
             return f"V[{self.whole}]"
         parts = [f"V[{g}][:, {_text(columns, src)}]" for g, columns, _ in self.runs]
+        (g, columns, _), *others = self.runs
+        if not others and g in (INPUTS, LEAVES) and isinstance(columns, slice):
+            return src.view(parts[0])
         return parts[0] if len(parts) == 1 else f"np.concatenate(({', '.join(parts)}), axis=1)"
 
     def add(self, src: Source, part: str, batch: bool, owned: bool) -> None:
@@ -196,7 +200,9 @@ class Gather:
             if src.uniform[g] and batch:
                 piece = f"(ones @ {piece})[None, :]"
             target = src.gradient(g)
-            if unique:
+            if unique and isinstance(columns, slice):
+                src.line(f"{src.gradient_part(g, f'[:, {_text(columns, src)}]')} += {piece}")
+            elif unique:
                 src.line(f"{target}[:, {_text(columns, src)}] += {piece}")
             else:
                 _add_repeated(src, target, piece, columns, hi - lo)
@@ -622,6 +628,8 @@ class Affine:
         scale = src.name(self.scale)
 
         def at_least_one(m: str) -> str:  # max(1.0, m), a name's without the call
+            if m in ("mu", "size"):  # ‖u‖ ≥ 1 (u holds the number 1), and B ≥ 1
+                return m
             return f"({m} if {m} > 1.0 else 1.0)" if m.isidentifier() else f"max(1.0, {m})"
 
         def product(ms: Sequence[str]) -> str:
@@ -638,9 +646,9 @@ class Affine:
         gathered from u, then A = X Wᵀ + b, written into the group's buffer."""
         i, exact = self.index, {}
         if self.direct:
-            src.line("u, mu = V[1][0], R[1]")
+            src.line(f"u, mu = {src.view('V[1][0]')}, R[1]")
         else:  # into a row of the program's whose column 0 holds 1
-            src.line(f"u = {src.unit_row(self.index, self.length)}[0]")
+            src.line(f"u = {src.view(src.unit_row(self.index, self.length) + '[0]')}")
             src.line(f"u[1:] = {self.U.get(src)}[0]")
             bound = self._bound_of(src, self.U)  # ‖[1, v]‖ = √(1 + ‖v‖²)
             src.line(f"mu = {'magnitude(u)' if bound is None else f'hypot(1.0, {bound})'}")
@@ -674,7 +682,9 @@ class Affine:
         if self.n == 1:  # an outer product: each entry one product, as matmul's (2× faster)
             src.line(f"V[{i}] = np.multiply(X, W.T, out={src.buffer('V', i)})")
         else:
-            src.line(f"V[{i}] = np.matmul(W, X.T, out={src.buffer('V', i)}.T).T")
+            out = src.buffer("V", i)
+            src.line(f"np.matmul(W, X.T, out={src.view(f'{out}.T')})")
+            src.line(f"V[{i}] = {out}")
         if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
             src.line(f"V[{i}] += {bias}")
 
@@ -706,17 +716,26 @@ class Affine:
         its buffer, else they are copied next to ones here)."""
         i, (g, _, _), k = self.index, self.X.runs[0], self.n  # type: ignore[union-attr]
         if g == INPUTS:
-            src.line(f"X1 = R[0][:, :{k + 1}]")
+            X1 = src.view(f"R[0][:, :{k + 1}]")
+            src.line(f"X1, X1T = {X1}, {src.view(f'{X1}.T')}")
         else:
-            written = f"V[{g}] is {src.buffer('V', g)}"
-            src.line(f"X1 = {src.with_ones(g)}[:, :{k + 1}] if {written} else with_ones(X)")
-        src.line(f"W1 = u[{_text(self._rows(), src)}].reshape({self.m}, {k + 1})")
-        src.line("W = W1[:, 1:]")
+            X1 = src.view(f"{src.with_ones(g)}[:, :{k + 1}]")
+            src.line(f"X1 = {X1} if V[{g}] is {src.buffer('V', g)} else with_ones(X)")
+            src.line(f"X1T = {src.view(f'{X1}.T')} if X1 is {X1} else X1.T")
+        rows = self._rows()
+        if isinstance(rows, slice):  # a view of the leaves' row (u is V[1][0]: plain is direct)
+            W1 = src.view(f"V[1][0, {_text(rows, src)}].reshape({self.m}, {k + 1})")
+            src.line(f"W1, W = {W1}, {src.view(f'{W1}[:, 1:]')}")
+        else:
+            src.line(f"W1 = u[{_text(rows, src)}].reshape({self.m}, {k + 1})")
+            src.line("W = W1[:, 1:]")
         # ‖A‖ ≤ ‖[b | W]‖·‖[1 | X]‖ ≤ ‖u‖·√(B + ‖X‖²) (Frobenius norms): a bound on A's
         # magnitude for the layer after it, found without a pass over A (see ``src.bounds``)
         src.line(f"R[{i}] = (u, W, X, mu, mx, X1, mu * hypot(size ** 0.5, mx))")
         src.bounds[i] = f"R[{i}][6]"
-        src.line(f"V[{i}] = np.matmul(W1, X1.T, out={src.buffer('V', i)}.T).T")
+        out = src.buffer("V", i)
+        src.line(f"np.matmul(W1, X1T, out={src.view(f'{out}.T')})")
+        src.line(f"V[{i}] = {out}")
 
     def backward(self, src: Source) -> None:
         """With Δ = G[i]: ΔW into X's gradient, then Σ_b Δ and ΔᵀX into the leaves' row (or
@@ -753,11 +772,11 @@ class Affine:
             at = self._rows()
             if isinstance(at, slice):  # [b | W] side by side in the row: a view of it
                 shape = f"{self.m}, {self.n + 1}"
-                src.line(f"d = {src.gradient(LEAVES)}[0, {_text(at, src)}].reshape({shape})")
-                src.line("d += D.T @ X1")
+                d = src.gradient_part(LEAVES, f"[0, {_text(at, src)}].reshape({shape})")
+                src.line(f"{d} += D.T @ X1")
             else:
-                src.line(f"d = {src.gradient(LEAVES)}[0]")
-                src.line(f"d[{src.name(at)}] += (D.T @ X1).ravel()")
+                d = src.gradient_part(LEAVES, "[0]")
+                src.line(f"{d}[{src.name(at)}] += (D.T @ X1).ravel()")
             return
         summed = "D[0]" if rows == "1" else "ones @ D"
         S, M = self.S, self.M if self.X is not None else None
@@ -766,7 +785,7 @@ class Affine:
             self.U.add(src, f"({S.dense(src, f'({summed})')})[None, :]", False, True)
             return
         if self.direct:
-            src.line(f"d = {src.gradient(LEAVES)}[0]")
+            src.line(f"d = {src.gradient_part(LEAVES, '[0]')}")
         else:
             src.line(f"d = np.zeros({self.length})")
         if self.S is not None:
@@ -921,7 +940,8 @@ class Replay:
         for kind in passes:
             functions, src = self._program(kind)
             if kind not in pool:
-                pool[kind] = src.allocate(size)
+                fixed = {"V": [pool["[inputs]"], pool["[1 | parameters | constants]"]]}
+                pool[kind] = src.allocate(size, {**fixed, "R": [pool["[1 | inputs]"]]})
             steps += [(function, pool[kind]) for function in functions]
         pool[passes] = steps
         return steps

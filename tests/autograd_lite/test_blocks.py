@@ -3,6 +3,7 @@ one call per op, and agrees with eager code sample by sample."""
 
 import itertools
 import math
+import re
 from operator import methodcaller
 from typing import Any
 
@@ -205,6 +206,29 @@ def test_replays_in_a_row_reuse_the_previous_blocks_and_still_agree() -> None:
         agrees_with_eager(loss, model.parameters(), moons(size), f)
 
 
+def test_the_views_a_program_makes_once_are_views_of_its_buffers_at_every_size() -> None:
+    # A view (a slice, a transpose, a reshape) of the buffers is made when they are allocated,
+    # not at each replay: it must be a view, never a copy (which would go stale), of one of
+    # the program's buffers or of the pool's inputs and leaves, for each batch size.
+    model = nn.MLP(2, [6, 5, 1], activation="relu", output_activation="linear", seed=2)
+
+    def loss(x0: Any, x1: Any, y: Any) -> Any:
+        penalty = 1e-3 * sum(p * p for p in model.parameters())
+        return nn.hinge_loss(model([x0, x1])[0], y) + penalty
+
+    f = trace(loss, 0.5, -0.5, 1.0)
+    for size in (B, 7, B):
+        agrees_with_eager(loss, model.parameters(), moons(size), f)
+        pool = f._blocks()._pools[size]
+        for kind in ("forward", "inputs", "parameters"):
+            src = f._blocks()._program(kind)[1]
+            P = pool[kind]
+            bases = [P[n] for n, (_, k) in enumerate(src.buffers) if k != "view"]
+            bases += [pool["[1 | inputs]"], pool["[1 | parameters | constants]"]]
+            views = [P[n] for n, (_, k) in enumerate(src.buffers) if k == "view"]
+            assert views and all(any(np.shares_memory(v, b) for b in bases) for v in views)
+
+
 def test_a_replay_returns_arrays_of_its_own_and_a_concurrent_one_gets_buffers_of_its_own() -> None:
     # The block programs write into buffers kept from one replay to the next: what a replay
     # returns must not be one of them, and a replay while another holds them (another thread)
@@ -399,10 +423,13 @@ def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None
     views = [np.shares_memory(R[g.index][1], V[1]) for g in plain]
     sliced = [isinstance(g._rows(), slice) for g in plain]
     assert views == sliced and True in sliced and False in sliced
-    backward = "\n".join(
-        line for chunk in replay._program("parameters")[1].chunks for line in chunk
-    )
-    assert "d += D.T @ X1" in backward and "+= (D.T @ X1).ravel()" in backward
+    _, G, _ = replay.blocks(columns, [p.data for p in f.parameters], 9, 1.0, inputs=False)
+    src = replay._program("parameters")[1]
+    backward = "\n".join(line for chunk in src.chunks for line in chunk)
+    added = [int(n) for n in re.findall(r"^P\[(\d+)\] \+= D\.T @ X1$", backward, re.M)]
+    P = replay._pools[9]["parameters"]  # each a view, made once, of the leaves' gradient
+    assert len(added) == sliced.count(True) and all(np.shares_memory(P[n], G[1]) for n in added)
+    assert re.search(r"^P\[\d+\]\[_k\d+\] \+= \(D\.T @ X1\)\.ravel\(\)$", backward, re.M)
 
 
 @pytest.mark.parametrize(
