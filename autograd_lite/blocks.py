@@ -183,15 +183,19 @@ class Gather:
             return src.view(parts[0])
         return parts[0] if len(parts) == 1 else f"np.concatenate(({', '.join(parts)}), axis=1)"
 
-    def add(self, src: Source, part: str, batch: bool, owned: bool) -> None:
+    def add(
+        self, src: Source, part: str, batch: bool, owned: bool, into: str | None = None
+    ) -> None:
         """Lines adding ``part`` (rows × the gathered columns: B rows if ``batch``, else one)
         into the slots' gradients; a block of one row (nodes the same for every sample) gets
-        the sum over the samples, ``ones @ part``."""
+        the sum over the samples, ``ones @ part``. ``into``: the buffer of :meth:`keeps` that
+        ``part`` was worked out into, if it was."""
         g = self.whole
         if g is not None:
             if src.wanted(g):
                 summed = src.uniform[g] and batch
-                src.receive(g, f"(ones @ {part})[None, :]" if summed else part, owned or summed)
+                text = f"(ones @ {part})[None, :]" if summed else part
+                src.receive(g, text, owned or summed, None if summed else into)
             return
         for (g, columns, unique), lo, hi in zip(self.runs, self.bounds, self.bounds[1:]):
             if not src.wanted(g):
@@ -413,7 +417,7 @@ class Elementwise:
             # p is the operand's own buffer, or a new array; a block of B rows not worked out
             # into that buffer may be a scratch buffer, which the next line overwrites
             owned = _HELD.fullmatch(text) is None and (kept is not None or not batch)
-            self.operands[k].add(src, "p", batch, owned)
+            self.operands[k].add(src, "p", batch, owned, kept if unchecked else None)
 
 
 def _operands(text: str) -> list[str] | None:
@@ -744,6 +748,7 @@ class Affine:
         i, rows = self.index, "1" if src.uniform[self.index] else "size"
         src.line(f"u, W, X, mu, mx, X1, _ = R[{i}]")
         src.line(f"D = {src.gradient(i)}")
+        DT = src.view(f"{src.buffered[i]}.T") if i in src.buffered else "D.T"
         bound = src.gradient_bounds.get(i)
         if self.gradient_bound is not None:
             bound = f"R[{self.gradient_bound}]"
@@ -765,7 +770,7 @@ class Affine:
             kept = self.X.keeps(src, True)
             product = "np.matmul" if self.m > 1 else "np.multiply"
             src.line(f"p = {product}(D, {Wb}, out={kept or src.scratch(self.n, 0)})")
-            self.X.add(src, "p", True, kept is not None)
+            self.X.add(src, "p", True, kept is not None, kept)
         if self.S is None and self.M is None:
             return
         if self.plain is not None:  # [Σ_b Δ | ΔᵀX] = Δᵀ[1 | X], into [b | W]'s gradients
@@ -773,10 +778,10 @@ class Affine:
             if isinstance(at, slice):  # [b | W] side by side in the row: a view of it
                 shape = f"{self.m}, {self.n + 1}"
                 d = src.gradient_part(LEAVES, f"[0, {_text(at, src)}].reshape({shape})")
-                src.line(f"{d} += D.T @ X1")
+                src.line(f"{d} += {DT} @ X1")
             else:
                 d = src.gradient_part(LEAVES, "[0]")
-                src.line(f"{d}[{src.name(at)}] += (D.T @ X1).ravel()")
+                src.line(f"{d}[{src.name(at)}] += ({DT} @ X1).ravel()")
             return
         summed = "D[0]" if rows == "1" else "ones @ D"
         S, M = self.S, self.M if self.X is not None else None
@@ -791,7 +796,7 @@ class Affine:
         if self.S is not None:
             src.line(f"{src.name(self.S)}.add_back(d, {summed})")
         if self.M is not None and self.X is not None:
-            src.line(f"{src.name(self.M)}.add_back(d, (D.T @ X).ravel())")
+            src.line(f"{src.name(self.M)}.add_back(d, ({DT} @ X).ravel())")
         if not self.direct:
             self.U.add(src, "d[None, 1:]", False, True)
 
@@ -986,7 +991,8 @@ class Replay:
         seed = "seed" if not self.uniform[g] else "total(seed, size)"
         if self.widths[g] == 1 and not self.uniform[g]:  # the seed is the root's gradient
             src.made.add(g)
-            src.line(f"G[{g}] = {src.buffer('G', g)}")
+            src.buffered[g] = src.buffer("G", g)
+            src.line(f"G[{g}] = {src.buffered[g]}")
             src.line(f"G[{g}][:, 0] = {seed}")
             src.gradient_bounds[g] = "seed_bound(seed, size)"
         else:

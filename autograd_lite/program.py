@@ -137,15 +137,17 @@ class Source:
         """Whether the next block :meth:`receive` gets for group i becomes its gradient."""
         return i not in self.made
 
-    def receive(self, i: int, part: str, owned: bool) -> None:
+    def receive(self, i: int, part: str, owned: bool, into: str | None = None) -> None:
         """``part``, a block of group i's shape, added into ``G[i]``. The first to arrive
         becomes it if nothing else holds it (``owned``: a partial worked out into group i's
-        buffer, or a new array), else it is copied into that buffer."""
+        buffer, ``into``, or a new array), else it is copied into that buffer."""
         if i in self.made:
             self.line(f"G[{i}] += {part}")
             return
         self.made.add(i)
         if owned:
+            if into is not None:
+                self.buffered[i] = into
             self.line(f"G[{i}] = {part}")
         elif self.uniform[i]:
             self.line(f"G[{i}] = {part}.copy()")
