@@ -77,7 +77,7 @@ def magnitude(block: Any) -> float:
     2.5× as much). Infinite if the block holds an infinity or a NaN (then no bound holds); where
     Σx² overflows (numbers beyond 1e154), NumPy raises FloatingPointError, and the batch, as
     for any bound that fails, is replayed one sample at a time."""
-    flat = block.ravel("K")
+    flat = block if block.ndim == 1 else block.ravel("K")
     squares = _dot(flat, flat)
     return math.sqrt(squares) if squares == squares else math.inf
 
@@ -512,10 +512,19 @@ class Combination:
         entry k − 1 is c·d[position] of the one term reading u[k] (what ``add_back`` adds
         into a row of zeros, but for the sign of a zero)."""
         order = np.argsort(self.ks)
-        cs = src.name(_read_only(self.cs[order]), (False, self.length - 1))
-        if self.size == 1:
-            return f"{cs} * {d}[0]"
+        cs = src.name(_read_only(self.cs[order][None, :]), (False, self.length - 1))
+        if self.size == 1:  # d has one entry: the row c·d
+            return f"{cs} * {d}"
         return f"{cs} * {d}[{src.name(self.positions[order])}]"
+
+    def number(self, src: Source, u: str) -> str | None:
+        """The one entry Σ c·u[k] as a number, where the ks lie side by side in ``u`` (a
+        view made once): one dot product with a view of them, made once too (``of`` makes
+        two arrays more). None for any other combination."""
+        if self.size != 1 or self.constant is not None or not isinstance(self.at, slice):
+            return None
+        cs = src.name(_read_only(self.cs.copy()), (False, len(self.cs)))
+        return f"np.dot({cs}, {src.view(f'{u}[{self.at.start}:{self.at.stop}]')})"
 
     def get(self, src: Source, u: str) -> str:
         """The array, as an expression of ``u``: a layer's W or b is one gather."""
@@ -650,9 +659,9 @@ class Affine:
         gathered from u, then A = X Wᵀ + b, written into the group's buffer."""
         i, exact = self.index, {}
         if self.direct:
-            src.line(f"u, mu = {src.view('V[1][0]')}, R[1]")
+            src.line(f"u, mu = {self._u(src)}, R[1]")
         else:  # into a row of the program's whose column 0 holds 1
-            src.line(f"u = {src.view(src.unit_row(self.index, self.length) + '[0]')}")
+            src.line(f"u = {self._u(src)}")
             src.line(f"u[1:] = {self.U.get(src)}[0]")
             bound = self._bound_of(src, self.U)  # ‖[1, v]‖ = √(1 + ‖v‖²)
             src.line(f"mu = {'magnitude(u)' if bound is None else f'hypot(1.0, {bound})'}")
@@ -681,7 +690,8 @@ class Affine:
         # partials run down contiguous columns (adding b to a row-major block of 10,000 rows
         # and 16 columns takes 4× as long)
         if self._unit(self.W) and self.b.terms:  # x·1 is x, to the bit: A = X + b
-            src.line(f"V[{i}] = np.add(X, {bias}, out={src.buffer('V', i)})")
+            b = self.b.number(src, self._u(src)) or bias
+            src.line(f"V[{i}] = np.add(X, {b}, out={src.buffer('V', i)})")
             return
         if self.n == 1:  # an outer product: each entry one product, as matmul's (2× faster)
             src.line(f"V[{i}] = np.multiply(X, W.T, out={src.buffer('V', i)})")
@@ -691,6 +701,11 @@ class Affine:
             src.line(f"V[{i}] = {out}")
         if self.b.terms:  # adding a zero bias would turn −0.0 into 0.0
             src.line(f"V[{i}] += {bias}")
+
+    def _u(self, src: Source) -> str:
+        """u, a view made once: of the leaves' row, or of this group's row [1 | values]."""
+        row = "V[1]" if self.direct else src.unit_row(self.index, self.length)
+        return src.view(f"{row}[0]")
 
     @staticmethod
     def _bound_of(src: Source, gather: Gather) -> str | None:
@@ -730,9 +745,11 @@ class Affine:
         if isinstance(rows, slice):  # a view of the leaves' row (u is V[1][0]: plain is direct)
             W1 = src.view(f"V[1][0, {_text(rows, src)}].reshape({self.m}, {k + 1})")
             src.line(f"W1, W = {W1}, {src.view(f'{W1}[:, 1:]')}")
-        else:
-            src.line(f"W1 = u[{_text(rows, src)}].reshape({self.m}, {k + 1})")
-            src.line("W = W1[:, 1:]")
+        else:  # gathered into a row of the program's (the indices are the plan's: in range)
+            taken = src.row(("W", i), self.m * (k + 1))
+            src.line(f"u.take({src.name(rows)}, out={src.view(f'{taken}[0]')}, mode='clip')")
+            W1 = src.view(f"{taken}.reshape({self.m}, {k + 1})")
+            src.line(f"W1, W = {W1}, {src.view(f'{W1}[:, 1:]')}")
         # ‖A‖ ≤ ‖[b | W]‖·‖[1 | X]‖ ≤ ‖u‖·√(B + ‖X‖²) (Frobenius norms): a bound on A's
         # magnitude for the layer after it, found without a pass over A (see ``src.bounds``)
         src.line(f"R[{i}] = (u, W, X, mu, mx, X1, mu * hypot(size ** 0.5, mx))")
@@ -773,21 +790,14 @@ class Affine:
             self.X.add(src, "p", True, kept is not None, kept)
         if self.S is None and self.M is None:
             return
-        if self.plain is not None:  # [Σ_b Δ | ΔᵀX] = Δᵀ[1 | X], into [b | W]'s gradients
-            at = self._rows()
-            if isinstance(at, slice):  # [b | W] side by side in the row: a view of it
-                shape = f"{self.m}, {self.n + 1}"
-                d = src.gradient_part(LEAVES, f"[0, {_text(at, src)}].reshape({shape})")
-                src.line(f"{d} += {DT} @ X1")
-            else:
-                d = src.gradient_part(LEAVES, "[0]")
-                src.line(f"{d}[{src.name(at)}] += ({DT} @ X1).ravel()")
+        if self.plain is not None:
+            self._backward_plain(src, DT)
             return
         summed = "D[0]" if rows == "1" else "ones @ D"
         S, M = self.S, self.M if self.X is not None else None
         if not self.direct and M is None and S is not None and S.covering:
             # each uniform leaf has one term: its gradient row, with no row of zeros
-            self.U.add(src, f"({S.dense(src, f'({summed})')})[None, :]", False, True)
+            self.U.add(src, f"({S.dense(src, f'({summed})')})", False, True)  # a (1, n) row
             return
         if self.direct:
             src.line(f"d = {src.gradient_part(LEAVES, '[0]')}")
@@ -799,6 +809,19 @@ class Affine:
             src.line(f"{src.name(self.M)}.add_back(d, ({DT} @ X).ravel())")
         if not self.direct:
             self.U.add(src, "d[None, 1:]", False, True)
+
+    def _backward_plain(self, src: Source, DT: str) -> None:
+        """[Σ_b Δ | ΔᵀX] = Δᵀ[1 | X] (``DT``: Δᵀ), into [b | W]'s gradients (see ``_plain``)."""
+        at, shape = self._rows(), f"{self.m}, {self.n + 1}"
+        if isinstance(at, slice):  # [b | W] side by side in the row: a view of it
+            d = src.gradient_part(LEAVES, f"[0, {_text(at, src)}].reshape({shape})")
+            src.line(f"{d} += {DT} @ X1")
+            return
+        # Δᵀ[1 | X] into a row of the program's, added at [b | W]'s indices
+        product = src.row(("ΔᵀX", self.index), self.m * (self.n + 1))
+        src.line(f"np.matmul({DT}, X1, out={src.view(f'{product}.reshape({shape})')})")
+        d = src.gradient_part(LEAVES, "[0]")
+        src.line(f"{d}[{src.name(at)}] += {src.view(f'{product}[0]')}")
 
 
 def _leaves(f: linear.Form) -> set[int]:
@@ -973,10 +996,12 @@ class Replay:
         affine = [group for group, _ in self.groups if isinstance(group, Affine)]
         src.chunks.append([])
         if any(group.direct for group in affine):
-            src.line("R[1] = magnitude(V[1])")  # at least 1: the row holds the number 1
+            # at least 1: the row holds the number 1 (its view as a vector made once)
+            src.line(f"R[1] = magnitude({src.view('V[1].ravel()')})")
             src.bounds[LEAVES] = "R[1]"
         if any(group.X is not None and _one_source(group.X) == INPUTS for group in affine):
-            src.line(f"R[{src.extra}] = hypot(1.0, magnitude(V[0]))")  # at least 1, as all
+            flat = src.view("V[0].ravel('F')")  # the inputs' columns lie one after the other
+            src.line(f"R[{src.extra}] = hypot(1.0, magnitude({flat}))")  # at least 1, as all
             src.bounds[INPUTS] = f"R[{src.extra}]"
         for k, (group, _) in enumerate(self.groups):
             if k and k % CHUNK == 0:

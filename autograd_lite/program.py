@@ -164,7 +164,7 @@ class Source:
         if kind == "V" and i in self.augmented:
             return f"P[{self._ones(i) + 1}]"
         if self.uniform[i]:
-            return self._buffer((kind, i), self.widths[i], "row")
+            return self.row((kind, i), self.widths[i])
         return self._buffer((kind, i), self.widths[i])
 
     def with_ones(self, i: int) -> str:
@@ -183,6 +183,10 @@ class Source:
         """The k-th scratch buffer of a width: a line's intermediate results, overwritten by
         the next line's."""
         return self._buffer(("scratch", width, k), width)
+
+    def row(self, key: Any, width: int) -> str:
+        """A row of ``width`` of the program's own, named by ``key`` (``("W", i)``)."""
+        return self._buffer(("row", key), width, "row")
 
     def unit_row(self, i: int, width: int) -> str:
         """A row of ``width`` for group i whose first entry is 1 (``[1 | values]``, written

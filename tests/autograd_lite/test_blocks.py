@@ -430,7 +430,8 @@ def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None
     added = [int(n) for n in re.findall(rf"^P\[(\d+)\] \+= {DT} @ X1$", backward, re.M)]
     P = replay._pools[9]["parameters"]  # each a view, made once, of the leaves' gradient
     assert len(added) == sliced.count(True) and all(np.shares_memory(P[n], G[1]) for n in added)
-    assert re.search(rf"^P\[\d+\]\[_k\d+\] \+= \({DT} @ X1\)\.ravel\(\)$", backward, re.M)
+    scattered = rf"^np\.matmul\({DT}, X1, out=P\[\d+\]\)\nP\[\d+\]\[_k\d+\] \+= P\[\d+\]$"
+    assert re.search(scattered, backward, re.M)  # Δᵀ[1 | X] into a row, added by indexing
 
 
 @pytest.mark.parametrize(
