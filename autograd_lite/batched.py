@@ -279,7 +279,7 @@ def inputs(name: str, xs: Sequence[Any], expected: int) -> tuple[list[Any], int]
                     f"{name}: input {i} must be a 1-D array of numbers, got {_shape(x)}"
                 )
             sizes.add(len(x))
-            numbers[i] = x if x.dtype is FLOAT else x.astype(float)
+            numbers[i] = x if type(x) is np.ndarray and x.dtype is FLOAT else np.asarray(x, float)
     if len(sizes) != 1 or 0 in sizes:
         raise ValueError(
             f"{name}: the arrays among the inputs must share one length ≥ 1, got {sorted(sizes)}"

@@ -221,8 +221,8 @@ class Source:
         ``pool``'s blocks (``{"V": [inputs, leaves], "R": [[1 | inputs]]}``)."""
         made: list[Any] = []
         for width, kind in self.buffers:
-            if kind == "view":
-                made.append(eval(width, {"P": made, **(pool or {})}))  # our own expression
+            if kind == "view":  # "width" is the view's expression, one of ours (see view)
+                made.append(eval(width, {"P": made, **(pool or {})}))
             elif kind == "after":
                 made.append(made[-1][:, 1:])
             elif kind == "row":

@@ -109,6 +109,28 @@ def test_numbers_and_arrays_broadcast_and_an_output_that_ignores_them_is_spread(
     assert w.grad == 6.0  # Σ over the 3 samples of ∂(2w)/∂w
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda v: np.array(v, dtype=">f8"),  # float64 in the other byte order
+        lambda v: np.array(v, dtype=np.float32),
+        lambda v: np.array(v).astype(np.int64),  # the numbers are whole
+        lambda v: np.ma.masked_array(v, mask=[False, True, False]),  # its data, as np.asarray
+        lambda v: np.array([v, v])[0, ::1],  # a view
+    ],
+)
+def test_an_input_array_of_another_kind_is_its_float64_numbers(make: Any) -> None:
+    w = Value(0.5)
+    f = trace(lambda x, y: (x * w + y).tanh(), 1.0, 1.0)
+    numbers = [1.0, -2.0, 3.0]
+    x = make(numbers)
+    expected = f(np.asarray(x, dtype=float), 2.0)
+    assert np.array_equal(f(x, 2.0), expected)
+    out, (gx, gy) = f.grad(x, 2.0)
+    out2, (gx2, gy2) = f.grad(np.asarray(x, dtype=float), 2.0)
+    assert np.array_equal(out, out2) and np.array_equal(gx, gx2) and np.array_equal(gy, gy2)
+
+
 def test_bad_batches_are_refused() -> None:
     f = trace(lambda x, y: x * y, 1.0, 1.0)
     with pytest.raises(ValueError, match="share one length"):
