@@ -206,6 +206,25 @@ class Tape:
         values, gradients = self._replay(xs, seed, numbers)
         return values[self.root], np.array(gradients[self.n_inputs :], dtype=float)
 
+    def value_at(self, parameters: Any, *xs: Any) -> Any:
+        """``f(*xs)`` at the parameter values θ = ``parameters`` (as :meth:`backward_at`): the
+        output, or on a batch the array of outputs, with the parameter Values neither read nor
+        written (a validation loss at the θ a training loop holds, say). The numbers are
+        ``f(*xs)``'s with the Values set to θ, to the bit.
+
+        Raises:
+            TypeError / ValueError: θ is not a sequence of ``len(parameters)`` real numbers.
+        """
+        theta = self._vector(parameters, f"{self.name}.value_at(parameters)")
+        if batched.is_batch(xs):
+            return self._batch(xs, None, theta)[0]
+        numbers = theta.tolist()
+        if SWITCHES.checking:  # fresh Values at θ
+            return self._eager(xs, numbers)[self.root].data
+        values = self._values(xs, numbers)
+        self._run_forward(values, xs, numbers)
+        return values[self.root]
+
     def parameter_vector(self) -> np.ndarray:
         """θ: a new array of the parameters' numbers, in the order of :attr:`parameters`."""
         return np.array(list(map(_data, self._live())), dtype=float)

@@ -1,4 +1,5 @@
-"""``Tape.backward_at``: the replay at a parameter vector θ, the Values neither read nor written.
+"""``Tape.backward_at`` and ``Tape.value_at``: the replay at a parameter vector θ, the Values
+neither read nor written.
 
 Each case is checked against :meth:`Tape.backward` with the Values set to θ: on one sample bit
 for bit (both are the float replay), on a batch to the last bit too (both are the same block
@@ -67,6 +68,37 @@ def test_backward_at_is_backward_with_the_values_at_theta(size: int, anomaly: bo
     # the same program (or inside detect_anomaly the same eager code) on the same numbers
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_array_equal(gradient, expected)
+
+
+@pytest.mark.parametrize("size", [None, 1, 7, 64])  # None: one sample, numbers
+@pytest.mark.parametrize("anomaly", [False, True])
+def test_value_at_is_the_call_with_the_values_at_theta(size: int | None, anomaly: bool) -> None:
+    params, loss = mlp_loss()
+    f = trace(loss, 0.5, -0.5, 1.0)
+    before = [(p.data, p.grad) for p in params]
+    theta = f.parameter_vector() + RNG.normal(scale=0.1, size=len(params))
+    xs: list[Any] = [0.3, 0.9, -1.0] if size is None else columns(size)
+    with detect_anomaly() if anomaly else _nothing():
+        out = f.value_at(theta, *xs)
+        expected, _ = with_values_at(f.parameters, theta, lambda: f(*xs))
+    assert [(p.data, p.grad) for p in params] == before  # neither read nor written
+    np.testing.assert_array_equal(out, expected)
+    assert isinstance(out, float) if size is None else out.shape == (size,)
+
+
+def test_value_at_refuses_a_bad_theta_and_names_a_failing_sample() -> None:
+    w = Value(1.0, label="w")
+    f = trace(lambda x: (x - w).log(), 3.0)
+    with pytest.raises(ValueError, match=r"value_at\(parameters\).*shape \(1,\)"):
+        f.value_at([1.0, 2.0], 3.0)
+    with pytest.raises(TypeError, match="value_at"):
+        f.value_at("θ", 3.0)
+    with pytest.raises(DomainError, match=r"log.* \(at sample 1\)$"):
+        f.value_at(np.array([2.0]), np.array([3.0, 2.0, 1.0]))
+    with pytest.raises(DomainError, match=r"log"):
+        f.value_at(np.array([3.0]), 3.0)
+    assert w.data == 1.0 and w.grad == 0.0
+    assert f.value_at([0.0], np.array([math.e, 1.0])).tolist() == [1.0, 0.0]
 
 
 @pytest.mark.parametrize("anomaly", [False, True])
