@@ -144,13 +144,7 @@ class Tape:
     def __call__(self, *xs: Any) -> Any:
         """The output's value with the inputs set to ``xs``; with arrays among them (one number
         per sample, the other inputs shared), the array of the samples' outputs."""
-        if batched.is_batch(xs):
-            return self._batch(xs, None)[0]
-        if SWITCHES.checking:
-            return self._eager(xs)[self.root].data
-        values = self._values(xs)
-        self._run_forward(values, xs)
-        return values[self.root]
+        return self._value(xs, None)
 
     def backward(self, *xs: Any, grad: Any = 1.0) -> Any:
         """Add ∂out/∂p · ``grad`` to ``p.grad`` of every parameter; return the output's value.
@@ -215,15 +209,7 @@ class Tape:
         Raises:
             TypeError / ValueError: θ is not a sequence of ``len(parameters)`` real numbers.
         """
-        theta = self._vector(parameters, f"{self.name}.value_at(parameters)")
-        if batched.is_batch(xs):
-            return self._batch(xs, None, theta)[0]
-        numbers = theta.tolist()
-        if SWITCHES.checking:  # fresh Values at θ
-            return self._eager(xs, numbers)[self.root].data
-        values = self._values(xs, numbers)
-        self._run_forward(values, xs, numbers)
-        return values[self.root]
+        return self._value(xs, self._vector(parameters, f"{self.name}.value_at(parameters)"))
 
     def parameter_vector(self) -> np.ndarray:
         """θ: a new array of the parameters' numbers, in the order of :attr:`parameters`."""
@@ -292,6 +278,17 @@ class Tape:
             return self._samples_alone(batched.each_sample(numbers, size), seed, at)
 
         return batched.run(passes, one_by_one)  # type: ignore[no-any-return]
+
+    def _value(self, xs: tuple[Any, ...], theta: np.ndarray | None) -> Any:
+        """The output (or a batch's outputs) at the Values' numbers, or at ``theta``."""
+        if batched.is_batch(xs):
+            return self._batch(xs, None, theta)[0]
+        numbers = None if theta is None else theta.tolist()
+        if SWITCHES.checking:  # eager code, on fresh Values at θ if given
+            return self._eager(xs, numbers)[self.root].data
+        values = self._values(xs, numbers)
+        self._run_forward(values, xs, numbers)
+        return values[self.root]
 
     def _samples_alone(
         self, samples: list[tuple[float, ...]], seed: Any, theta: list[float] | None
