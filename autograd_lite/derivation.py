@@ -109,6 +109,13 @@ class Explanation:
         self.rows = [v for v in order if not v.op] if chosen is None else chosen
         self.restricted = chosen is not None
         self.max_lines = max_lines
+        #: The places in ``order`` of the Values the page draws: every one, or with ``wrt``
+        #: those the steps read (the nodes kept and their operands: each has a forward step).
+        self.drawn = (
+            sorted({s.node for s in steps if s.phase == "forward"})
+            if self.restricted
+            else list(range(len(order)))
+        )
 
     def __str__(self) -> str:
         forward = [s.text for s in self.steps if s.phase == "forward"]
@@ -177,9 +184,9 @@ class Explanation:
         which summarises."""
         from autograd_lite.derivation_page import fragment
 
-        if len(self.order) > MAX_PAGE_NODES:
+        if len(self.drawn) > MAX_PAGE_NODES:
             note = (
-                f"A graph of {len(self.order):,} Values, more than a page draws "
+                f"A graph of {len(self.drawn):,} Values, more than a page draws "
                 f"({MAX_PAGE_NODES:,}; to_html(path, max_nodes=...) draws more): the text.\n\n"
             )
             return f"<pre>{html.escape(note + str(self))}</pre>"

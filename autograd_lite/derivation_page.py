@@ -13,7 +13,8 @@ gradient, ∂root/∂v, the numbers ``root.backward()`` gives (four significant 
 pictures). **Previous**, **Next**, **Play**, the arrow keys (←/→, Home, End) and the slider move
 through the steps.
 
-A page draws the whole graph, and Graphviz's layout and the page grow faster than the graph
+A page draws the whole graph (with ``wrt=``, the part of it the steps read: the nodes kept and
+their operands), and Graphviz's layout and the page grow faster than the graph
 (2,000 nodes: a 6 MB page in 3 s; 20,000: ``dot`` still busy after a minute), while nobody can
 follow the boxes of thousands of nodes. So a graph of more than :data:`MAX_PAGE_NODES` Values
 is refused with a ``ValueError`` before ``dot`` runs and before any file is touched, unless
@@ -154,12 +155,10 @@ def steps_data(explanation: Explanation) -> dict[str, Any]:
     root's to 1; each ``+=`` sets its operand's gradient so far; a last step, "done", sets
     every box to its final gradient.
     """
-    order, names = explanation.order, explanation.names
+    order, names, drawn = explanation.order, explanation.names, explanation.drawn
     forward = {s.node for s in explanation.steps if s.phase == "forward" and order[s.node].op}
-    initial = [
-        [i, "data", UNKNOWN if i in forward else _number(v.data)] for i, v in enumerate(order)
-    ]
-    initial += [[i, "grad", UNKNOWN] for i in range(len(order))]
+    initial = [[i, "data", UNKNOWN if i in forward else _number(order[i].data)] for i in drawn]
+    initial += [[i, "grad", UNKNOWN] for i in drawn]
     kept = {s.node for s in explanation.steps if s.phase == "backward"}
     kept |= {u for s in explanation.steps if s.phase == "backward" for u in s.operands}
     steps: list[dict[str, Any]] = []
@@ -171,7 +170,7 @@ def steps_data(explanation: Explanation) -> dict[str, Any]:
         else:
             changes = [[s.operands[0], "grad", _number(s.value)]]
         steps.append(_step(s.phase, s.node, list(s.operands), s.text, changes))
-    final = [[i, "grad", _number(explanation.gradients[v])] for i, v in enumerate(order)]
+    final = [[i, "grad", _number(explanation.gradients[order[i]])] for i in drawn]
     top = f"∂{names[explanation.root]}/∂v"
     done = f"Done: every box shows its final gradient {top}, what backward() gives."
     steps.append(_step("done", None, [], done, final))
@@ -186,15 +185,16 @@ def check_size(explanation: Explanation, max_nodes: int, caller: str = "to_html"
     """Refuse (``ValueError``) a graph of more than ``max_nodes`` Values, saying what to do."""
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"{caller}: max_nodes must be a positive int, got {max_nodes!r}")
-    size = len(explanation.order)
+    size = len(explanation.drawn)
     if size > max_nodes:
+        graph = "the part of the graph wrt= keeps" if explanation.restricted else "the graph"
         raise ValueError(
-            f"{caller}: the graph has {size:,} Values, more than max_nodes={max_nodes:,}: the "
+            f"{caller}: {graph} has {size:,} Values, more than max_nodes={max_nodes:,}: the "
             "page draws every one (dot would take minutes, the page would be many MB and "
             "unreadable). Explain a smaller part instead (one example's loss, one neuron's "
-            "output), or read the text, print(explain(root, wrt=[x, w])), which keeps only the "
-            f"nodes between wrt= and the root and summarises; or pass max_nodes={size} or more "
-            "to draw it anyway."
+            "output, explain(root, wrt=[x, w]) for the nodes between x, w and the root), or "
+            "read the text, print(explanation), which summarises; or pass "
+            f"max_nodes={size} or more to draw it anyway."
         )
 
 
@@ -207,12 +207,14 @@ def svg(
     """The graph as an SVG element, each box with its name, value and final gradient;
     ``target`` is the file named in the messages when ``dot`` is missing or too slow. Call
     :func:`check_size` first: this draws any number of Values."""
+    order = explanation.order
     graph = draw_graph(
         explanation.root,
         show_grad=True,
         grads=explanation.gradients,
         labels=explanation.names,
-        max_nodes=max(1, len(explanation.order)),
+        max_nodes=max(1, len(explanation.drawn)),
+        nodes=[order[i] for i in explanation.drawn] if explanation.restricted else None,
     )
     drawn = run_dot(graph.source, "svg", target, timeout=timeout, caller="to_html")
     text = drawn.decode("utf-8")

@@ -37,7 +37,7 @@ Every walk is iterative (the topological order is), so a chain of 10⁵ ops draw
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -130,6 +130,7 @@ def draw_graph(
     params: Iterable[Value] | None = None,
     grads: Mapping[Value, float] | None = None,
     labels: Mapping[Value, str] | None = None,
+    nodes: Collection[Value] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph that produced ``root`` as a Graphviz Digraph.
 
@@ -152,6 +153,10 @@ def draw_graph(
             it leaves out shows its ``.grad``. ``None`` (the default): every ``.grad``.
         labels: the name to show for each Value instead of its ``.label`` (explain's names,
             ``v7`` for a Value without a label); ``None`` (the default): every ``.label``.
+        nodes: draw only these Values of the graph (``explain(root, wrt=...)``'s part of
+            it); a Value's op is drawn when every Value it reads is drawn too, else the Value
+            is a box fed from outside the picture. ``max_nodes`` counts these. Each keeps its
+            place's name ``v{i}`` in the whole graph's order. ``None``: the whole graph.
 
     Raises:
         TypeError: ``root`` is not a Value, or ``params`` holds something else.
@@ -160,23 +165,31 @@ def draw_graph(
     _check_options(root, rankdir, color_by, max_nodes)
     parameters = _parameter_set(params)
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"draw_graph: the graph has {len(order):,} Values, more than max_nodes={max_nodes:,}. "
-            f"Pass max_nodes={len(order)} or more to draw it anyway (Graphviz is slow on large "
-            "graphs and the picture is hard to read), or draw a smaller part, e.g. one "
-            "neuron's output; for a whole network use nn.draw_network."
-        )
+    drawn = _drawn(order, nodes, max_nodes)
     shown = {node: node.grad if grads is None else grads.get(node, node.grad) for node in order}
-    scale = GradScale(shown.values()) if color_by == "grad" else None
+    scale = GradScale(shown[node] for node in drawn) if color_by == "grad" else None
     dot = _digraph(rankdir)
     horizontal = rankdir in ("LR", "RL")
     names = {node: node.label for node in order} if labels is None else dict(labels)
     grads_shown = shown if show_grad else None
-    _add_statements(dot.body, root, order, (names, grads_shown), horizontal, parameters, scale)
+    fields = (names, grads_shown)
+    _add_statements(dot.body, root, order, drawn, fields, horizontal, parameters, scale)
     if scale is not None:
         dot.node("legend", label=scale.legend(), shape="plain")
     return dot
+
+
+def _drawn(order: list[Value], nodes: Collection[Value] | None, max_nodes: int) -> set[Value]:
+    """The Values to draw (``nodes`` of the graph, or all of it), refused past ``max_nodes``."""
+    drawn = set(order) if nodes is None else set(nodes) & set(order)
+    if len(drawn) > max_nodes:
+        raise ValueError(
+            f"draw_graph: the graph has {len(drawn):,} Values, more than max_nodes={max_nodes:,}. "
+            f"Pass max_nodes={len(drawn)} or more to draw it anyway (Graphviz is slow on large "
+            "graphs and the picture is hard to read), or draw a smaller part, e.g. one "
+            "neuron's output; for a whole network use nn.draw_network."
+        )
+    return drawn
 
 
 def _digraph(rankdir: str) -> graphviz.Digraph:
@@ -211,14 +224,15 @@ def _add_statements(
     body: list[str],
     root: Value,
     order: list[Value],
+    drawn: set[Value],
     fields: tuple[dict[Value, str], dict[Value, float] | None],
     horizontal: bool,
     parameters: set[Value],
     scale: GradScale | None,
 ) -> None:
-    """Append to ``body`` the DOT statements of every Value in ``order``, of the op that made
-    it and of that op's constants; ``fields`` are the labels and the gradients shown (None:
-    no gradients).
+    """Append to ``body`` the DOT statements of every Value of ``order`` in ``drawn``, of the
+    op that made it (when each Value it reads is drawn) and of that op's constants; ``fields``
+    are the labels and the gradients shown (None: no gradients).
 
     Statements go straight into the Digraph's body: graphviz's node() and edge() re-quote every
     attribute of every node, which is most of the time on a large graph; here each distinct
@@ -229,11 +243,13 @@ def _add_statements(
     constant_style = _attribute_text(_CONSTANT_STYLE)
     index = {node: i for i, node in enumerate(order)}
     for i, node in enumerate(order):
+        if node not in drawn:
+            continue
         vid = f"v{i}"
         style = _attribute_text(_value_style(node, node is root, parameters, scale, grads))
         label = _record(labels.get(node, node.label), node, grads, horizontal)
         body.append(f"\t{vid} [label={quote(label)} {style}]\n")
-        if not node.op:
+        if not node.op or not all(a in drawn for a in node.args if isinstance(a, Value)):
             continue
         oid = f"{vid}_op"
         symbol = quote(graphviz.nohtml(literal(_OP_SYMBOLS.get(node.op, node.op))))

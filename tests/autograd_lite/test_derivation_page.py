@@ -105,6 +105,46 @@ def test_a_graph_too_large_for_a_page_is_refused_before_dot_and_nothing_is_writt
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left
 
 
+def big_loss() -> tuple[Value, Value, Value, Value]:
+    """A loss reading a long chain from ``start`` (20,001 Values) and a small part, w · x:
+    its page with wrt=[w] draws the small part alone."""
+    start, x, w = Value(0.5, "start"), Value(0.7, "x"), Value(-1.5, "w")
+    y = start
+    for _ in range(10_000):
+        y = (y * 0.999).tanh()
+    loss = y + w * x
+    loss.label = "loss"
+    return loss, start, w, x
+
+
+@needs_dot
+def test_a_page_with_wrt_draws_the_part_its_steps_read(tmp_path: Path) -> None:
+    loss, _, w, x = big_loss()
+    e = explain(loss, wrt=[w])
+    assert len(e.order) > MAX_PAGE_NODES  # the whole graph is too large for a page
+    drawn = {e.order[i] for i in e.drawn}
+    chain_end, product = loss.args  # the chain's end is read by the root, not kept
+    assert drawn == {loss, product, w, x, chain_end}
+    text = e.to_html(tmp_path / "page.html").read_text(encoding="utf-8")
+    boxes = set(re.findall(r"<title>(v\d+)</title>", text))
+    assert boxes == {f"v{i}" for i in e.drawn}
+    ops = set(re.findall(r"<title>v(\d+)_op</title>", text))  # an op whose operands are drawn
+    assert ops == {str(e.order.index(loss)), str(e.order.index(product))}
+    data = steps_data(e)
+    assert {i for i, _, _ in data["initial"]} == set(e.drawn)
+    loss.backward()
+    assert {i: t for i, _, t in data["steps"][-1]["set"]} == {
+        i: _number(e.order[i].grad) for i in e.drawn
+    }
+
+
+def test_a_page_with_wrt_still_refuses_a_large_part(tmp_path: Path) -> None:
+    loss, start, _, _ = big_loss()
+    with pytest.raises(ValueError, match="the part of the graph wrt= keeps has 20,00"):
+        explain(loss, wrt=[start]).to_html(tmp_path / "page.html")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("max_nodes", [0, -1, 2.5, True, "9"])
 def test_max_nodes_must_be_a_positive_int(tmp_path: Path, max_nodes: Any) -> None:
     out, _ = neuron()
@@ -258,3 +298,25 @@ def test_the_slider_and_play_reach_the_end(browser: Any, tmp_path: Path) -> None
     assert play.text == "Pause"
     WebDriverWait(browser, 60).until(lambda b: _shown(b)[0].startswith("Done"))
     assert play.text == "Play"
+
+
+def test_a_page_with_wrt_steps_through_its_part_to_the_final_gradients(
+    browser: Any, tmp_path: Path
+) -> None:
+    out, (x1, _, w1, _, _) = neuron()
+    e = explain(out, wrt=[w1])
+    assert 0 < len(e.drawn) < len(e.order)
+    browser.get(e.to_html(tmp_path / "page.html").as_uri())
+    assert set(_boxes(browser, "grad")) == set(e.drawn)  # only the part the steps read
+    nxt = browser.find_element("css selector", ".agl-next")
+    for k, step in enumerate(e.steps):
+        assert _shown(browser)[0] == step.text, k
+        if step.phase == "forward":
+            assert _boxes(browser, "data")[step.node] == _number(step.value)
+        elif step.operands:
+            assert _boxes(browser, "grad")[step.operands[0]] == _number(step.value)
+        nxt.click()
+    assert _shown(browser)[0].startswith("Done")
+    out.backward()
+    assert _boxes(browser, "grad") == {i: _number(e.order[i].grad) for i in e.drawn}
+    assert e.order.index(w1) in e.drawn and e.order.index(x1) in e.drawn

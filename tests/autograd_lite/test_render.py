@@ -330,3 +330,21 @@ def test_grads_and_labels_given_are_shown_instead_of_the_values_own() -> None:
     assert draw_graph(y, grads={}, labels={x: "x", y: ""}).source == plain
     given = draw_graph(y, grads={x: 3.0, y: 1.0}, labels={x: "x", y: "v1"}).source
     assert "grad 3" in given and "v1 |" in given and x.grad == 0.0 and y.grad == 0.0
+
+
+def test_nodes_draws_that_part_an_op_only_when_its_operands_are_drawn_too() -> None:
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
+    ab = a * b
+    ab.label = "ab"
+    out = ab + c
+    out.label = "out"
+    source = draw_graph(out, nodes=[out, ab, c]).source  # ab's operands left out
+    names = set(re.findall(r"^\t(\w+) \[", source, re.M))
+    values = {n for n in names if re.fullmatch(r"v\d+", n)}
+    ops = {n for n in names if n.endswith("_op")}
+    assert len(values) == 3 and len(ops) == 1  # out's op; ab drawn as a box fed from outside
+    assert all(f"{{ {name} |" in source for name in ("out", "ab", "c"))
+    assert "{ a |" not in source and "{ b |" not in source
+    with pytest.raises(ValueError, match="has 3 Values, more than max_nodes=2"):
+        draw_graph(out, nodes=[out, ab, c], max_nodes=2)
+    assert draw_graph(out, nodes=None).source == draw_graph(out).source
