@@ -159,8 +159,9 @@ def draw_graph(
             place's name ``v{i}`` in the whole graph's order. ``None``: the whole graph.
 
     Raises:
-        TypeError: ``root`` is not a Value, or ``params`` holds something else.
-        ValueError: an option is out of range, or the graph has more than ``max_nodes`` Values.
+        TypeError: ``root`` is not a Value, or ``params`` or ``nodes`` holds something else.
+        ValueError: an option is out of range, the graph (or ``nodes``) has more than
+            ``max_nodes`` Values, or an item of ``nodes`` is not in root's graph.
     """
     _check_options(root, rankdir, color_by, max_nodes)
     parameters = _parameter_set(params)
@@ -180,8 +181,20 @@ def draw_graph(
 
 
 def _drawn(order: list[Value], nodes: Collection[Value] | None, max_nodes: int) -> set[Value]:
-    """The Values to draw (``nodes`` of the graph, or all of it), refused past ``max_nodes``."""
-    drawn = set(order) if nodes is None else set(nodes) & set(order)
+    """The Values to draw (``nodes`` of the graph, or all of it), refused past ``max_nodes``;
+    an item of ``nodes`` that is not a Value of the graph is refused, naming it."""
+    drawn = set(order)
+    if nodes is not None:
+        chosen = list(nodes)
+        for i, node in enumerate(chosen):
+            if not isinstance(node, Value):
+                kind = type(node).__name__
+                raise TypeError(f"draw_graph: nodes[{i}] must be a Value, got {kind}")
+            if node not in drawn:
+                raise ValueError(f"draw_graph: nodes[{i}] ({node!r}) is not in root's graph")
+        if not chosen:
+            raise ValueError("draw_graph: nodes is empty; give the Values to draw, or None for all")
+        drawn = set(chosen)
     if len(drawn) > max_nodes:
         raise ValueError(
             f"draw_graph: the graph has {len(drawn):,} Values, more than max_nodes={max_nodes:,}. "

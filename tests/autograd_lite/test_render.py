@@ -348,3 +348,9 @@ def test_nodes_draws_that_part_an_op_only_when_its_operands_are_drawn_too() -> N
     with pytest.raises(ValueError, match="has 3 Values, more than max_nodes=2"):
         draw_graph(out, nodes=[out, ab, c], max_nodes=2)
     assert draw_graph(out, nodes=None).source == draw_graph(out).source
+    with pytest.raises(TypeError, match=r"nodes\[1\] must be a Value, got float"):
+        draw_graph(out, nodes=[out, 2.0])
+    with pytest.raises(ValueError, match=r"nodes\[0\] .* is not in root's graph"):
+        draw_graph(out, nodes=[Value(9.0)])
+    with pytest.raises(ValueError, match="nodes is empty"):
+        draw_graph(out, nodes=[])
