@@ -2,6 +2,8 @@
 
 * :mod:`nn.module` — ``Module``: parameters, their names, gradients and state.
 * :mod:`nn.layers` — ``Neuron``, ``Layer``, ``MLP`` and their initialisation.
+* :mod:`nn.prediction` — ``MLP.predict``: the outputs for a batch of rows, by a kept recording
+  replayed on NumPy arrays.
 * :mod:`nn.functional` — ``softmax``, ``log_softmax``, ``logsumexp``.
 * :mod:`nn.losses` — the losses of one example and the L2 penalty.
 * :mod:`nn.checkpoint` — ``save`` and ``load``, atomic and bit-exact.
