@@ -9,6 +9,8 @@
 * :mod:`nn.checkpoint` — ``save`` and ``load``, atomic and bit-exact.
 * :mod:`nn.draw` — ``draw_network``, the network diagram of the course notes, and
   ``render_network``, which writes it to a file.
+* :mod:`nn.pytorch` — ``to_torch`` and ``from_torch``: an MLP as a ``torch.nn.Sequential`` and
+  back (PyTorch is optional, imported on use).
 * :mod:`nn.reference` — the notes' matrix-form backprop in NumPy, to check the graph against.
 """
 
@@ -26,6 +28,7 @@ from nn.losses import (
     squared_error,
 )
 from nn.module import Module
+from nn.pytorch import from_torch, to_torch
 
 __all__ = [
     "MLP",
@@ -35,6 +38,7 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "draw_network",
+    "from_torch",
     "hinge_loss",
     "init_std",
     "l2_penalty",
@@ -47,4 +51,5 @@ __all__ = [
     "save",
     "softmax",
     "squared_error",
+    "to_torch",
 ]
