@@ -24,14 +24,16 @@ from typing import NoReturn
 from autograd_lite import __version__
 from autograd_lite.checks import clip, shown
 from autograd_lite.derivation import Explanation, explain
-from autograd_lite.expression import FUNCTIONS, ExpressionError, parse
+from autograd_lite.expression import CONSTANTS, FUNCTIONS, MANY, RESERVED, ExpressionError, parse
 from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, RANKDIRS, DotNotFoundError, render_graph
 from autograd_lite.value import Value
 
 EPILOG = f"""\
-expression: numbers, variables (each given a value with --at NAME=VALUE), + - * / ** with
-  Python's precedence, unary - and +, brackets, and the functions of one argument
-  {" ".join(FUNCTIONS)}.
+expression: numbers, the constants {" ".join(CONSTANTS)}, variables (each given a value with
+  --at NAME=VALUE), + - * / ** with Python's precedence (^ is **, as the pictures draw a power:
+  -x^2 is -(x^2)), unary - and +, brackets, the functions of one argument
+  {" ".join(FUNCTIONS)},
+  and {" and ".join(MANY)} of two or more arguments, max(a, b, ...).
   Nothing else is accepted, and nothing is ever eval'd. The grammar is written out once, in
   the module autograd_lite.expression: python -m pydoc autograd_lite.expression
 
@@ -299,8 +301,9 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
         name = name.strip()
         if not equals or not name.isidentifier():
             raise UsageError(f"--at {_echo(item)}: expected NAME=VALUE with NAME a variable name")
-        if name in FUNCTIONS:
-            raise UsageError(f"--at {_echo(item)}: {name} is a function, not a variable name")
+        if name in RESERVED:
+            what = "a constant" if name in CONSTANTS else "a function"
+            raise UsageError(f"--at {_echo(item)}: {name} is {what}, not a variable name")
         if name in variables:
             raise UsageError(f"--at {_echo(item)}: this variable is given twice")
         try:

@@ -3,16 +3,27 @@
 The grammar, the only place it is written (``autograd-lite graph --help`` and the README point
 here)::
 
-    expr := NUMBER | NAME | expr OP expr | -expr | +expr | FUNC(expr) | (expr)
-    OP   := +  -  *  /  **          (Python precedence: ** binds tightest, right to left)
-    FUNC := exp log sqrt tanh sigmoid relu sin cos abs   (one positional argument)
-    NAME := a variable, which needs a value (a Python identifier that is not a FUNC)
+    expr  := NUMBER | CONST | NAME | expr OP expr | -expr | +expr | (expr)
+           | FUNC(expr) | MANY(expr, expr, ...)
+    OP    := +  -  *  /  **  ^      (Python precedence: a power binds tightest, right to left)
+    FUNC  := exp log sqrt tanh sigmoid relu sin cos abs softplus log1p expm1   (one argument)
+    MANY  := max min                (two or more arguments)
+    CONST := pi e                   (π and Euler's number, as floats)
+    NAME  := a variable, which needs a value (a Python identifier that is none of the above)
+
+``^`` is the power, as the graph pictures and ``explain`` write it: ``x^2`` is ``x**2`` (not
+Python's exclusive or), and ``-x^2`` is ``-(x^2)``, as in mathematics. ``max(a, b, ...)`` is the
+engine's one ``max`` node (:func:`~autograd_lite.value.maximum`: its gradient goes to the first
+operand that attains the maximum), and ``min(a, b, ...)`` is −max(−a, −b, ...), built from the
+same ``max`` and negation rules, so its gradient goes to the first operand that attains the
+minimum. Each function is the engine's own op of that name: the language adds no derivative.
 
 Anything else (attribute access, subscripts, strings, lambdas, comprehensions, keyword or
 starred arguments, calls of any other name, ``//``, comparisons, an expression over
 :data:`MAX_LENGTH` characters) is refused with a one-line :class:`ExpressionError` naming it.
 
-Safety: the string is parsed with :mod:`ast`, which builds a tree and runs nothing; every node
+Safety: the string is parsed with :mod:`ast`, which builds a tree and runs nothing (each ``^``
+written ``**`` first, by :mod:`tokenize`, which only splits the text); every node
 is checked against the grammar; the checked tree is then computed by walking it ourselves. It
 is never compiled to code nor handed to ``eval`` or ``exec``, so nothing in it can run. Both
 walks use an explicit stack, so a deeply nested expression cannot exhaust the recursion limit.
@@ -30,15 +41,31 @@ Use :func:`evaluate`, or :func:`parse` once and :meth:`Expression.evaluate` at m
 from __future__ import annotations
 
 import ast
+import io
 import math
+import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
 
 from autograd_lite.checks import clip, shown
-from autograd_lite.value import Value, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from autograd_lite.value import (
+    Value,
+    cos,
+    exp,
+    expm1,
+    log,
+    log1p,
+    maximum,
+    relu,
+    sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    tanh,
+)
 
-#: The functions an expression may call, each of one positional argument.
+#: The functions an expression may call with one positional argument.
 FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "exp": exp,
     "log": log,
@@ -49,7 +76,30 @@ FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "sin": sin,
     "cos": cos,
     "abs": abs,
+    "softplus": softplus,
+    "log1p": log1p,
+    "expm1": expm1,
 }
+
+
+def _max(*operands: Any) -> Any:
+    """max(a, b, ...): one ``max`` node of the engine."""
+    return maximum(operands)
+
+
+def _min(*operands: Any) -> Any:
+    """min(a, b, ...) = −max(−a, −b, ...): the ``max`` and ``neg`` rules, nothing new."""
+    return -maximum([-a for a in operands])
+
+
+#: The functions an expression may call with two or more positional arguments.
+MANY: dict[str, Callable[..., Any]] = {"max": _max, "min": _min}
+
+#: The named constants.
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+#: Every name with a meaning of its own, which a variable cannot take.
+RESERVED = frozenset([*FUNCTIONS, *MANY, *CONSTANTS])
 
 #: Longer expressions are refused before parsing: the parser's time and memory stay small.
 MAX_LENGTH = 10_000
@@ -94,7 +144,7 @@ _OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
     ast.LShift: "<<",
     ast.RShift: ">>",
     ast.BitOr: "|",
-    ast.BitXor: "^ (write powers as **)",
+    ast.BitXor: "^",
     ast.BitAnd: "&",
     ast.Not: "not",
     ast.Invert: "~",
@@ -152,8 +202,10 @@ class Expression:
                 a = results.pop()
                 results.append(_fold(lambda x: -x, a) if isinstance(node.op, ast.USub) else a)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                a = results.pop()
-                results.append(_fold(FUNCTIONS[node.func.id], a))
+                operands = results[-len(node.args) :]
+                del results[-len(node.args) :]
+                function = FUNCTIONS.get(node.func.id) or MANY[node.func.id]
+                results.append(_fold(function, *operands))
             else:
                 raise AssertionError(f"unchecked node {type(node).__name__}")  # parse refused it
         (result,) = results
@@ -169,26 +221,79 @@ def parse(source: str) -> Expression:
     """``source`` as an :class:`Expression` if every node is in the grammar, else an
     :class:`ExpressionError` naming the first construct that is not (or why it cannot be
     parsed). Nothing is computed, so unknown variables are found by evaluating."""
-    tree = _syntax_tree(source)
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(source):,} characters long; the limit is {MAX_LENGTH:,}"
+        )
+    text = _Text.of(source)
+    tree = _syntax_tree(text)
     variables: set[str] = set()
     stack: list[ast.AST] = [tree.body]
     while stack:
         node = stack.pop()
-        _check(node, source)
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS:
+        _check(node, text)
+        if isinstance(node, ast.Name) and node.id not in RESERVED:
             variables.add(node.id)
         stack.extend(ast.iter_child_nodes(node))
     return Expression(source, tree, frozenset(variables))
 
 
-def _syntax_tree(source: str) -> ast.Expression:
-    """``ast.parse`` in eval mode, every way it can fail said in one line."""
-    if len(source) > MAX_LENGTH:
-        raise ExpressionError(
-            f"the expression is {len(source):,} characters long; the limit is {MAX_LENGTH:,}"
+@dataclass(frozen=True)
+class _Text:
+    """An expression as typed (its line ends made ``\\n``), and as parsed: each ``^`` operator
+    written ``**``; ``carets`` holds the columns of those ``^`` in each typed line."""
+
+    typed: str
+    parsed: str
+    carets: dict[int, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, source: str) -> _Text:
+        typed = source.replace("\r\n", "\n").replace("\r", "\n")  # lines as ast counts them
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(typed).readline))
+        except (tokenize.TokenError, SyntaxError, ValueError):
+            return cls(typed, typed, {})  # not an expression: ast.parse says why
+        carets: dict[int, list[int]] = {}
+        for token in tokens:
+            if token.type == tokenize.OP and token.string == "^":
+                carets.setdefault(token.start[0], []).append(token.start[1])
+        lines = typed.split("\n")
+        for row, columns in carets.items():
+            for column in reversed(columns):
+                line = lines[row - 1]
+                lines[row - 1] = f"{line[:column]}**{line[column + 1 :]}"
+        return cls(typed, "\n".join(lines), {row: tuple(c) for row, c in carets.items()})
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The typed text of ``node`` of the parsed tree (None if it has no position)."""
+        fields = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+        position = [getattr(node, field, None) for field in fields]
+        if not self.carets or None in position:
+            return ast.get_source_segment(self.typed, node)
+        row, start, end_row, end = cast(list[int], position)
+        lines = self.typed.split("\n")
+        start, end = self._column(row, start), self._column(end_row, end)
+        if row == end_row:
+            return lines[row - 1][start:end]
+        return "\n".join(
+            [lines[row - 1][start:], *lines[row : end_row - 1], lines[end_row - 1][:end]]
         )
+
+    def _column(self, row: int, byte: int) -> int:
+        """The typed column of the parsed text's line ``row`` at UTF-8 offset ``byte`` (ast's
+        positions): each ``**`` written for a ``^`` before it is one character more."""
+        line = self.parsed.split("\n")[row - 1]
+        column = len(line.encode()[:byte].decode(errors="ignore"))
+        carets = self.carets.get(row, ())
+        return column - sum(1 for i, c in enumerate(carets) if c + i + 2 <= column)
+
+
+def _syntax_tree(text: _Text) -> ast.Expression:
+    """``ast.parse`` in eval mode, every way it can fail said in one line."""
+    source = text.typed
     try:
-        return ast.parse(source, mode="eval")
+        return ast.parse(text.parsed, mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"{clip(source)!r} is not a valid expression: {error.msg}") from None
     except (RecursionError, MemoryError):
@@ -204,69 +309,76 @@ def _syntax_tree(source: str) -> ast.Expression:
         raise ExpressionError(f"the expression cannot be parsed: {reason}") from None
 
 
-def _check(node: ast.AST, source: str) -> None:
+def _check(node: ast.AST, text: _Text) -> None:
     """Refuse ``node`` unless the grammar allows it (its children are checked separately)."""
     if isinstance(node, ast.Constant):
-        _check_number(node, source)
+        _check_number(node, text)
     elif isinstance(node, ast.Name):
         if not isinstance(node.ctx, ast.Load):
-            _refuse("assignments", node, source)
+            _refuse("assignments", node, text)
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
             symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
-            _refuse(f"the operator {symbol}", node, source)
+            _refuse(f"the operator {symbol}", node, text)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, ast.USub | ast.UAdd):
             symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
-            _refuse(f"the operator {symbol}", node, source)
+            _refuse(f"the operator {symbol}", node, text)
     elif isinstance(node, ast.Call):
-        _check_call(node, source)
+        _check_call(node, text)
     elif isinstance(node, ast.operator | ast.unaryop | ast.expr_context):
         pass  # checked with their BinOp, UnaryOp or Name
     else:
-        _refuse(_NAMES.get(type(node), type(node).__name__), node, source)
+        _refuse(_NAMES.get(type(node), type(node).__name__), node, text)
 
 
-def _check_number(node: ast.Constant, source: str) -> None:
+def _check_number(node: ast.Constant, text: _Text) -> None:
     """A constant must be an int or a float (not a bool) that fits in a float."""
     value = node.value
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "strings" if isinstance(value, str | bytes) else f"{type(value).__name__}s"
-        _refuse(kind, node, source)
+        _refuse(kind, node, text)
     try:
         finite = math.isfinite(float(value))
     except OverflowError:
         finite = False
     if not finite:
-        _refuse("numbers too large for a float", node, source)
+        _refuse("numbers too large for a float", node, text)
 
 
-def _check_call(node: ast.Call, source: str) -> None:
-    """A call must be of a FUNC by name, with one positional argument."""
+def _check_call(node: ast.Call, text: _Text) -> None:
+    """A call must be of a FUNC with one positional argument, or of a MANY with two or more."""
     if not isinstance(node.func, ast.Name):
-        _refuse("calls of anything but a function name", node, source)
-    elif node.func.id not in FUNCTIONS:
+        _refuse("calls of anything but a function name", node, text)
+    name = node.func.id
+    if name not in FUNCTIONS and name not in MANY:
         _refuse(
-            f"calls of {node.func.id} (only {', '.join(FUNCTIONS)} may be called)", node, source
+            f"calls of {name} (only {', '.join([*FUNCTIONS, *MANY])} may be called)", node, text
         )
     elif node.keywords:
-        _refuse("keyword arguments", node.keywords[0], source)
+        _refuse("keyword arguments", node.keywords[0], text)
     elif any(isinstance(a, ast.Starred) for a in node.args):
-        _refuse("starred arguments", node, source)
-    elif len(node.args) != 1:
-        _refuse(f"{node.func.id} with {len(node.args)} arguments (it takes 1)", node, source)
+        _refuse("starred arguments", node, text)
+    elif name in FUNCTIONS and len(node.args) != 1:
+        _refuse(f"{name} with {len(node.args)} arguments (it takes 1)", node, text)
+    elif name in MANY and len(node.args) < 2:
+        count = f"{len(node.args)} argument{'' if len(node.args) == 1 else 's'}"
+        _refuse(f"{name} with {count} (it takes 2 or more)", node, text)
 
 
-def _refuse(what: str, node: ast.AST, source: str) -> NoReturn:
-    segment = ast.get_source_segment(source, node)
+def _refuse(what: str, node: ast.AST, text: _Text) -> NoReturn:
+    segment = text.segment(node)
     where = f" in {clip(segment)!r}" if segment else ""
     raise ExpressionError(f"not allowed: {what}{where}", refused=True)
 
 
 def _lookup(name: str, values: Mapping[str, Value | float]) -> Value | float:
-    """The value of the variable ``name``."""
-    if name in FUNCTIONS:
-        raise ExpressionError(f"{name} is a function: call it, as in {name}(x)")
+    """The value of the constant or variable ``name``."""
+    if name in CONSTANTS:
+        return CONSTANTS[name]
+    if name in FUNCTIONS or name in MANY:
+        example = f"{name}(x)" if name in FUNCTIONS else f"{name}(x, y)"
+        raise ExpressionError(f"{name} is a function: call it, as in {example}")
     if name not in values:
         raise ExpressionError(f"unknown variable {shown(name)}", unknown=name)
     return values[name]

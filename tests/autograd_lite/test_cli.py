@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from autograd_lite import Value, maximum, softplus
 from autograd_lite.cli import main
-from autograd_lite.expression import FUNCTIONS
+from autograd_lite.expression import CONSTANTS, FUNCTIONS, MANY, RESERVED
 
 NEURON = ["tanh(w1*x1 + w2*x2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1"]
 NEURON += ["b=6.8813735870195432"]
@@ -99,6 +100,9 @@ def test_help_summarises_the_grammar_and_points_to_it(capsys: pytest.CaptureFixt
     for word in (
         "+ - * / **",
         " ".join(FUNCTIONS),
+        " and ".join(MANY),
+        " ".join(CONSTANTS),
+        "^ is **",
         "--at",
         "python -m pydoc autograd_lite.expression",
     ):
@@ -178,6 +182,10 @@ def test_refusals_in_a_real_process_have_no_traceback(tmp_path: Path) -> None:
         (["x", "--at", "x=1", "x=2"], "--at 'x=2': this variable is given twice"),
         (["x", "--at", "x=1", "y=2"], "--at 'y': this variable does not appear in the expression"),
         (["x", "--at", "exp=1"], "exp is a function"),
+        (["x", "--at", "max=1"], "max is a function, not a variable name"),
+        (["x*e", "--at", "x=1", "e=2"], "e is a constant, not a variable name"),
+        (["x*pi", "--at", "pi=3"], "pi is a constant"),
+        (["max(x)", "--at", "x=1"], "max with 1 argument (it takes 2 or more)"),
         (["2 + 3"], "has no variables"),
         (["x", "--at", "x=1", "-o", "g.jpeg"], "unknown output format '.jpeg'"),
         (["x*x*x", "--at", "x=1", "-o", "g.dot", "--max-nodes", "2"], "--max-nodes"),
@@ -285,7 +293,8 @@ def test_unused_variable_check_is_fast_for_thousands_of_variables(tmp_path: Path
     names = [
         "".join(p)
         for p in itertools.product(string.ascii_letters, repeat=2)
-        if not keyword.iskeyword("".join(p))  # as, if, in, is, or
+        # not as, if, in, is, or, nor the constant pi
+        if not keyword.iskeyword("".join(p)) and "".join(p) not in RESERVED
     ][:2500]
     # A safety net, not a timing assertion: the quadratic check took about 15 s.
     done = subprocess.run(
@@ -371,3 +380,19 @@ def test_a_bad_wrt_is_refused_in_one_line(
 ) -> None:
     assert main(["graph", "x*y", "--at", "x=2", "y=3", *argv]) == 2
     assert words in capsys.readouterr().err
+
+
+def test_the_engines_names_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    source = "x^2 + max(x, y, 1) * softplus(y) - min(x, y) * pi + log1p(x) + expm1(y) * e"
+    assert main(["graph", source, "--at", "x=0.5", "y=1.5"]) == 0
+    out = capsys.readouterr().out
+    x, y = Value(0.5, "x"), Value(1.5, "y")
+    low = -maximum([-x, -y])
+    expected = x**2 + maximum([x, y, 1.0]) * softplus(y) - low * 3.141592653589793
+    expected = expected + x.log1p() + y.expm1() * 2.718281828459045
+    expected.backward()
+    assert float(out.splitlines()[0].rpartition("=")[2]) == pytest.approx(expected.data, 1e-11)
+    assert table(out) == {
+        "x": (0.5, pytest.approx(x.grad, rel=1e-11)),
+        "y": (1.5, pytest.approx(y.grad, rel=1e-11)),
+    }

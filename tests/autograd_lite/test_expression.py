@@ -6,14 +6,24 @@ import ast
 import builtins
 import itertools
 import keyword
+import math
+import re
 import string
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograd_lite import DomainError, Value, expression
-from autograd_lite.expression import FUNCTIONS, ExpressionError, evaluate, parse
+from autograd_lite import DomainError, Value, expression, maximum
+from autograd_lite.expression import (
+    CONSTANTS,
+    FUNCTIONS,
+    MANY,
+    RESERVED,
+    ExpressionError,
+    evaluate,
+    parse,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,7 +88,16 @@ HOSTILE = [
     ("~x", "the operator ~"),
     ("x // 2", "the operator //"),
     ("x % 2", "the operator %"),
-    ("x ^ 2", "write powers as **"),
+    ("x & 2", "the operator &"),
+    ("x ^= 2", "not a valid expression"),
+    ("x ^ '{touch}'", "strings in \"'"),
+    ("e.__class__", "attribute access in 'e.__class__'"),
+    ("pi(x)", "calls of pi"),
+    ("max(x)", "max with 1 argument (it takes 2 or more)"),
+    ("min()", "min with 0 arguments"),
+    ("max(*[x, x])", "starred arguments"),
+    ("min(x, key=x)", "keyword arguments"),
+    ("max", "max is a function: call it, as in max(x, y)"),
     ("(x, x)", "tuples"),
     ("[x]", "lists"),
     ("True + x", "bool"),
@@ -213,9 +232,108 @@ def test_variables_are_found_in_one_walk_of_the_tree(monkeypatch: pytest.MonkeyP
 
 def test_the_grammar_is_written_once_and_names_every_function() -> None:
     doc = expression.__doc__ or ""
-    (func,) = [line for line in doc.splitlines() if line.strip().startswith("FUNC :=")]
-    assert func.split(":=")[1].split("(")[0].split() == list(FUNCTIONS)
+    for rule, names in (("FUNC", FUNCTIONS), ("MANY", MANY), ("CONST", CONSTANTS)):
+        (line,) = [line for line in doc.splitlines() if line.strip().startswith(f"{rule} ")]
+        assert line.split(":=")[1].split("(")[0].split() == list(names)
     for path in ("README.md", "autograd_lite/cli.py"):
         text = (ROOT / path).read_text(encoding="utf-8")
         assert "expr :=" not in text, f"{path} repeats the grammar"
         assert "autograd_lite" in text and "expression" in text
+
+
+# --- The engine's names: pi, e, softplus, log1p, expm1, max, min, and ^ ---------------------
+
+
+def gradient(source: str, **values: float) -> tuple[float, dict[str, float]]:
+    """The expression's value and each variable's gradient, through the language."""
+    leaves = {name: Value(x, name) for name, x in values.items()}
+    out = evaluate(source, leaves)
+    assert isinstance(out, Value)
+    out.backward()
+    return out.data, {name: v.grad for name, v in leaves.items()}
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+@pytest.mark.parametrize("x", [-2.5, -0.3, 0.7, 3.0])
+def test_each_function_is_the_engines_op_bit_for_bit(name: str, x: float) -> None:
+    v = Value(x, "x")
+    try:
+        expected = getattr(v, name)() if name != "abs" else abs(v)
+    except DomainError as error:  # outside the domain: the same error through the language
+        with pytest.raises(DomainError, match=re.escape(str(error))):
+            evaluate(f"{name}(x)", {"x": Value(x, "x")})
+        return
+    expected.backward()
+    value, grads = gradient(f"{name}(x)", x=x)
+    assert (value, grads["x"]) == (expected.data, v.grad)
+
+
+def test_the_new_functions_draw_their_own_node() -> None:
+    for name in ("softplus", "log1p", "expm1"):
+        out = evaluate(f"{name}(x)", {"x": Value(0.5, "x")})
+        assert isinstance(out, Value) and out.op == name
+
+
+def test_pi_and_e_are_the_constants_not_variables() -> None:
+    assert evaluate("pi", {}) == math.pi and evaluate("e", {}) == math.e
+    parsed = parse("e**x * pi")
+    assert parsed.variables == {"x"}
+    value, grads = gradient("e^x", x=1.5)
+    assert value == pytest.approx(math.exp(1.5), rel=1e-15)
+    assert grads["x"] == pytest.approx(math.exp(1.5), rel=1e-15)  # d/dx eˣ = eˣ · ln e
+    assert {"pi", "e", "max", "min", "exp"} <= RESERVED
+
+
+def test_caret_is_the_power_as_the_pictures_draw_it() -> None:
+    for caret, stars in [
+        ("x^2", "x**2"),
+        ("x ^ y", "x ** y"),
+        ("-x^2 + 1", "-x**2 + 1"),  # −(x²) + 1, as in mathematics
+        ("2^x^y", "2**x**y"),  # right to left
+        ("x*y^2/3", "x*y**2/3"),
+        ("(x + y)^-1", "(x + y)**-1"),
+        ("x^2**y", "x**2**y"),
+    ]:
+        assert gradient(caret, x=1.5, y=2.0) == gradient(stars, x=1.5, y=2.0), caret
+    out = evaluate("x^y", {"x": Value(2.0, "x"), "y": Value(3.0, "y")})
+    assert isinstance(out, Value) and out.op == "pow"
+    from autograd_lite.derivation import explain
+    from autograd_lite.render import draw_graph
+
+    assert "a ^ b" in draw_graph(out).source  # what the picture shows ...
+    assert "x ^ y" in str(explain(out))  # ... and explain writes, the language reads back
+    assert float(evaluate("2 ^ 3", {})) == 8.0
+
+
+def test_max_is_one_max_node_and_min_is_built_from_max_and_negation() -> None:
+    value, grads = gradient("max(x, y, z)", x=1.0, y=3.0, z=2.0)
+    assert (value, grads) == (3.0, {"x": 0.0, "y": 1.0, "z": 0.0})
+    value, grads = gradient("min(x, y, z)", x=1.0, y=3.0, z=-2.0)
+    assert (value, grads) == (-2.0, {"x": 0.0, "y": 0.0, "z": 1.0})
+    # At a tie the gradient goes to the first operand that attains it, as maximum's does.
+    assert gradient("max(x, y)", x=2.0, y=2.0)[1] == {"x": 1.0, "y": 0.0}
+    assert gradient("min(x, y)", x=2.0, y=2.0)[1] == {"x": 1.0, "y": 0.0}
+    out = evaluate("min(x, 0.5)", {"x": Value(1.0, "x")})
+    assert isinstance(out, Value)
+    from autograd_lite import topological_order
+
+    ops = {v.op for v in topological_order(out) if v.op}
+    assert ops == {"neg", "max"}  # no rule of its own
+    x = Value(2.0, "x")
+    mine = maximum([x * 2.0, x + 1.0, 3.5])
+    theirs = evaluate("max(x*2, x + 1, 3.5)", {"x": Value(2.0, "x")})
+    assert isinstance(theirs, Value) and theirs.op == "max" and theirs.data == mine.data
+    assert evaluate("max(1, 2^3, -4)", {}) == 8.0 and evaluate("min(1, 2, -4)", {}) == -4.0
+
+
+def test_refusals_quote_the_expression_as_typed() -> None:
+    for source, quoted in [
+        ("foo(x^2)", "'foo(x^2)'"),
+        ("x^2 + y^2 + z[0]", "'z[0]'"),
+        ("x^2 + (é^3)[0]", "'(é^3)[0]'"),
+        ("(x^2 +\n y^2).real", "'(x^2 + y^2).real'"),
+        ("x^2 + 'a^b'", "\"'a^b'\""),
+    ]:
+        with pytest.raises(ExpressionError, match="not allowed") as caught:
+            parse(source)
+        assert str(caught.value).endswith(f" in {quoted}"), str(caught.value)
