@@ -145,6 +145,8 @@ DEMO_ARGS = ("--samples", "20", "--epochs", "5", "--hidden", "4")
 def test_demo_runs_the_moons_example_and_draws_the_network(tmp_path: Path) -> None:
     out = run("demo.py", tmp_path, *DEMO_ARGS)
     assert "two moons: 20 points" in out
+    assert re.search(r"^fit\(\.\.\., compile=True\): .*: \d+\.\d\d s$", out, re.MULTILINE), out
+    assert "eagerly" not in out
     pictures = ["moons_boundary.png", "moons_loss.png", "moons_network.svg", "moons_network.png"]
     assert "pictures: " + ", ".join(str(tmp_path / name) for name in pictures) in out
     assert_png(tmp_path / "moons_boundary.png")
@@ -152,6 +154,19 @@ def test_demo_runs_the_moons_example_and_draws_the_network(tmp_path: Path) -> No
     svg = (tmp_path / "moons_network.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "hidden layer 1" in svg
     assert "Graphviz" not in out  # no note when dot is there
+
+
+def test_demo_eager_trains_the_same_network_both_ways_and_prints_both_times(
+    tmp_path: Path,
+) -> None:
+    out = run("demo.py", tmp_path / "out", *DEMO_ARGS, "--eager", env=without_dot(tmp_path))
+    compiled = number_after(r"replayed on NumPy arrays:", out)
+    eager = number_after(r"built each epoch:", out)
+    assert compiled > 0 and eager > 0  # times on a shared machine: only that both are printed
+    assert number_after(r"× the compiled run's", out) == pytest.approx(compiled, abs=0.01)
+    assert number_after("differ by at most", out) <= 1e-10  # the same network, trained twice
+    assert number_after("training accuracy:", out) > 0
+    assert_png(tmp_path / "out" / "moons_boundary.png")
 
 
 def test_demo_runs_without_dot_and_says_how_to_get_the_picture(tmp_path: Path) -> None:
