@@ -24,6 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCRIPTS = [
     "demo.py",
     "four_points.py",
+    "perceptron.py",
     "shallow_network.py",
     "moons.py",
     "iris.py",
@@ -85,6 +86,28 @@ def test_four_points(tmp_path: Path) -> None:
         row = next(line for line in out.splitlines() if line.startswith(method))
         error = float(row.split()[-2])
         assert error < start, row  # every method has gone downhill from w⁰
+
+
+def test_perceptron_is_sgd_beside_gradient_descent(tmp_path: Path) -> None:
+    args = ("--epochs", "6", "--points", "12", "--show", "3", "--steps", "40")
+    out = run("perceptron.py", tmp_path, *args, "--exact-steps", "8")
+    for name in ("boundaries", "mistakes", "rates"):
+        assert_png(tmp_path / f"perceptron_{name}.png")
+    # The example exits with an error if SGD on the loss leaves the rule's iterates.
+    assert out.count("gives the rule's iterates, bit for bit") == 2
+    sections = out.split("\n\n")
+    four = next(s for s in sections if s.startswith("the notes' four points"))
+    rows = [line.split() for line in four.splitlines()[2:5]]
+    # From w = 0 the first point is a tie, a mistake: w ← w + y·x = (−3, −3); the rule and SGD
+    # print the same w at every step.
+    assert rows[0][:5] == ["1", "1", "0", "(-3,", "-3)"]
+    assert all(row[3:5] == row[5:7] for row in rows)
+    assert "perceptron rule                      2 0 0 0 0 0  (none from epoch 2 on)" in four
+    assert "ends its first epoch at w = (0, 0)" in out  # relu's ReLU′(0) = 0: never moves
+    for method in ("GD, fixed step", "GD, exact line search", "SGD, γₖ", "mini-batch SGD"):
+        row = next(line for line in out.splitlines() if line.lstrip().startswith(method))
+        assert re.search(r"≈ C·k\^−\d+\.\d\d over the last decade", row), row
+        assert number_after("E − E\\* =", row) < 2.6808  # below E(w⁰)
 
 
 def without_dot(tmp_path: Path) -> dict[str, str]:
