@@ -13,7 +13,10 @@ full-batch step of SGD, at B = 100, 1,000 and 10,000 points:
   written: 34 µs a step, more than the NumPy step's whole arithmetic at B = 100);
 * ``numpy_step``: the same step written by hand as tightly as NumPy allows: matrix products
   into buffers allocated once, one flat parameter vector, no Python loop over parameters or
-  samples (one BLAS thread, set by ``bench.run``).
+  samples (one BLAS thread, set by ``bench.run``);
+* ``torch_step``: the step as a PyTorch user writes it with tensors: ``nn.Sequential`` of
+  ``Linear`` and ``ReLU`` in float64, the loss on the batch's tensors, ``backward()`` and
+  ``torch.optim.SGD`` (one thread, set by ``bench.run`` and ``main``).
 """
 
 from __future__ import annotations
@@ -167,6 +170,42 @@ def _vector_step(sample: Any, params: list[Any], columns: list[np.ndarray]) -> C
     return step
 
 
+def torch_step(problem: MoonsProblem) -> Callable[[], Result]:
+    """The step in PyTorch: ``nn.Sequential`` set to the problem's parameters, float64, the
+    max-margin loss mean(relu(1 − y∘s)) + α Σp² over every parameter, ``loss.backward()`` and
+    ``torch.optim.SGD``'s update. The gradient is returned in micrograd's order (each neuron's
+    weights, then its bias), as the other steps return it."""
+    import torch
+
+    layers: list[Any] = []
+    for W, b in zip(problem.weights, problem.biases):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])  # no ReLU after the output layer
+    parameters = list(model.parameters())
+    optimizer = torch.optim.SGD(parameters, lr=LEARNING_RATE)
+    X = torch.tensor(problem.X, dtype=torch.float64)
+    y = torch.tensor(problem.y, dtype=torch.float64)
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+
+    def step() -> Result:
+        optimizer.zero_grad()
+        scores = model(X)[:, 0]
+        penalty = sum(p.pow(2).sum() for p in parameters)
+        loss = torch.relu(1.0 - y * scores).mean() + ALPHA * penalty
+        loss.backward()
+        grads = torch.cat(
+            [torch.cat([m.weight.grad, m.bias.grad[:, None]], 1).ravel() for m in linears]
+        )
+        optimizer.step()
+        return loss.item(), grads.numpy()
+
+    return step
+
+
 def _columns(problem: MoonsProblem) -> list[np.ndarray]:
     """The batch as the traced sample's inputs: x₀, x₁ and y, an array each."""
     X = np.asarray(problem.X)
@@ -202,12 +241,14 @@ def _model(problem: MoonsProblem, shape: str) -> tuple[list[Any], Any, Callable[
     return params, layers, loss
 
 
-def agreement(problem: MoonsProblem) -> dict[str, Result]:
-    """The first step of each engine from the same start, for ``bench.run``'s check."""
+def agreement(problem: MoonsProblem, torch: bool = False) -> dict[str, Result]:
+    """The first step of each engine from the same start, for ``bench.run``'s check (with
+    ``torch``, PyTorch's too)."""
     steps = {
         "NumPy, tight": numpy_step(problem),
         **{f"traced ({shape})": traced_step(problem, shape) for shape in ("nn", "micrograd")},
         "traced (nn, parameters as Values)": traced_step(problem, "nn", values=True),
+        **({"PyTorch, tensors": torch_step(problem)} if torch else {}),
     }
     return {name: step() for name, step in steps.items()}
 
@@ -241,10 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--pieces", action="store_true")
     args = parser.parse_args(argv)
+    torch = _torch()
     for size in args.sizes:
         problem = workloads.make_moons_problem(size)
         steps = {
             "NumPy": numpy_step(problem),
+            **({"PyTorch": torch_step(problem)} if torch else {}),
             "nn.MLP": traced_step(problem, "nn"),
             "nn.MLP, parameters as Values": traced_step(problem, "nn", values=True),
             "micrograd's graph": traced_step(problem, "micrograd"),
@@ -262,6 +305,16 @@ def main(argv: list[str] | None = None) -> int:
         shown = ", ".join(f"{k} {v * 1e6:.0f} µs ({v / floor:.2f}×)" for k, v in best.items())
         print(f"B = {size:,}: {shown}")
     return 0
+
+
+def _torch() -> Any:
+    """PyTorch set to one thread, or None if it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
 
 
 if __name__ == "__main__":

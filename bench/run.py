@@ -24,6 +24,10 @@ objects would be; what tracing costs is timed on its own, as rows of its own in 
 rounds ("moons: trace + code generation", wall time of the whole ``trace`` call), and the
 targets say how many eager steps pay it back. The 10⁶-link chain takes a minute to trace.
 
+Beside the batched replay runs the same step in PyTorch with tensors (``bench.batch.torch_step``:
+``nn.Sequential`` + ``torch.optim.SGD``, float64, one thread), reported as ratios to its time;
+and ``mlp.predict(X)`` against the loop over the rows (``bench/predict.py``), at 1,000 rows.
+
 micrograd's ``backward`` sorts the graph recursively; the recursion limit is raised for it, and
 its chain is timed only up to the sizes where it still runs in reasonable time and memory.
 """
@@ -46,13 +50,17 @@ from pathlib import Path
 from typing import Any
 
 from autograd_lite import Value, topological_order
-from bench import batch, workloads
+from bench import batch, predict, workloads
 from bench.tape import TapeValue
 
 TOLERANCE = 1e-9
 BATCH_NUMPY = "NumPy, tight (matrix products, one BLAS thread)"
 BATCH_TRACED = "autograd-lite, one sample traced, batch replayed"
 AS_VALUES = "parameters as Values"
+BATCH_TORCH = "PyTorch, tensors (nn.Sequential + torch.optim.SGD, float64, one thread)"
+PREDICT = "predict, B rows"
+PREDICT_LOOP = "loop: [[o.data for o in mlp(x)] for x in X]"
+PREDICT_REPLAY = "mlp.predict(X): recorded once, replayed on the batch"
 TAPE = "minimal slotted tape (yardstick, bench/tape.py)"
 EAGER = "autograd-lite (micrograd's graph)"
 EAGER_NN = "autograd-lite (nn.MLP)"
@@ -66,6 +74,14 @@ TAPE_NOTE = (
     "within 1.5× of 10⁴, lie below what one Python object per op allows: the minimal tape "
     "misses them too. So the eager engine is reported against that tape instead (its time "
     "over the tape's, 1.00× = as fast as the floor); tracing is the way past it (targets above)."
+)
+
+TORCH_NOTE = (
+    "The moons MLP's full-batch step (forward, max-margin loss + α Σp², backward, SGD update) "
+    "as a PyTorch user writes it with tensors: nn.Sequential of Linear and ReLU in float64, "
+    "torch.optim.SGD, one thread. Beside it the batched replay of one traced sample (nn.MLP, "
+    "θ one array) and the hand-written NumPy step, all from the same parameters and agreeing "
+    "to 1e-9 before timing; a ratio below 1 is faster than PyTorch."
 )
 
 
@@ -188,19 +204,21 @@ def chain(args: argparse.Namespace, micrograd: Any, torch: Any) -> list[Row]:
     return rows
 
 
-def batched(args: argparse.Namespace) -> list[Row]:
+def batched(args: argparse.Namespace, torch: Any) -> list[Row]:
     """Issue 15's rows: a traced sample replayed over B points against tight NumPy, θ held as
     one array across steps (``f.backward_at``), and beside them the parameters as Values
-    (``f.backward`` into their ``.grad``)."""
+    (``f.backward`` into their ``.grad``) and, if it is installed, the step in PyTorch with
+    tensors."""
     rows: list[Row] = []
     for size in args.batch:
         problem = workloads.make_moons_problem(size)
-        check_agreement(batch.agreement(problem))
+        check_agreement(batch.agreement(problem, torch=bool(torch)))
         steps = {
             BATCH_NUMPY: batch.numpy_step(problem),
             f"{BATCH_TRACED} (nn.MLP)": batch.traced_step(problem, "nn"),
             f"{BATCH_TRACED} (micrograd's graph)": batch.traced_step(problem, "micrograd"),
             f"{BATCH_TRACED} (nn.MLP, {AS_VALUES})": batch.traced_step(problem, "nn", True),
+            **({BATCH_TORCH: batch.torch_step(problem)} if torch else {}),
         }
         timed = [
             (Row(f"batch of B={size:,}", name, size), repeated(step))
@@ -223,7 +241,7 @@ def batch_targets(rows: list[Row], points: int) -> list[tuple[str, bool]]:
     for row in rows:
         if not row.workload.startswith("batch of") or row.engine == BATCH_NUMPY:
             continue
-        if AS_VALUES in row.engine:  # shown beside: the targets are for θ as one array
+        if AS_VALUES in row.engine or row.engine == BATCH_TORCH:  # shown beside: no target
             continue
         numpy = median(rows, row.workload, BATCH_NUMPY)
         size = row.nodes
@@ -237,6 +255,54 @@ def batch_targets(rows: list[Row], points: int) -> list[tuple[str, bool]]:
             text = f"{row.workload}, {row.engine}: {micrograd / row.median:,.0f}× faster"
             checks.append((f"{text} than micrograd's eager step (expected > 1,000×)", True))
     return checks
+
+
+def predictions(args: argparse.Namespace) -> list[Row]:
+    """``mlp.predict(X)`` against the loop over the rows, at ``args.predict`` rows."""
+    problem = workloads.make_moons_problem(args.predict)
+    difference = predict.agree(problem)
+    if difference > 1e-12:
+        sys.exit(f"bench: mlp.predict disagrees with the loop by {difference:.3g} (> 1e-12)")
+    runs = {PREDICT_LOOP: predict.loop(problem), PREDICT_REPLAY: predict.replayed(problem)}
+    workload = PREDICT.replace("B", f"{args.predict:,}")
+    timed = [(Row(workload, name, args.predict), repeated(run)) for name, run in runs.items()]
+    gc.collect()
+    gc.freeze()
+    interleave(timed, args.rounds)
+    gc.unfreeze()
+    for row, many in timed:  # a sample is k calls, as for the batch rows: the time of one
+        row.seconds = [t / many.steps for t in row.seconds]  # type: ignore[attr-defined]
+    return [row for row, _ in timed]
+
+
+def predict_targets(rows: list[Row]) -> list[tuple[str, bool]]:
+    """mlp.predict against the loop: at least 100× faster at 1,000 rows."""
+    checks = []
+    for row in rows:
+        if row.engine != PREDICT_REPLAY:
+            continue
+        loop = median(rows, row.workload, PREDICT_LOOP)
+        if loop:
+            ratio = loop / row.median
+            text = f"{row.workload}: mlp.predict(X) {ratio:,.0f}× faster than the loop"
+            checks.append((f"{text} (target ≥ 100× at 1,000 rows)", ratio >= 100))
+    return checks
+
+
+def against_torch(rows: list[Row]) -> str:
+    """The batched replay's and the NumPy step's time over PyTorch's, at each batch size."""
+    lines = []
+    for row in rows:
+        if row.engine != BATCH_TORCH:
+            continue
+        for engine in (f"{BATCH_TRACED} (nn.MLP)", BATCH_NUMPY):
+            ours = median(rows, row.workload, engine)
+            if ours:
+                lines.append(
+                    f"- {row.workload}: {engine} {fmt(ours)}, PyTorch {fmt(row.median)}: "
+                    f"{ours / row.median:.2f}× PyTorch's time"
+                )
+    return "\n".join(lines) or "PyTorch is not installed (`make .venv/.installed-torch`): no rows."
 
 
 def memory(n: int) -> tuple[float, bool]:
@@ -379,7 +445,7 @@ def trace_targets(rows: list[Row]) -> list[tuple[str, bool]]:
 
 def targets(rows: list[Row], bytes_per_link: float, freed: bool, points: int) -> str:
     """Issue 14's targets, then issue 7's that pure Python can reach, each met or MISSED."""
-    checks = trace_targets(rows) + batch_targets(rows, points)
+    checks = trace_targets(rows) + batch_targets(rows, points) + predict_targets(rows)
     ours_nn, micrograd = (
         median(rows, "moons step", EAGER_NN),
         median(rows, "moons step", "micrograd"),
@@ -426,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=100, help="moons points (default 100)")
     parser.add_argument("--chain", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
     parser.add_argument("--batch", type=int, nargs="+", default=[100, 1_000, 10_000])
+    parser.add_argument("--predict", type=int, default=1_000, help="rows for mlp.predict")
     parser.add_argument("--micrograd-max-chain", type=int, default=10_000)
     parser.add_argument("--torch-max-chain", type=int, default=100_000)
     parser.add_argument("--no-micrograd", action="store_true")
@@ -434,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.points, args.chain, args.batch = 1, 8, [100, 1_000], [20]
+        args.predict = 20
 
     micrograd = None if args.no_micrograd else optional("micrograd.engine")
     torch = None if args.no_torch else optional("torch")
@@ -442,17 +510,21 @@ def main(argv: list[str] | None = None) -> int:
     if torch:
         torch.set_num_threads(1)
 
-    rows = moons(args, micrograd, torch) + chain(args, micrograd, torch) + batched(args)
+    rows = moons(args, micrograd, torch) + chain(args, micrograd, torch) + batched(args, torch)
+    rows += predictions(args)
     bytes_per_link, freed = memory(10_000 if not args.quick else 1_000)
     report = (
         "# Benchmark results\n\n"
         f"`python -m bench.run{' --quick' if args.quick else ''}`, {args.rounds} interleaved "
         f"rounds; times include collecting each sample's garbage. A unit is a node of micrograd's "
-        f"graph of the step ({rows[0].nodes:,} nodes) for the moons step, a link for the chain. A "
+        f"graph of the step ({rows[0].nodes:,} nodes) for the moons step, a link for the chain, "
+        f"a sample (a point, a row) for the batch and predict rows. A "
         f"batch row's sample is as many steps as take about 10 ms, then one collection: the time "
-        f"of one step in a run of them (a 25 µs step timed alone times a cold start too)."
+        f"of one step in a run of them (a 25 µs step timed alone times a cold start too); so "
+        f"is a predict row's, of one call."
         f"\n\n{machine()}\n\n"
         f"{table(rows)}\n\n## Targets\n\n{targets(rows, bytes_per_link, freed, args.points)}\n\n"
+        f"## The batch step beside PyTorch\n\n{TORCH_NOTE}\n\n{against_torch(rows)}\n\n"
         f"## Eager against the minimal tape\n\n{TAPE_NOTE}\n\n{against_tape(rows)}\n"
     )
     if args.quick:

@@ -37,3 +37,14 @@ def test_the_side_by_side_timing_prints_each_size(capsys: Any) -> None:
     assert line.startswith("B = 20: NumPy") and "nn.MLP" in line and "micrograd's graph" in line
     assert batch.main(["--sizes", "20", "--rounds", "1", "--pieces"]) == 0
     assert "block program" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("points", [3, 50])
+def test_the_pytorch_step_is_the_numpy_step(points: int) -> None:
+    pytest.importorskip("torch")
+    problem = workloads.make_moons_problem(points)
+    torch_step, numpy_step = batch.torch_step(problem), batch.numpy_step(problem)
+    for _ in range(3):  # torch.optim.SGD's updates agree too
+        (loss, grads), (expected_loss, expected_grads) = torch_step(), numpy_step()
+        assert loss == pytest.approx(expected_loss, rel=0, abs=1e-12)
+        np.testing.assert_allclose(grads, expected_grads, rtol=0, atol=1e-12)

@@ -1,5 +1,6 @@
 """Smoke tests: the benchmark and its phase profile run with tiny sizes; nothing is timed."""
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,13 @@ def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
         assert target in report
     assert "≤ 1/15" not in report.split("## Targets")[1].split("## Eager")[0]  # not a target
     assert "- moons step, micrograd's graph: eager" in report  # eager against the minimal tape
+    assert "| predict, 20 rows | loop: [[o.data for o in mlp(x)] for x in X] |" in report
+    assert "| predict, 20 rows | mlp.predict(X): recorded once, replayed on the batch |" in report
+    assert "predict, 20 rows: mlp.predict(X)" in report and "faster than the loop" in report
+    assert "## The batch step beside PyTorch" in report
+    if importlib.util.find_spec("torch") is not None:
+        assert "| batch of B=20 | PyTorch, tensors (nn.Sequential + torch.optim.SGD" in report
+        assert "× PyTorch's time" in report
     assert "bytes per link" in report
     assert "met: the chain graph is freed by reference counting" in report
 
