@@ -14,7 +14,7 @@ full-batch step of SGD, at B = 100, 1,000 and 10,000 points:
 * ``numpy_step``: the same step written by hand as tightly as NumPy allows: matrix products
   into buffers allocated once, one flat parameter vector, no Python loop over parameters or
   samples (one BLAS thread, set by ``bench.run``);
-* ``torch_step``: the step as a PyTorch user writes it with tensors: ``nn.Sequential`` of
+* ``torch_step``: the step as a PyTorch user writes it with tensors: ``torch.nn.Sequential`` of
   ``Linear`` and ``ReLU`` in float64, the loss on the batch's tensors, ``backward()`` and
   ``torch.optim.SGD`` (one thread, set by ``bench.run`` and ``main``).
 """
@@ -171,7 +171,7 @@ def _vector_step(sample: Any, params: list[Any], columns: list[np.ndarray]) -> C
 
 
 def torch_step(problem: MoonsProblem) -> Callable[[], Result]:
-    """The step in PyTorch: ``nn.Sequential`` set to the problem's parameters, float64, the
+    """The step in PyTorch: ``torch.nn.Sequential`` set to the problem's parameters, float64, the
     max-margin loss mean(relu(1 − y∘s)) + α Σp² over every parameter, ``loss.backward()`` and
     ``torch.optim.SGD``'s update. The gradient is returned in micrograd's order (each neuron's
     weights, then its bias), as the other steps return it."""

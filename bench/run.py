@@ -25,7 +25,7 @@ rounds ("moons: trace + code generation", wall time of the whole ``trace`` call)
 targets say how many eager steps pay it back. The 10⁶-link chain takes a minute to trace.
 
 Beside the batched replay runs the same step in PyTorch with tensors (``bench.batch.torch_step``:
-``nn.Sequential`` + ``torch.optim.SGD``, float64, one thread), reported as ratios to its time;
+``torch.nn.Sequential`` + ``torch.optim.SGD``, float64, one thread), reported as ratios to its time;
 and ``mlp.predict(X)`` against the loop over the rows (``bench/predict.py``), at 1,000 rows.
 
 micrograd's ``backward`` sorts the graph recursively; the recursion limit is raised for it, and
@@ -78,7 +78,7 @@ TAPE_NOTE = (
 
 TORCH_NOTE = (
     "The moons MLP's full-batch step (forward, max-margin loss + α Σp², backward, SGD update) "
-    "as a PyTorch user writes it with tensors: nn.Sequential of Linear and ReLU in float64, "
+    "as a PyTorch user writes it with tensors: torch.nn.Sequential of Linear and ReLU in float64, "
     "torch.optim.SGD, one thread. Beside it the batched replay of one traced sample (nn.MLP, "
     "θ one array) and the hand-written NumPy step, all from the same parameters and agreeing "
     "to 1e-9 before timing; a ratio below 1 is faster than PyTorch."
