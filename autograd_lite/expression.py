@@ -168,7 +168,7 @@ class ExpressionError(ValueError):
 @dataclass(frozen=True)
 class Expression:
     """An expression that passed the grammar: its ``source``, checked ``tree`` and the names
-    of the ``variables`` it uses (function names excluded). Made by :func:`parse`."""
+    of the ``variables`` it uses (function and constant names excluded). Made by :func:`parse`."""
 
     source: str
     tree: ast.Expression
