@@ -5,15 +5,15 @@ from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
 from autograd_lite.derivation import Explanation, explain
+from autograd_lite.formulas import DomainError
 from autograd_lite.forward import jvp, push_forward
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
 from autograd_lite.jacobians import hessian, hvp, jacobian
-from autograd_lite.modes import detect_anomaly, is_grad_enabled, no_grad
+from autograd_lite.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd_lite.rules import defvjp, defvjp_variadic, derivative
 from autograd_lite.trace import TraceError, trace
 from autograd_lite.value import (
-    DomainError,
     Value,
     affine,
     cos,
@@ -66,6 +66,7 @@ __all__ = [
     "derivative",
     "detect_anomaly",
     "draw_graph",
+    "enable_grad",
     "exp",
     "explain",
     "expm1",
