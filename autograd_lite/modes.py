@@ -47,7 +47,7 @@ class Observer:
         graph raises here."""
 
 
-O = TypeVar("O", bound=Observer)
+AnyObserver = TypeVar("AnyObserver", bound=Observer)
 
 
 class _Modes:
@@ -118,7 +118,7 @@ def _mode(name: str, value: Any) -> Iterator[None]:
 
 
 @contextmanager
-def observing(observer: O) -> Iterator[O]:
+def observing(observer: AnyObserver) -> Iterator[AnyObserver]:
     """Show ``observer`` every node, leaf and number out of the graph until the block ends."""
     with _mode("observers", (*MODES.observers, observer)):
         yield observer
