@@ -1,6 +1,5 @@
 """autograd-lite: a scalar reverse-mode autodiff engine you can read, check and look at."""
 
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
@@ -33,11 +32,9 @@ from autograd_lite.value import (
     total,
 )
 
-try:
-    #: The installed distribution's version; pyproject.toml is the one place it is written.
-    __version__: str = metadata.version("autograd-lite")
-except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
+#: The one place the version is written: pyproject.toml reads it from here when the package is
+#: built, so an installed copy and a source tree run without installing report the same.
+__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from autograd_lite.render import draw_graph, render_graph
