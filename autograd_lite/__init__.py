@@ -1,5 +1,6 @@
 """autograd-lite: a scalar reverse-mode autodiff engine you can read, check and look at."""
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
@@ -39,14 +40,14 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from autograd_lite.render import draw_graph, render_graph
 
+#: Names whose module is imported on first use: the pictures need the graphviz package, which
+#: `import autograd_lite` does not load.
+_LAZY = {"draw_graph": "autograd_lite.render", "render_graph": "autograd_lite.render"}
+
 
 def __getattr__(name: str) -> Any:
-    # The pictures need the graphviz package: it is imported on first use of draw_graph or
-    # render_graph, so `import autograd_lite` stays as light as the engine.
-    if name in ("draw_graph", "render_graph"):
-        from autograd_lite import render
-
-        return getattr(render, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
 
 
