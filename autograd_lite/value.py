@@ -36,7 +36,6 @@ from typing import Any, SupportsFloat, TypeAlias
 from autograd_lite import formulas
 from autograd_lite.backward import backward
 from autograd_lite.checks import real
-from autograd_lite.formulas import DomainError
 from autograd_lite.modes import MODES, hands_out, leaf_made, node_made
 from autograd_lite.rules import FORWARDS, RULES, arity, defvjp_variadic, derivative
 
