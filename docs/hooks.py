@@ -1,0 +1,74 @@
+"""MkDocs hooks: what the site shows that the package itself produces when the site is built.
+
+* A line ``<!-- help: autograd-lite ARGS -->`` in a page becomes the text that
+  ``python -m autograd_lite ARGS --help`` prints, so the command line's reference is its own
+  ``--help`` and cannot drift from it.
+* ``tutorials/neuron-page.html``, the step-by-step page of the tutorial's neuron, is written
+  by ``explain(out).to_html(...)`` (:data:`PAGES`), and the tutorial embeds it.
+* The docstrings cite names with Sphinx's roles (``:func:`grad```); the API reference shows
+  the name as code, without the role.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+HELP = re.compile(r"^<!-- help: autograd-lite(?P<args>(?: [\w-]+)*) -->$", re.MULTILINE)
+ROLE = re.compile(r":(?:mod|class|func|meth|attr|data|exc|obj):(<code>)~?")
+
+
+def neuron_page(path: Path) -> None:
+    """The page of tanh(x1·w1 + x2·w2 + b), the neuron the tutorial on backward steps through."""
+    from autograd_lite import Value, explain, tanh
+
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2, b = Value(-3.0, "w1"), Value(1.0, "w2"), Value(6.8813735870195432, "b")
+    out = tanh(x1 * w1 + x2 * w2 + b)
+    out.label = "out"
+    explain(out).to_html(path)
+
+
+#: The pages made at build time: the site's path of each, and the function that writes it.
+PAGES: dict[str, Callable[[Path], None]] = {"tutorials/neuron-page.html": neuron_page}
+
+
+def on_files(files: Files, config: Any) -> Files:
+    """Add the pages of :data:`PAGES` to the site, so that links to them are checked too."""
+    with tempfile.TemporaryDirectory() as folder:
+        for uri, write in PAGES.items():
+            path = Path(folder) / Path(uri).name
+            write(path)
+            files.append(File.generated(config, uri, content=path.read_bytes()))
+    return files
+
+
+def command_help(args: str) -> str:
+    """What ``python -m autograd_lite ARGS --help`` prints, at a fixed width of 88 columns."""
+    command = [sys.executable, "-m", "autograd_lite", *args.split(), "--help"]
+    environment = {**os.environ, "COLUMNS": "88"}
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=environment, timeout=60, check=True
+    )
+    return result.stdout.replace("usage: autograd_lite", "usage: autograd-lite")
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    """Replace each ``<!-- help: autograd-lite ARGS -->`` line by that command's help."""
+    return HELP.sub(
+        lambda m: f"```text\n$ autograd-lite{m['args']} --help\n{command_help(m['args'])}```",
+        markdown,
+    )
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    """``:func:<code>grad</code>`` (a Sphinx role in a docstring) shows as ``<code>grad</code>``."""
+    return ROLE.sub(r"\1", html)
