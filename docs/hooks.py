@@ -72,3 +72,9 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     """``:func:<code>grad</code>`` (a Sphinx role in a docstring) shows as ``<code>grad</code>``."""
     return ROLE.sub(r"\1", html)
+
+
+def on_post_build(config: Any) -> None:
+    """Leave out the theme's 404.html: a page only a web server shows, for a path that does not
+    exist, and which links by absolute paths (/assets/...) that do not resolve from disk."""
+    (Path(config["site_dir"]) / "404.html").unlink(missing_ok=True)
