@@ -3,8 +3,9 @@
 * A line ``<!-- help: autograd-lite ARGS -->`` in a page becomes the text that
   ``python -m autograd_lite ARGS --help`` prints, so the command line's reference is its own
   ``--help`` and cannot drift from it.
-* ``tutorials/neuron-page.html``, the step-by-step page of the tutorial's neuron, is written
-  by ``explain(out).to_html(...)`` (:data:`PAGES`), and the tutorial embeds it.
+* ``tutorials/step-by-step.html``, the step-by-step page of the tutorials' small graph, is
+  written by ``explain(out).to_html(...)``, and the tutorial on backward embeds it; the
+  pictures of that graph are drawn by ``render_graph`` (:data:`PAGES`).
 * The docstrings cite names with Sphinx's roles (``:func:`grad```); the API reference shows
   the name as code, without the role.
 """
@@ -26,23 +27,49 @@ HELP = re.compile(r"^<!-- help: autograd-lite(?P<args>(?: [\w-]+)*) -->$", re.MU
 ROLE = re.compile(r":(?:mod|class|func|meth|attr|data|exc|obj):(<code>)~?")
 
 
-def neuron_page(path: Path) -> None:
-    """The page of tanh(x1·w1 + x2·w2 + b), the neuron the tutorial on backward steps through."""
-    from autograd_lite import Value, explain, tanh
+def small_graph() -> Any:
+    """out = x·y + x at x = 2, y = 3: the graph the first two tutorials build and step through."""
+    from autograd_lite import Value
 
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2, b = Value(-3.0, "w1"), Value(1.0, "w2"), Value(6.8813735870195432, "b")
-    out = tanh(x1 * w1 + x2 * w2 + b)
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    out = x * y + x
     out.label = "out"
-    explain(out).to_html(path)
+    return out
 
 
-#: The pages made at build time: the site's path of each, and the function that writes it.
-PAGES: dict[str, Callable[[Path], None]] = {"tutorials/neuron-page.html": neuron_page}
+def step_by_step_page(path: Path) -> None:
+    """explain's page of :func:`small_graph`, embedded in the tutorial on backward."""
+    from autograd_lite import explain
+
+    explain(small_graph()).to_html(path)
+
+
+def graph_before_backward(path: Path) -> None:
+    """The picture of :func:`small_graph` with no gradient (none exists yet)."""
+    from autograd_lite import render_graph
+
+    render_graph(small_graph(), path, show_grad=False)
+
+
+def graph_after_backward(path: Path) -> None:
+    """The picture of :func:`small_graph` after ``out.backward()``: every box with its gradient."""
+    from autograd_lite import render_graph
+
+    out = small_graph()
+    out.backward()
+    render_graph(out, path)
+
+
+#: The files made at build time: the site's path of each, and the function that writes it.
+PAGES: dict[str, Callable[[Path], None]] = {
+    "tutorials/step-by-step.html": step_by_step_page,
+    "tutorials/graph-before-backward.svg": graph_before_backward,
+    "tutorials/graph-after-backward.svg": graph_after_backward,
+}
 
 
 def on_files(files: Files, config: Any) -> Files:
-    """Add the pages of :data:`PAGES` to the site, so that links to them are checked too."""
+    """Add the files of :data:`PAGES` to the site, so that links to them are checked too."""
     with tempfile.TemporaryDirectory() as folder:
         for uri, write in PAGES.items():
             path = Path(folder) / Path(uri).name

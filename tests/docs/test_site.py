@@ -243,7 +243,7 @@ def test_the_tutorial_embeds_a_step_by_step_page_that_steps(
             "return Array.from(document.querySelectorAll('g.node text'))"
             ".map(function (t) { return t.textContent; });"
         )
-        assert "grad -1.5" in grads and "grad 1" in grads  # ∂out/∂x1 and ∂out/∂w1, as backward()
+        assert "grad 4" in grads and "grad 2" in grads  # ∂out/∂x and ∂out/∂y, as backward()
     finally:
         browser.switch_to.default_content()
     assert not errors(browser)
