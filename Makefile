@@ -83,6 +83,8 @@ demo: $(VENV)/.installed-examples dot
 docs: $(VENV)/.installed-docs dot
 	$(VENV)/bin/mkdocs build --strict
 
+# pytest also builds the site with mkdocs build --strict and opens every page in Chromium
+# (tests/docs/test_site.py), and runs every Python block of README.md and docs/.
 test: $(VENV)/.installed-notebook $(VENV)/.installed-docs dot chromium
 	$(PY) -m pytest -q
 	$(VENV)/bin/ruff check .
