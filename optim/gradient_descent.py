@@ -12,7 +12,7 @@ import numpy as np
 from autograd_lite import DomainError, Value, no_grad
 from autograd_lite.checks import positive
 from optim.line_search import armijo_step, exact_step
-from optim.optimizer import Buffers, Closure, Optimizer, OptimizerState, Proposal, Update
+from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal, Step, Vector
 from optim.schedules import Rate, Schedule, as_schedule, rate_at
 
 LineSearch = Literal["exact", "backtracking"]
@@ -101,16 +101,17 @@ class GradientDescent(Optimizer):
     def vectorized(self) -> bool:
         return self.lr is not None
 
-    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
-        """wₖ₊₁ = wₖ − γₖ gₖ, the step from the schedule (no line search)."""
-        gamma = rate_at(self.lr, k, "GradientDescent(lr)")  # type: ignore[arg-type]
-        return w - gamma * g, (), gamma
+    def update(self, w: Vector, g: Vector, k: int) -> Step:
+        """The fixed step or schedule (no line search): wₖ₊₁ = wₖ − γₖ gₖ."""
+        if self.lr is None:  # a line search's step depends on E, not on w and g alone
+            return super().update(w, g, k)
+        gamma = rate_at(self.lr, k, "GradientDescent(lr)")
+        return Step(descent(w, g, gamma), gamma)
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         """wₖ₊₁ = wₖ − αₖ gₖ, with αₖ from the schedule or from a line search along −gₖ."""
-        params = self.params
         if self.lr is not None:
-            return self._array_proposal()
+            return self.update_proposal()
         if closure is None or loss is None:
             raise TypeError(
                 f"GradientDescent.step: line_search={self.line_search!r} needs a closure that "
@@ -119,13 +120,14 @@ class GradientDescent(Optimizer):
         phi0 = loss.data
         if not math.isfinite(phi0):
             raise FloatingPointError(f"GradientDescent.step: the loss is {phi0!r}")
-        start = [p.data for p in params]
-        g = [p.grad for p in params]
-        gg = math.fsum(gi * gi for gi in g)
+        params = self.params
+        start = np.array([p.data for p in params], dtype=float)
+        g = np.array([p.grad for p in params], dtype=float)
+        gg = math.fsum((g * g).tolist())
 
         def phi(alpha: float) -> float:
-            for p, w, gi in zip(params, start, g):
-                p.data = w - alpha * gi
+            for p, x in zip(params, descent(start, g, alpha).tolist()):
+                p.data = x
             try:
                 with no_grad():
                     value = float(closure())
@@ -143,12 +145,17 @@ class GradientDescent(Optimizer):
         else:
             alpha0 = self.initial_step or 1.0
             alpha, value = armijo_step(phi, phi0, -gg, alpha0, c1=self.c1)
-        data = [w - alpha * gi for w, gi in zip(start, g)]
         state = LineSearchState(steps=self.state.steps + 1, step_size=alpha, loss=value)
-        return Proposal(data, state, g)
+        return Proposal(descent(start, g, alpha).tolist(), state, g.tolist())
 
     @property
     def last_loss(self) -> float | None:
         """φ(αₖ) = E(wₖ₊₁) after a line-search step; None before one and in the fixed-step form."""
         state = self.state
         return state.loss if isinstance(state, LineSearchState) else None
+
+
+def descent(w: Vector, g: Vector, alpha: float) -> Vector:
+    """w − α g: the point a step of size α along −g reaches (each trial of a line search, and
+    the step taken)."""
+    return w - alpha * g
