@@ -38,6 +38,7 @@ __all__ = [
     "PARAMETER",
     "POSITIVE",
     "VIRIDIS",
+    "ZERO_EDGE",
     "ZERO_FILL",
     "Colors",
     "GradScale",
@@ -88,6 +89,8 @@ VIRIDIS = (
 #: colour-blind readers.
 POSITIVE = (0x21, 0x66, 0xAC)  # blue
 NEGATIVE = (0xB2, 0x18, 0x2B)  # red
+#: :func:`signed_color` of a zero: grey at the smallest opacity, neither sign's colour.
+ZERO_EDGE = "#6b728040"
 
 
 def hex_color(rgb: tuple[int, int, int]) -> str:
@@ -111,10 +114,13 @@ def signed_color(value: float, largest: float) -> str:
     """The sign's colour (:data:`POSITIVE`, :data:`NEGATIVE`) as ``#rrggbbaa``, with an opacity
     from 25 % to 100 % as |value| grows to ``largest``.
 
-    A non-finite value (a diverged training run) is solid black.
+    A zero, which has no sign, is :data:`ZERO_EDGE` (grey, as faint as the smallest); a
+    non-finite value (a diverged training run) is solid black.
     """
     if not math.isfinite(value):
         return "black"
+    if value == 0.0:
+        return ZERO_EDGE
     base = POSITIVE if value >= 0 else NEGATIVE
     alpha = 0.25 + 0.75 * (abs(value) / largest if largest else 0.0)
     return hex_color(base) + f"{round(255 * alpha):02x}"

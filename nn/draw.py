@@ -22,8 +22,10 @@ inputs green, hidden units blue (the parameter colours), outputs yellow (the op 
 
 from __future__ import annotations
 
+import html
 import math
 import os
+import warnings
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,6 +52,12 @@ __all__ = ["draw_network", "render_network"]
 
 Show = Literal["weights", "grads"]
 
+#: What a picture of gradients says when every one of them is 0.
+NO_GRADIENT = (
+    "no gradient computed yet: every ∂L/∂w and ∂L/∂b is 0 "
+    "(call loss.backward() before drawing the gradients)"
+)
+
 
 def draw_network(
     mlp: MLP,
@@ -65,7 +73,10 @@ def draw_network(
     Args:
         mlp: an :class:`nn.MLP`.
         show: ``"weights"`` draws each ``w`` (and each neuron's ``b``); ``"grads"`` draws
-            their ``.grad`` — call ``loss.backward()`` first.
+            their ``.grad`` — call ``loss.backward()`` first. When every gradient is 0 (no
+            backward pass yet, or just after ``zero_grad()``) the caption says so in place of
+            the scale, and a ``UserWarning`` says it too: a picture of zeros is not a picture
+            of the gradients.
         max_edges: refuse (``ValueError``) a network with more weights than this; Graphviz
             cannot lay out a picture of 10⁵ edges that anyone could read.
 
@@ -79,6 +90,9 @@ def draw_network(
 
     magnitudes = [abs(_shown(w, show)) for layer in mlp.layers for n in layer.neurons for w in n.w]
     largest = max((m for m in magnitudes if math.isfinite(m)), default=0.0)
+    no_gradient = show == "grads" and not any(p.grad for p in mlp.parameters())
+    if no_gradient:
+        warnings.warn(f"draw_network: {NO_GRADIENT}", UserWarning, stacklevel=2)
     dot = graphviz.Digraph(
         "network",
         graph_attr={
@@ -103,7 +117,7 @@ def draw_network(
     previous = _inputs(dot, mlp.n_in)
     for k, layer in enumerate(mlp.layers):
         previous = _layer(dot, k, layer, k == len(mlp.layers) - 1, previous, show, largest)
-    dot.attr(labelloc="b", label=_legend(show, largest))
+    dot.attr(labelloc="b", label=_legend(show, largest, no_gradient))
     return dot
 
 
@@ -215,10 +229,13 @@ def _layer(
     return current
 
 
-def _legend(show: Show, largest: float) -> str:
-    """The caption under the picture: what the edges show, and how."""
+def _legend(show: Show, largest: float, no_gradient: bool = False) -> str:
+    """The caption under the picture: what the edges show, and how (or that there are no
+    gradients to show)."""
     what = "gradients ∂L/∂w" if show == "grads" else "weights w"
     symbol = "∂L/∂w" if show == "grads" else "w"
+    if no_gradient:
+        return f"<<B>edges: {what}</B>   {html.escape(NO_GRADIENT)}>"
     return (
         f"<<B>edges: {what}</B>   "
         f'<FONT COLOR="{hex_color(POSITIVE)}">━━ positive</FONT>   '

@@ -19,6 +19,7 @@ from autograd_lite.palette import (
     PARAMETER,
     POSITIVE,
     VIRIDIS,
+    ZERO_EDGE,
     ZERO_FILL,
     GradScale,
     hex_color,
@@ -90,5 +91,6 @@ def test_a_wide_grad_scale_labels_at_most_about_six_decades() -> None:
 def test_signed_color_is_the_sign_with_an_opacity_by_magnitude() -> None:
     assert signed_color(2.0, 2.0) == hex_color(POSITIVE) + "ff"
     assert signed_color(-1.0, 2.0) == hex_color(NEGATIVE) + f"{round(255 * 0.625):02x}"
-    assert signed_color(0.0, 0.0) == hex_color(POSITIVE) + "40"  # nothing to compare with
+    # A zero has no sign: grey, as faint as the smallest magnitude, whatever the largest.
+    assert signed_color(0.0, 0.0) == signed_color(-0.0, 2.0) == ZERO_EDGE == "#6b728040"
     assert signed_color(math.nan, 1.0) == signed_color(-math.inf, 1.0) == "black"
