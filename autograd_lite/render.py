@@ -75,6 +75,7 @@ __all__ = [
     "DotNotFoundError",
     "DotTimeoutError",
     "draw_graph",
+    "number_label",
     "render_graph",
 ]
 
@@ -274,7 +275,7 @@ def _add_statements(
                 body.append(f"\tv{index[arg]} -> {oid}{extra}\n")
             else:
                 cid = f"{vid}_c{k}"
-                body.append(f"\t{cid} [label={quote(_number(arg))} {constant_style}]\n")
+                body.append(f"\t{cid} [label={quote(number_label(arg))} {constant_style}]\n")
                 body.append(f"\t{cid} -> {oid}{extra}\n")
         body.append(f"\t{oid} -> {vid}\n")
 
@@ -354,9 +355,9 @@ def _record(label: str, node: Value, grads: dict[Value, float] | None, horizonta
     fields = []
     if label:
         fields.append(_escape_record(label))
-    fields.append(f"data {_number(node.data)}")
+    fields.append(f"data {number_label(node.data)}")
     if grads is not None:
-        fields.append(f"grad {_number(grads[node])}")
+        fields.append(f"grad {number_label(grads[node])}")
     body = " | ".join(fields)
     # A record's top-level fields stack across the rank direction; braces turn them once more.
     return f"{{ {body} }}" if horizontal else body
@@ -389,8 +390,9 @@ def _edge_label(op: str, arity: int, position: int) -> str:
     return ""
 
 
-def _number(x: float) -> str:
-    """Four significant digits, short exponents: 2, -1.5, 0.7071, 6.881, 1.2e-5, 3.4e+12."""
+def number_label(x: float) -> str:
+    """A number as the pictures label it (the explanation's page too): four significant
+    digits, short exponents: 2, -1.5, 0.7071, 6.881, 1.2e-5, 3.4e+12."""
     if x == 0.0:
         return "0"  # also for -0.0
     text = f"{x:.4g}"
