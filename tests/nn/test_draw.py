@@ -163,3 +163,19 @@ def test_gradients_after_backward_and_weights_at_any_time_draw_without_a_warning
         assert "no gradient" not in source and "largest" in source
         fresh = nn.MLP(3, [4, 1], activation="tanh", seed=1)
         assert "no gradient" not in draw_network(fresh).source
+
+
+def test_a_gradient_of_rounding_noise_is_drawn_as_zero() -> None:
+    mlp = trained_mlp()
+    w, b = mlp.layers[0].neurons[0].w[0], mlp.layers[0].neurons[0].b
+    w.grad, b.grad = 1.4e-16, -2e-17  # beside gradients of order 1: rounding noise
+    source = draw_network(mlp, show="grads").source
+    edge = next(e for e in weight_edges(source) if w.label in e[2])
+    assert f'color="{ZERO_EDGE}"' in edge[2] and "penwidth=0.4" in edge[2]
+    assert "1.4e-16 (≈ 0: rounding noise)" in edge[2]
+    unit = re.search(r"^\t+l0n0 \[(.*)\]$", source, re.MULTILINE)
+    assert unit is not None and "∂L/∂b\\n≈ 0" in unit.group(1)
+    # The weights themselves are never noise: a weight of 1e-16 is a small weight.
+    w.data = 1e-16
+    edge = next(e for e in weight_edges(draw_network(mlp).source) if w.label in e[2])
+    assert "rounding" not in edge[2] and f'color="{ZERO_EDGE}"' not in edge[2]
