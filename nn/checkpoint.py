@@ -44,7 +44,8 @@ class _Corrupt(ValueError):
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> None:
-    """Write ``module`` (an ``MLP``, ``Layer`` or ``Neuron``) to ``path``, atomically.
+    """Write ``module`` (an ``MLP``, ``Layer`` or ``Neuron``) to ``path``, atomically; a
+    missing folder is made.
 
     Raises ``TypeError`` for another kind of module (save its ``state_dict`` instead) and
     ``ValueError`` if a parameter is NaN or infinite (JSON has no such numbers); in either
