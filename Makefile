@@ -19,7 +19,7 @@ quietly = @echo "$(1) (log: $(LOG))"; \
   echo "set-up failed while $(1), exit status $$status; the log above is in $(LOG)"; \
   exit $$status; }
 
-.PHONY: demo test bench dot chromium clean
+.PHONY: demo test bench notebook dot chromium clean
 
 # The installed stamp is remade whenever pyproject.toml changes.
 $(VENV)/.installed-dev: pyproject.toml
@@ -37,6 +37,12 @@ $(VENV)/.installed-examples: $(VENV)/.installed-dev
 $(VENV)/.installed-notebook: $(VENV)/.installed-examples
 	$(call quietly,installing nbclient and ipykernel to run the tutorial notebook,\
 	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)notebook]')
+	@touch $@
+
+# JupyterLab, for `make notebook`.
+$(VENV)/.installed-jupyter: $(VENV)/.installed-examples
+	$(call quietly,installing JupyterLab to open the tutorial notebook,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)jupyter]')
 	@touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed-examples
@@ -76,6 +82,11 @@ test: $(VENV)/.installed-notebook dot chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# The tutorial in JupyterLab (in the browser it opens; Ctrl-C here stops the server). Jupyter
+# refuses to run as root unless told to, as in a container.
+notebook: $(VENV)/.installed-jupyter dot
+	$(VENV)/bin/jupyter lab examples/tutorial.ipynb $(if $(SUDO),,--allow-root)
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench.run
