@@ -19,8 +19,8 @@ optimiser:
   objective once per batch size and replays it for each step and trial point, bit for bit what
   eager code gives, so the History is the eager fit's. A line search ends on comparisons of
   values that differ by rounding (Brent's method's last trial points, Armijo's test), so a
-  replay whose sums ran in another order would move the steps it chooses: a prototype that
-  replayed batches there moved the History by 1e-7 to 0.24 (relative).
+  replay whose sums ran in another order would move the steps it chooses, and a rounding's
+  difference in one step's α grows over the following steps.
 
 ``compile="batch"`` is another name for ``compile=True`` (the same choice between the two).
 
@@ -35,7 +35,7 @@ for the hinge loss) raises here as it would in an eager fit. It is given them wi
 output for sample 0, computed once: what a loss checks of a target does not depend on the
 model's numbers (a loss that read them would not trace), and the numbers' own failures, a
 domain error in the model at some sample, are the replay's, met at that sample's batch as in an
-eager fit. (Running the model on every sample here took 1.1 s of digits' 3 s of training.)
+eager fit. (Running the model on every sample here would cost an epoch of forward passes.)
 """
 
 from __future__ import annotations
@@ -157,8 +157,8 @@ class ArrayTraining:
     next θ; no Value is read or written meanwhile. :meth:`write` leaves the Values, their
     ``.grad`` and the optimiser's state as the eager fit would (``fit`` calls it after each
     epoch and whenever it stops), and :meth:`read` takes them up again (after the callbacks,
-    which may change them). Digits' steps, 2,410 parameters under Adam, spent more in the
-    Values and Adam's loops over them than in the replay.
+    which may change them): with thousands of parameters (digits' 2,410) a loop over Values
+    each step would cost more than the replay.
     """
 
     def __init__(
