@@ -32,8 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Value, affine, trace
-from autograd_lite.modes import SWITCHES
+from autograd_lite import Value, affine, enable_grad, trace
 
 #: A model: called on a list of n_in Values, it returns a list of n_out Values.
 Model = Callable[[list[Any]], Sequence[Value]]
@@ -91,12 +90,8 @@ def _recording(model: Any, n_in: int, n_out: int) -> Any:
     def predict(*inputs: Value) -> Value:
         return affine(list(inputs[n_in:]), model(list(inputs[:n_in])))
 
-    # The recording is predict's own: it is made inside no_grad too, as a tape's replay is.
-    previous = SWITCHES.set("recording", True)
-    try:
+    with enable_grad():  # the recording is predict's own: made inside no_grad too
         tape = trace(predict, *[0.0] * (n_in + n_out))
-    finally:
-        SWITCHES.set("recording", previous)
     _KEPT[model] = _Kept(tape, tuple(weakref.ref(p) for p in parameters))
     return tape
 
