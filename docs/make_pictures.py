@@ -36,6 +36,7 @@ EXAMPLES = {
     "iris": ["iris_confusion.png"],
     "moons": ["moons_boundary.png", "moons_loss.png"],
     "newton": ["newton.png"],
+    "perceptron": ["perceptron_boundaries.png", "perceptron_rates.png"],
     "shallow_network": ["shallow_network_grads.png"],
     "vanishing_gradients": ["vanishing_gradients.png"],
 }
