@@ -5,6 +5,7 @@ op the command line's language has."""
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -299,7 +300,7 @@ def _expressions(sp: Any) -> st.SearchStrategy[Case]:
             lambda t: Case(
                 f"({t[1].source}) {t[0]} ({t[2].source})",
                 lambda s, t=t: _BINARY[t[0]](t[1].build(s), t[2].build(s)),
-                t[1].smooth and t[2].smooth,
+                t[1].smooth and t[2].smooth and _variable_in(t[1], t[2]),
             )
         )
         call = st.sampled_from(sorted(functions)).flatmap(
@@ -317,8 +318,15 @@ def _call(name: str, function: Callable[..., Any], args: list[Case]) -> Case:
     return Case(
         f"{name}({', '.join(a.source for a in args)})",
         lambda s: function(*[a.build(s) for a in args]),
-        name not in KINKED and all(a.smooth for a in args),
+        name not in KINKED and all(a.smooth for a in args) and _variable_in(*args),
     )
+
+
+def _variable_in(*cases: Case) -> bool:
+    """Whether a variable occurs among the operands. An op on numbers alone is folded into one
+    float by the language (``cos(2)``, ``2 / 3``), and SymPy's exact cos(2) or 2/3 differs from
+    that float: such a formula is compared at the point only, like a kinked one."""
+    return any(re.search(r"\b[xyz]\b", case.source) for case in cases)
 
 
 def _point() -> st.SearchStrategy[dict[str, float]]:
@@ -335,7 +343,12 @@ def _with_engine_kinks(sp: Any, expression: Any) -> Any:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.filter_too_much],
+)
 @given(data=st.data())
 def test_formulas_agree_with_sympys_diff_of_random_expressions(data: st.DataObject) -> None:
     sp = pytest.importorskip("sympy")
