@@ -43,15 +43,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from autograd_lite import derivation_page
+from autograd_lite.derivation_page import MAX_PAGE_NODES
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials
 from autograd_lite.value import DomainError, Value
 
 __all__ = ["MAX_PAGE_NODES", "Explanation", "Step", "explain"]
-
-#: The most Values a page draws (:meth:`Explanation.to_html`) unless asked for more.
-MAX_PAGE_NODES = 1000
 
 #: Lines of derivation shown whole; a longer one is summarised (``max_lines=None``: never).
 DEFAULT_MAX_LINES = 200
@@ -68,6 +67,9 @@ class Step:
     differentiated (backward); ``operands`` the places of its Value operands that the line
     reads (forward) or the one it adds to (backward). ``value`` is the node's value (forward),
     or the operand's gradient after the ``+=`` (backward; for the seed, ∂L/∂L = 1).
+    ``answer`` is the number the line works out, which the page's quiz asks for: an op's
+    value (forward), the product added (backward); ``None`` for a leaf and the seed.
+    ``question`` is the line up to that number, with ``?`` in its place.
     """
 
     phase: Literal["forward", "backward"]
@@ -75,6 +77,8 @@ class Step:
     operands: tuple[int, ...]
     text: str
     value: float
+    question: str = ""
+    answer: float | None = None
 
 
 class Explanation:
@@ -174,23 +178,19 @@ class Explanation:
             ValueError: the graph has more than ``max_nodes`` Values (the page draws them all;
                 the message says what to do instead); nothing is written.
         """
-        from autograd_lite.derivation_page import write_page
-
-        return write_page(self, path, timeout=timeout, max_nodes=max_nodes)
+        return derivation_page.write_page(self, path, timeout=timeout, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str:
         """The page, for Jupyter: an Explanation last in a cell displays it inline; a graph
         too large for a page (more than :data:`MAX_PAGE_NODES` Values) displays as the text,
         which summarises."""
-        from autograd_lite.derivation_page import fragment
-
         if len(self.drawn) > MAX_PAGE_NODES:
             note = (
                 f"A graph of {len(self.drawn):,} Values, more than a page draws "
                 f"({MAX_PAGE_NODES:,}; to_html(path, max_nodes=...) draws more): the text.\n\n"
             )
             return f"<pre>{html.escape(note + str(self))}</pre>"
-        return fragment(self)
+        return derivation_page.fragment(self)
 
 
 def explain(
@@ -289,10 +289,12 @@ def _forward(order: list[Value], names: dict[Value, str], kept: set[Value]) -> l
             continue
         operands = tuple(dict.fromkeys(index[a] for a in node.args if isinstance(a, Value)))
         if node.op:
-            text = f"{names[node]} = {_formula(node, names)} = {number(node.data)}"
+            question = f"{names[node]} = {_formula(node, names)} = ?"
+            text = question.removesuffix("?") + number(node.data)
+            steps.append(Step("forward", i, operands, text, node.data, question, node.data))
         else:
             text = f"{names[node]} = {number(node.data)}   (a leaf)"
-        steps.append(Step("forward", i, operands, text, node.data))
+            steps.append(Step("forward", i, operands, text, node.data))
     return steps
 
 
@@ -335,13 +337,15 @@ def _backward(
             added[arg] += 1
             if node not in kept or arg not in kept:
                 continue
-            text = (
+            question = (
                 f"{top}{names[arg]} += {top}{names[node]} · ∂{names[node]}/∂{names[arg]}"
-                f" = {_operand_number(g)} · {_operand_number(local)} = {number(product)}"
+                f" = {_operand_number(g)} · {_operand_number(local)} = ?"
             )
+            text = question.removesuffix("?") + number(product)
             if added[arg] > 1:
                 text += f"   ({top}{names[arg]} so far: {number(gradients[arg])})"
-            steps.append(Step("backward", index[node], (index[arg],), text, gradients[arg]))
+            where = (index[node], (index[arg],))
+            steps.append(Step("backward", *where, text, gradients[arg], question, product))
     return gradients
 
 
