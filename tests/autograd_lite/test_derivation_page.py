@@ -340,13 +340,14 @@ def test_a_page_with_wrt_steps_through_its_part_to_the_final_gradients(
 
 def shallow() -> Value:
     """One sample's loss through the course notes' shallow network (2 → 3 sigmoid → 3
-    softmax), as examples/shallow_network.py explains it: a page of 105 steps."""
+    softmax), named as the notes name it, as examples/shallow_network.py explains it: a page
+    of 105 steps."""
     import nn
 
     mlp = nn.MLP(2, [3, 3], "sigmoid", "softmax", seed=0)
     for k, p in enumerate(mlp.parameters()):
         p.data += 0.05 * (k % 5 - 2)  # nonzero biases
-    loss = -mlp([Value(0.12573022, "x1"), Value(-0.13210486, "x2")])[1].log()
+    loss = -mlp([Value(0.12573022), Value(-0.13210486)], names=True)[1].log()
     loss.label = "ℓ"
     return loss
 
