@@ -69,7 +69,9 @@ class Step:
     or the operand's gradient after the ``+=`` (backward; for the seed, ∂L/∂L = 1).
     ``answer`` is the number the line works out, which the page's quiz asks for: an op's
     value (forward), the product added (backward); ``None`` for a leaf and the seed.
-    ``question`` is the line up to that number, with ``?`` in its place.
+    ``question`` is the line up to that number, with ``?`` in its place. ``local`` is the local
+    derivative ∂v/∂u of a backward ``+=`` line (v the node, u the operand; the rule's partial
+    at gradient 1), ``None`` on every other line.
     """
 
     phase: Literal["forward", "backward"]
@@ -79,6 +81,7 @@ class Step:
     value: float
     question: str = ""
     answer: float | None = None
+    local: float | None = None
 
 
 class Explanation:
@@ -345,7 +348,7 @@ def _backward(
             if added[arg] > 1:
                 text += f"   ({top}{names[arg]} so far: {number(gradients[arg])})"
             where = (index[node], (index[arg],))
-            steps.append(Step("backward", *where, text, gradients[arg], question, product))
+            steps.append(Step("backward", *where, text, gradients[arg], question, product, local))
     return gradients
 
 
