@@ -3,6 +3,13 @@
 :func:`explain` walks the graph behind a Value, touching no ``.grad`` (like
 :func:`~autograd_lite.grad`), and records every step of the two passes:
 
+Two quantities, written differently everywhere (the text, the page, the README):
+
+* ``ḡ(v)``, the *gradient* of a node: ∂L/∂v for the root L, what ``backward()`` leaves in
+  ``v.grad`` (the notes' δ for a pre-activation). It is gathered over the backward pass.
+* ``∂v/∂u``, the *local derivative* of the op that made ``v`` with respect to one operand
+  ``u``, with every other operand held fixed: ∂v6/∂w1 = x1 for v6 = x1 · w1.
+
 Forward, in topological order (:func:`~autograd_lite.graph.topological_order`)
     one line per node: its name, the op with its operands by name, its value
     (``v3 = a · b = 6``). A node's name is its label (``a``), or ``v7`` (its place in the
@@ -10,8 +17,8 @@ Forward, in topological order (:func:`~autograd_lite.graph.topological_order`)
     several nodes share gets the place too (``x@v2``).
 
 Backward, in reverse order
-    first ∂L/∂L = 1, then for each node ``v`` and each of its Value operands ``u``, one line
-    ``∂L/∂u += ∂L/∂v · ∂v/∂u = g · d = p``: g the gradient ``v`` has gathered (complete, since
+    first ḡ(L) = 1, then for each node ``v`` and each of its Value operands ``u``, one line
+    ``ḡ(u) += ḡ(v) · ∂v/∂u = g · d = p``: g the gradient ``v`` has gathered (complete, since
     every node using ``v`` comes later in the order and was visited before it), d the local
     derivative and p = g · d the product added to ``u``'s gradient. A node used several times
     (fan-out) receives several ``+=``, and its line says the sum so far.
@@ -26,7 +33,9 @@ Last, a table of the gradient of every leaf. A large derivation is summarised: t
 the first and last lines of each pass and says how to see the part one wants: ``wrt=`` keeps
 only the nodes on a path from the given Values to the root (every other node's gradient is
 unchanged by leaving it out, and those kept are complete, since everything that uses such a
-node lies on such a path too).
+node lies on such a path too). Every node a line names has a line of its own: a node that a
+kept node reads but that is not kept itself is given by its value alone (``v5 = 0.3   (…)``),
+since the nodes it is made from are not followed.
 
 :meth:`Explanation.to_html` writes the same steps as a page to click through
 (:mod:`autograd_lite.derivation_page`); in Jupyter an Explanation displays as that page. A
@@ -66,7 +75,7 @@ class Step:
     ``node`` is the place in the topological order of the node computed (forward) or
     differentiated (backward); ``operands`` the places of its Value operands that the line
     reads (forward) or the one it adds to (backward). ``value`` is the node's value (forward),
-    or the operand's gradient after the ``+=`` (backward; for the seed, ∂L/∂L = 1).
+    or the operand's gradient ḡ after the ``+=`` (backward; for the seed, ḡ(L) = 1).
     ``answer`` is the number the line works out, which the page's quiz asks for: an op's
     value (forward), the product added (backward); ``None`` for a leaf and the seed.
     ``question`` is the line up to that number, with ``?`` in its place. ``local`` is the local
@@ -92,7 +101,8 @@ class Explanation:
         order: every Value of its graph in topological order (``order[i]`` is ``v{i}``).
         names: each Value's name in the lines.
         steps: the forward steps, then the backward steps, of the nodes kept (see ``wrt``).
-        gradients: ∂root/∂v for every Value v of the graph, as ``root.backward()`` gives.
+        gradients: ḡ(v) = ∂root/∂v for every Value v of the graph, as ``root.backward()``
+            gives.
         rows: the Values of the final table: the leaves (or the ``wrt`` Values).
         restricted: whether ``wrt`` chose the nodes kept.
         max_lines: how many lines the text shows whole (None: any number).
@@ -135,9 +145,12 @@ class Explanation:
             keep = max(2, (self.max_lines - 24) // 6)  # head and tail of three parts
             forward, backward, table = (_cut(part, keep) for part in (forward, backward, table))
         lines += ["Forward, each node after its operands:", *forward, ""]
+        root = self.names[self.root]
         lines += [
-            "Backward, in reverse: a node passes its gradient on once every node that uses it",
-            f"has added to it, so each ∂{self.names[self.root]}/∂v is complete when it is used.",
+            f"Backward, in reverse. ḡ(v) = ∂{root}/∂v is the gradient v has gathered (its .grad),",
+            "∂v/∂u the local derivative of v's op with respect to its operand u. Each line adds",
+            "ḡ(v) · ∂v/∂u to ḡ(u); a node passes its gradient on once every node that uses it",
+            "has added to it, so each ḡ(v) is complete when it is used.",
             *backward,
             "",
             *table,
@@ -148,7 +161,7 @@ class Explanation:
         title = "Gradients of the chosen nodes" if self.restricted else "Gradients of the leaves"
         names = [self.names[v] for v in self.rows]
         width = max([4, *(len(n) for n in names)])
-        top = f"∂{self.names[self.root]}/∂node"
+        top = f"ḡ = ∂{self.names[self.root]}/∂node"
         lines = [f"{title} (what backward() gives):", f"{'node':<{width}}  {'value':>14}  {top}"]
         for v, name in zip(self.rows, names):
             lines.append(f"{name:<{width}}  {v.data:>14.8g}  {self.gradients[v]:.12g}")
@@ -280,7 +293,8 @@ def _names(order: list[Value]) -> dict[Value, str]:
 
 
 def _forward(order: list[Value], names: dict[Value, str], kept: set[Value]) -> list[Step]:
-    """One step per node kept or read by a node kept: ``name = formula = value``."""
+    """One step per node kept or read by a node kept: ``name = formula = value``; a node only
+    read, not kept, by its value alone (its own operands are not shown)."""
     shown = set(kept)
     for node in order:
         if node in kept:
@@ -291,7 +305,10 @@ def _forward(order: list[Value], names: dict[Value, str], kept: set[Value]) -> l
         if node not in shown:
             continue
         operands = tuple(dict.fromkeys(index[a] for a in node.args if isinstance(a, Value)))
-        if node.op:
+        if node.op and node not in kept:
+            text = f"{names[node]} = {number(node.data)}   (computed from nodes not followed)"
+            steps.append(Step("forward", i, (), text, node.data))
+        elif node.op:
             question = f"{names[node]} = {_formula(node, names)} = ?"
             text = question.removesuffix("?") + number(node.data)
             steps.append(Step("forward", i, operands, text, node.data, question, node.data))
@@ -328,8 +345,8 @@ def _backward(
     gradients = dict.fromkeys(order, 0.0)
     gradients[root] = 1.0
     added = dict.fromkeys(order, 0)
-    top = f"∂{names[root]}/∂"
-    steps.append(Step("backward", index[root], (), f"{top}{names[root]} = 1", 1.0))
+    seed = f"ḡ({names[root]}) = ∂{names[root]}/∂{names[root]} = 1"
+    steps.append(Step("backward", index[root], (), seed, 1.0))
     for node in reversed(order):
         if not node.args:
             continue
@@ -341,12 +358,12 @@ def _backward(
             if node not in kept or arg not in kept:
                 continue
             question = (
-                f"{top}{names[arg]} += {top}{names[node]} · ∂{names[node]}/∂{names[arg]}"
+                f"ḡ({names[arg]}) += ḡ({names[node]}) · ∂{names[node]}/∂{names[arg]}"
                 f" = {_operand_number(g)} · {_operand_number(local)} = ?"
             )
             text = question.removesuffix("?") + number(product)
             if added[arg] > 1:
-                text += f"   ({top}{names[arg]} so far: {number(gradients[arg])})"
+                text += f"   (ḡ({names[arg]}) so far: {number(gradients[arg])})"
             where = (index[node], (index[arg],))
             steps.append(Step("backward", *where, text, gradients[arg], question, product, local))
     return gradients

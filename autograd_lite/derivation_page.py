@@ -37,8 +37,8 @@ Deep links
 
 Quiz
     **Quiz** (key ``Q``) asks, before each step from the current one on is revealed, for the
-    number it works out: a node's value going forward, the gradient added (the node's gradient
-    times the local derivative) going back. An answer within :data:`QUIZ_RTOL` of the value, or
+    number it works out: a node's value going forward, the gradient added, ḡ(v) · ∂v/∂u, going
+    back. An answer within :data:`QUIZ_RTOL` of the value, or
     :data:`QUIZ_ATOL` of it for values near 0, is right (fractions such as ``1/3`` are read
     too); the page says right or wrong, shows the line, and keeps the score. **Show the line**
     reveals a step without scoring it. The lines of steps not yet revealed are hidden.
@@ -200,7 +200,7 @@ def steps_data(derivation: Derivation) -> dict[str, Any]:
         steps.append(step)
     final = [[i, "grad", _number(derivation.gradients[order[i]])] for i in drawn]
     root = derivation.names[derivation.root]
-    done = f"Done: every box shows its final gradient ∂{root}/∂v, what backward() gives."
+    done = f"Done: every box shows its final gradient ḡ(v) = ∂{root}/∂v, what backward() gives."
     steps.append(_step("done", None, [], done, final))
     return {"initial": initial, "steps": steps}
 
@@ -364,8 +364,10 @@ def page(
 <body style="margin: 0.6em 1em; font-family: Helvetica, Arial, sans-serif">
 <h1 style="font-size: 1.3em; margin: 0.2em 0">{title}</h1>
 <p style="margin: 0.2em 0">Forward, each node after
-its operands; then backward, in reverse, each node adding its gradient times the local
-derivative to each operand. A link to this page ending in <code>#step=N</code> opens step N.</p>
+its operands; then backward, in reverse, each node v adding ḡ(v) · ∂v/∂u to each operand u:
+ḡ(v) = ∂{html.escape(root)}/∂v is the gradient v has gathered (its .grad, a box's grad), ∂v/∂u
+the local derivative of v's op with respect to u. A link to this page ending in
+<code>#step=N</code> opens step N.</p>
 {body}
 </body>
 </html>

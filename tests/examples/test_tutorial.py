@@ -80,7 +80,7 @@ def test_the_tutorial_trains_to_a_result_worth_showing(executed: tuple[Any, floa
 
 def test_the_tutorial_shows_fan_out_and_the_wrong_order(executed: tuple[Any, float]) -> None:
     text = "".join(o.get("text", "") for o in outputs(executed[0]))
-    assert "∂y/∂x so far: 7" in text and "forward order: 1.0   reverse order: 7.0" in text
+    assert "ḡ(x) so far: 7" in text and "forward order: 1.0   reverse order: 7.0" in text
 
 
 def test_the_tutorial_imports_only_public_names() -> None:
