@@ -630,6 +630,7 @@ def test_the_quiz_asks_accepts_a_right_answer_rejects_a_wrong_one_and_counts(
     step = e.steps[first]
     assert _shown(browser)[0] == step.question and step.question.endswith("= ?")
     assert _boxes(browser, "data")[step.node] == "?"
+    browser.save_screenshot(str(_out() / "explain_quiz_asking.png"))
     hidden = browser.find_elements("css selector", ".agl-lines li.agl-hidden")
     assert len(hidden) == len(e.steps) - first  # the lines after it, and the done line
     close = step.answer * (1 + 0.5 * derivation_page.QUIZ_RTOL)  # within the tolerance
@@ -642,6 +643,7 @@ def test_the_quiz_asks_accepts_a_right_answer_rejects_a_wrong_one_and_counts(
     assert _answer(browser, f"{e.steps[asked[1]].answer + 1:.6g}").startswith("Not quite")
     assert _shown(browser)[0] == e.steps[asked[1]].text
     assert _score(browser) == "score: 1 right of 2 answered"
+    browser.save_screenshot(str(_out() / "explain_quiz_wrong.png"))
     nxt.click()
     while _shown(browser)[0] != e.steps[asked[2]].question:
         nxt.click()
