@@ -58,6 +58,7 @@ from autograd_lite.formulas import DomainError
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials
+from autograd_lite.symbolic import local_derivative
 from autograd_lite.value import Value
 
 __all__ = ["MAX_PAGE_NODES", "Explanation", "Step", "explain"]
@@ -81,7 +82,8 @@ class Step:
     value (forward), the product added (backward); ``None`` for a leaf and the seed.
     ``question`` is the line up to that number, with ``?`` in its place. ``local`` is the local
     derivative ∂v/∂u of a backward ``+=`` line (v the node, u the operand; the rule's partial
-    at gradient 1), ``None`` on every other line.
+    at gradient 1), ``None`` on every other line, and ``formula`` that derivative written in
+    the operands' names (:func:`~autograd_lite.symbolic.local_derivative`), ``""`` elsewhere.
     """
 
     phase: Literal["forward", "backward"]
@@ -92,6 +94,7 @@ class Step:
     question: str = ""
     answer: float | None = None
     local: float | None = None
+    formula: str = ""
 
 
 class Explanation:
@@ -149,9 +152,10 @@ class Explanation:
         root = self.names[self.root]
         lines += [
             f"Backward, in reverse. ḡ(v) = ∂{root}/∂v is the gradient v has gathered (its .grad),",
-            "∂v/∂u the local derivative of v's op with respect to its operand u. Each line adds",
-            "ḡ(v) · ∂v/∂u to ḡ(u); a node passes its gradient on once every node that uses it",
-            "has added to it, so each ḡ(v) is complete when it is used.",
+            "∂v/∂u the local derivative of v's op with respect to its operand u, written in the",
+            "operands' names, then as a number. Each line adds ḡ(v) · ∂v/∂u to ḡ(u); a node",
+            "passes its gradient on once every node that uses it has added to it, so each ḡ(v)",
+            "is complete when it is used.",
             *backward,
             "",
             *table,
@@ -358,16 +362,45 @@ def _backward(
             added[arg] += 1
             if node not in kept or arg not in kept:
                 continue
-            question = (
-                f"ḡ({names[arg]}) += ḡ({names[node]}) · ∂{names[node]}/∂{names[arg]}"
-                f" = {_operand_number(g)} · {_operand_number(local)} = ?"
-            )
-            text = question.removesuffix("?") + number(product)
-            if added[arg] > 1:
-                text += f"   (ḡ({names[arg]}) so far: {number(gradients[arg])})"
-            where = (index[node], (index[arg],))
-            steps.append(Step("backward", *where, text, gradients[arg], question, product, local))
+            so_far = gradients[arg] if added[arg] > 1 else None
+            where = (index[node], index[arg])
+            steps.append(_line(node, i, names, where, (g, local, product, gradients[arg], so_far)))
     return gradients
+
+
+def _line(
+    node: Value,
+    i: int,
+    names: dict[Value, str],
+    where: tuple[int, int],
+    numbers: tuple[float, float, float, float, float | None],
+) -> Step:
+    """The step ``ḡ(u) += ḡ(v) · ∂v/∂u = ḡ(v) · f = g · d = p`` for operand ``i`` of ``node``
+    (u), at ``where`` (the places of v and u): f the local derivative written in the operands'
+    names (the op's rule run on symbols, :func:`~autograd_lite.symbolic.local_derivative`),
+    then the numbers: g = ḡ(v), d = ∂v/∂u, p = g · d; then ḡ(u) after the ``+=``, said when it
+    is not the first."""
+    g, local, product, after, so_far = numbers
+    v, u = names[node], names[node.args[i]]
+    formula = local_derivative(node, i, names)
+    written = str(formula)
+    question = (
+        f"ḡ({u}) += ḡ({v}) · ∂{v}/∂{u} = {_times(f'ḡ({v})', formula.op, written)}"
+        f" = {_operand_number(g)} · {_operand_number(local)} = ?"
+    )
+    text = question.removesuffix("?") + number(product)
+    if so_far is not None:
+        text += f"   (ḡ({u}) so far: {number(so_far)})"
+    return Step("backward", where[0], (where[1],), text, after, question, product, local, written)
+
+
+def _times(gradient: str, op: str, text: str) -> str:
+    """``ḡ(v) · f`` for the local derivative f, in brackets where a sum, a difference or a sign
+    would otherwise read as part of the product (``ḡ(v8) · (1 − tanh(v8)·tanh(v8))``,
+    ``ḡ(v3) · (−x/y/y)``); a product, a quotient, a power or a function needs none. ``op``
+    and ``text`` are the local derivative's top op and its text."""
+    bare = op not in ("add", "sub", "neg") and not text.startswith("−")
+    return f"{gradient} · {text}" if bare else f"{gradient} · ({text})"
 
 
 def _local_derivatives(node: Value, g: float) -> list[tuple[int, float, float]]:

@@ -366,7 +366,8 @@ def page(
 <p style="margin: 0.2em 0">Forward, each node after
 its operands; then backward, in reverse, each node v adding ḡ(v) · ∂v/∂u to each operand u:
 ḡ(v) = ∂{html.escape(root)}/∂v is the gradient v has gathered (its .grad, a box's grad), ∂v/∂u
-the local derivative of v's op with respect to u. A link to this page ending in
+the local derivative of v's op with respect to u, written in the operands' names, then as a
+number. A link to this page ending in
 <code>#step=N</code> opens step N.</p>
 {body}
 </body>

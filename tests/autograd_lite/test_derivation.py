@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from autograd_lite import DomainError, Value, affine, maximum, topological_order
 from autograd_lite.derivation import DEFAULT_MAX_LINES, explain, number
 from autograd_lite.rules import RULES, partials
+from autograd_lite.symbolic import local_derivative
 
 
 def small() -> tuple[Value, Value, Value]:
@@ -40,8 +41,8 @@ def test_the_backward_lines_show_the_local_derivative_and_the_product() -> None:
     v.label = "L"
     lines = str(explain(v)).splitlines()
     assert "ḡ(L) = ∂L/∂L = 1" in lines
-    assert "ḡ(a) += ḡ(L) · ∂L/∂a = 1 · 3 = 3" in lines
-    assert "ḡ(b) += ḡ(L) · ∂L/∂b = 1 · 2 = 2" in lines
+    assert "ḡ(a) += ḡ(L) · ∂L/∂a = ḡ(L) · b = 1 · 3 = 3" in lines
+    assert "ḡ(b) += ḡ(L) · ∂L/∂b = ḡ(L) · a = 1 · 2 = 2" in lines
 
 
 def test_fan_out_shows_several_additions_to_one_node_with_the_sum_so_far() -> None:
@@ -190,15 +191,15 @@ def build(leaves: list[tuple[float, bool]], program: list[tuple[str, int, int]])
     return made[-1], values
 
 
-def _local_lines(node: Value, kept: set[Value], g: float) -> list[tuple[Value, float, float]]:
-    """(operand, ∂node/∂operand, g · ∂node/∂operand) for each line node's rule gives, from the
-    rule table itself (an oracle apart from explain's walk)."""
+def _local_lines(node: Value, kept: set[Value], g: float) -> list[tuple[int, Value, float, float]]:
+    """(index, operand, ∂node/∂operand, g · ∂node/∂operand) for each line node's rule gives,
+    from the rule table itself (an oracle apart from explain's walk)."""
     wanted = [i for i, a in enumerate(node.args) if isinstance(a, Value)]
     data = [a.data if isinstance(a, Value) else a for a in node.args]
     ones = partials(RULES[node.op], wanted, 1.0, node.data, data)
     products = partials(RULES[node.op], wanted, g, node.data, data)
-    lines = [(node.args[i], float(d), float(p)) for i, d, p in zip(wanted, ones, products)]
-    return [line for line in lines if node in kept and line[0] in kept]
+    lines = [(i, node.args[i], float(d), float(p)) for i, d, p in zip(wanted, ones, products)]
+    return [line for line in lines if node in kept and line[1] in kept]
 
 
 @settings(max_examples=200, deadline=None)
@@ -226,9 +227,10 @@ def test_on_random_graphs_every_number_is_the_engines_and_every_name_is_defined(
     lines = [s for s in e.steps if s.phase == "backward" and s.operands]
     expected = [line for v in reversed(e.order) if v.op for line in _local_lines(v, kept, v.grad)]
     assert len(lines) == len(expected)
-    for s, (u, local, product) in zip(lines, expected):
+    for s, (i, u, local, product) in zip(lines, expected):
         v = e.order[s.node]
         assert e.order[s.operands[0]] is u
+        _check_formula(s, v, i, e.names)
         assert s.local == local and s.answer == product  # the rule's floats, bit for bit
         running[u] = running.get(u, 0.0) + product
         assert s.value == running[u]
@@ -240,6 +242,18 @@ def test_on_random_graphs_every_number_is_the_engines_and_every_name_is_defined(
     for s in e.steps:
         mentioned = set(NAME.findall(s.text))
         assert mentioned <= defined, (s.text, mentioned - defined)
+
+
+def _check_formula(s: Any, v: Value, i: int, names: dict[Value, str]) -> None:
+    """The line's local formula is the rule run on symbols, in v's operands' names, and it
+    evaluates at the operands' values to the rule's number."""
+    formula = local_derivative(v, i, names)
+    assert s.formula == str(formula)
+    bare, bracketed = f"= ḡ({names[v]}) · {formula} = ", f"= ḡ({names[v]}) · ({formula}) = "
+    assert bare in s.text or bracketed in s.text, s.text
+    operands = {names[a]: a.data for a in v.args if isinstance(a, Value)}
+    assert set(formula.variables) <= set(operands)
+    assert formula.evaluate(operands) == pytest.approx(s.local, rel=1e-12, abs=1e-12)
 
 
 def _operand(x: float) -> str:
@@ -268,5 +282,17 @@ def test_the_notation_keeps_the_gradient_and_the_local_derivative_apart() -> Non
             left, right = s.text.split(" += ")
             assert left.startswith("ḡ(") and right.startswith("ḡ(")
             v, u = e.names[e.order[s.node]], e.names[e.order[s.operands[0]]]
-            assert right.startswith(f"ḡ({v}) · ∂{v}/∂{u} = ")
+            assert right.startswith(f"ḡ({v}) · ∂{v}/∂{u} = ḡ({v}) · ")  # then its formula
     assert "ḡ = ∂L/∂node" in str(e) and "ḡ(v) = ∂L/∂v is the gradient" in str(e)
+
+
+def test_the_local_derivative_is_shown_as_its_formula_before_its_number() -> None:
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2, b = Value(-3.0, "w1"), Value(1.0, "w2"), Value(6.8813735870195432, "b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    lines = str(explain(o)).splitlines()
+    assert "ḡ(w1) += ḡ(v6) · ∂v6/∂w1 = ḡ(v6) · x1 = 0.5 · 2 = 1" in lines
+    assert "ḡ(x1) += ḡ(v6) · ∂v6/∂x1 = ḡ(v6) · w1 = 0.5 · (-3) = -1.5" in lines
+    assert "ḡ(v8) += ḡ(o) · ∂o/∂v8 = ḡ(o) · (1 − tanh(v8)·tanh(v8)) = 1 · 0.5 = 0.5" in lines
+    assert "ḡ(b) += ḡ(v8) · ∂v8/∂b = ḡ(v8) · 1 = 0.5 · 1 = 0.5" in lines
