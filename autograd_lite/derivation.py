@@ -18,14 +18,17 @@ Forward, in topological order (:func:`~autograd_lite.graph.topological_order`)
 
 Backward, in reverse order
     first ḡ(L) = 1, then for each node ``v`` and each of its Value operands ``u``, one line
-    ``ḡ(u) += ḡ(v) · ∂v/∂u = g · d = p``: g the gradient ``v`` has gathered (complete, since
-    every node using ``v`` comes later in the order and was visited before it), d the local
-    derivative and p = g · d the product added to ``u``'s gradient. A node used several times
-    (fan-out) receives several ``+=``, and its line says the sum so far.
+    ``ḡ(u) += ḡ(v) · ∂v/∂u = ḡ(v) · f = g · d = p``: f the local derivative written in the
+    operands' names (``ḡ(v6) · x1`` for v6 = x1 · w1 and u = w1), g the gradient ``v`` has
+    gathered (complete, since every node using ``v`` comes later in the order and was visited
+    before it), d the local derivative's number and p = g · d the product added to ``u``'s
+    gradient. A node used several times (fan-out) receives several ``+=``, and its line says
+    the sum so far.
 
 The local derivative comes from the op's rule in :mod:`autograd_lite.rules`, never from a
-copy: a partial is ``partial_i(g, out, *args) = g · ∂out/∂args[i]``, so ``d`` is the partial
-at g = 1 and ``p`` the partial at the gradient itself, the very float ``backward()`` adds.
+copy: a partial is ``partial_i(g, out, *args) = g · ∂out/∂args[i]``, so f is the partial run
+on symbols (:func:`~autograd_lite.symbolic.local_derivative`), ``d`` the partial at g = 1 and
+``p`` the partial at the gradient itself, the very float ``backward()`` adds.
 The sums are made in the order ``backward()`` makes them, so the gradients at the end equal
 its ``.grad`` to the last bit.
 
