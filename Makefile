@@ -46,6 +46,12 @@ $(VENV)/.installed-bench: $(VENV)/.installed-examples
 	  || echo "PyTorch not installed: its rows are left out (see $(LOG))"
 	@touch $@
 
+# SymPy, which simplifies the formulas of autograd_lite.symbolic; its tests skip without it.
+$(VENV)/.installed-symbolic: $(VENV)/.installed-dev
+	$(call quietly,installing SymPy for the symbolic derivatives,\
+	  $(PY) -m pip install -e '.[dev$(comma)symbolic]')
+	@touch $@
+
 # PyTorch for the cross-checks (tests that use it skip without it); CI installs it.
 $(VENV)/.installed-torch: $(VENV)/.installed-examples
 	$(call quietly,installing PyTorch for the cross-checks,\
@@ -71,7 +77,7 @@ chromium:
 demo: $(VENV)/.installed-examples dot
 	@$(PY) examples/demo.py
 
-test: $(VENV)/.installed-notebook dot chromium
+test: $(VENV)/.installed-notebook $(VENV)/.installed-symbolic dot chromium
 	$(PY) -m pytest -q
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

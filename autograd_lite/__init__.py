@@ -5,12 +5,14 @@ from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
 from autograd_lite.derivation import Explanation, explain
+from autograd_lite.formula import Formula
 from autograd_lite.forward import jvp, push_forward
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
 from autograd_lite.jacobians import hessian, hvp, jacobian
 from autograd_lite.modes import detect_anomaly, is_grad_enabled, no_grad
 from autograd_lite.rules import defvjp, defvjp_variadic, derivative
+from autograd_lite.symbolic import local_derivative, symbolic_grad
 from autograd_lite.trace import TraceError, trace
 from autograd_lite.value import (
     DomainError,
@@ -56,6 +58,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DomainError",
     "Explanation",
+    "Formula",
     "GradcheckError",
     "TraceError",
     "Value",
@@ -76,6 +79,7 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "jvp",
+    "local_derivative",
     "log",
     "log1p",
     "maximum",
@@ -89,6 +93,7 @@ __all__ = [
     "softplus",
     "sqrt",
     "step",
+    "symbolic_grad",
     "tanh",
     "topological_order",
     "total",
