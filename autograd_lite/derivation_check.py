@@ -143,7 +143,8 @@ class DerivationReport:
     def _heading(self) -> str:
         points = len({row.point for row in self.rows})
         partials = ", ".join(f"∂{self.function}/∂{v}" for v in self.variables)
-        text = f"{partials} at {points} {self.where}"
+        where = self.where.replace("points", "point", 1) if points == 1 else self.where
+        text = f"{partials} at {points} {where}"
         if self.skipped:
             text += f" ({self.skipped} outside the domain of {self.function} skipped)"
         tolerance = f"{_number(self.atol, 6)} + {_number(self.rtol, 6)}·|engine|"

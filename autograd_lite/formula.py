@@ -346,6 +346,8 @@ def _mul(a: Formula, b: Formula) -> Formula | None:
         return _simplified("neg", (a,))
     if b.op == NUMBER and a.op != NUMBER:  # the number first: 2·x
         return _simplified("mul", (b, a))
+    if a.op == NUMBER and a.number < 0.0 and b.op != NUMBER:  # −2·x = −(2·x)
+        return _simplified("neg", (_simplified("mul", (Formula.constant(-a.number), b)),))
     if a.op == "neg":  # (−c)·b = −(c·b)
         return _simplified("neg", (_simplified("mul", (a.args[0], b)),))
     if b.op == "neg":
@@ -362,6 +364,8 @@ def _div(a: Formula, b: Formula) -> Formula | None:
         return _simplified("neg", (a,))
     if a.op == "neg":
         return _simplified("neg", (_simplified("div", (a.args[0], b)),))
+    if a.op == NUMBER and a.number < 0.0 and b.op != NUMBER:  # −1/a = −(1/a)
+        return _simplified("neg", (_simplified("div", (Formula.constant(-a.number), b)),))
     if b.op == "neg":
         return _simplified("neg", (_simplified("div", (a, b.args[0])),))
     return None
