@@ -121,8 +121,14 @@ class BackpropReport:
         return (
             f"✘ {len(self.mismatches)} of {total} entries disagree. The first: {first.name} "
             f"(d{first.parameter}[{first.layer - 1}][{index}] in your lists): the engine gives "
-            f"{first.engine:.6g}, yours {first.yours:.6g}."
+            f"{_number(first.engine)}, yours {_number(first.yours)}."
         )
+
+
+def _number(x: float) -> str:
+    """Six significant digits and a true minus sign, as the report writes numbers."""
+    text = f"{x:.6g}"
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def _differing(

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import autograd_lite as al
 from autograd_lite import Value, defvjp, explain, grad, topological_order
-from autograd_lite.expression import FUNCTIONS, parse
+from autograd_lite.expression import FUNCTIONS, evaluate, parse
 from autograd_lite.rules import RULES, Variadic
 from autograd_lite.symbolic import local_derivative, names, symbolic_grad
 from autograd_lite.value import DomainError
@@ -245,6 +245,26 @@ class Case:
     source: str
     build: Callable[[dict[str, Any]], Any]  # SymPy's expression from SymPy's symbols
     smooth: bool  # no function of KINKED, whose derivatives SymPy cannot always simplify
+    constant: bool  # no variable in it
+
+
+def _case(
+    source: str, build: Callable[[dict[str, Any]], Any], smooth: bool, parts: list[Case]
+) -> Case:
+    """A case made of ``parts``. Where all of them are numbers the language computes the part
+    in floats (``cos(2)`` is the float −0.4161468365471424), so SymPy gets that float too."""
+    if all(p.constant for p in parts):
+        return Case(source, lambda s: _folded(source), smooth, True)
+    return Case(source, build, smooth, False)
+
+
+def _folded(source: str) -> Any:
+    import sympy
+
+    try:
+        return sympy.Rational(repr(float(evaluate(source, {}))))
+    except (DomainError, ArithmeticError):
+        return sympy.nan  # the expression is outside its domain: the test skips it
 
 
 def _sympy_functions(sp: Any) -> dict[str, tuple[int, Callable[..., Any]]]:
@@ -281,17 +301,11 @@ _BINARY |= {"/": lambda a, b: a / b, "**": lambda a, b: a**b}
 
 
 def _leaves() -> st.SearchStrategy[Case]:
-    variable = st.sampled_from(VARIABLES).map(lambda v: Case(v, lambda s, v=v: s[v], True))
+    variable = st.sampled_from(VARIABLES).map(lambda v: Case(v, lambda s, v=v: s[v], True, False))
     number = st.sampled_from(["2", "3", "0.5", "1.5"]).map(
-        lambda n: Case(n, lambda s, n=n: _rational(n), True)
+        lambda n: _case(n, lambda s: None, True, [])  # a number: built by _folded
     )
     return st.one_of(variable, variable, number)
-
-
-def _rational(text: str) -> Any:
-    import sympy
-
-    return sympy.Rational(text)
 
 
 def _expressions(sp: Any) -> st.SearchStrategy[Case]:
@@ -299,10 +313,11 @@ def _expressions(sp: Any) -> st.SearchStrategy[Case]:
 
     def extend(inner: st.SearchStrategy[Case]) -> st.SearchStrategy[Case]:
         binary = st.tuples(st.sampled_from(sorted(_BINARY)), inner, inner).map(
-            lambda t: Case(
+            lambda t: _case(
                 f"({t[1].source}) {t[0]} ({t[2].source})",
                 lambda s, t=t: _BINARY[t[0]](t[1].build(s), t[2].build(s)),
                 t[1].smooth and t[2].smooth,
+                [t[1], t[2]],
             )
         )
         call = st.sampled_from(sorted(functions)).flatmap(
@@ -310,17 +325,20 @@ def _expressions(sp: Any) -> st.SearchStrategy[Case]:
                 inner, min_size=functions[name][0], max_size=functions[name][0]
             ).map(lambda args, name=name: _call(name, functions[name][1], args))
         )
-        negation = inner.map(lambda a: Case(f"-({a.source})", lambda s, a=a: -a.build(s), a.smooth))
+        negation = inner.map(
+            lambda a: _case(f"-({a.source})", lambda s, a=a: -a.build(s), a.smooth, [a])
+        )
         return st.one_of(binary, call, call, negation)
 
     return st.recursive(_leaves(), extend, max_leaves=8)
 
 
 def _call(name: str, function: Callable[..., Any], args: list[Case]) -> Case:
-    return Case(
+    return _case(
         f"{name}({', '.join(a.source for a in args)})",
         lambda s: function(*[a.build(s) for a in args]),
         name not in KINKED and all(a.smooth for a in args),
+        args,
     )
 
 
