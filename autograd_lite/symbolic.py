@@ -25,12 +25,13 @@ the formula as functions. A rule that cannot run on formulas (a user's rule call
 Names: a Value is written as its label, as ``v7`` when it has none (its place in
 :func:`~autograd_lite.topological_order`, as :func:`~autograd_lite.explain` and its picture
 name it), and as ``x@v2`` when several Values share the label ``x`` (:func:`names`).
+``draw_graph(root, labels=names(root))`` draws the graph with these names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import overload
 
 from autograd_lite.checks import integer
 from autograd_lite.formula import Formula
@@ -260,13 +261,25 @@ def _named(order: list[Value]) -> dict[Value, str]:
     return result
 
 
+@overload
+def symbolic_grad(
+    y: Value, wrt: Value, *, max_nodes: int = MAX_NODES, max_symbols: int = MAX_SYMBOLS
+) -> Formula: ...
+
+
+@overload
+def symbolic_grad(
+    y: Value, wrt: Iterable[Value], *, max_nodes: int = MAX_NODES, max_symbols: int = MAX_SYMBOLS
+) -> list[Formula]: ...
+
+
 def symbolic_grad(
     y: Value,
     wrt: Value | Iterable[Value],
     *,
     max_nodes: int = MAX_NODES,
     max_symbols: int = MAX_SYMBOLS,
-) -> Any:
+) -> Formula | list[Formula]:
     """∂y/∂x as a formula in the leaves' names, for each x in ``wrt``, by the rule table.
 
     ``wrt`` is one Value (the result is one :class:`~autograd_lite.formula.Formula`) or several
