@@ -7,6 +7,9 @@ takes ∂f/∂x of every argument with :func:`~autograd_lite.grad` (the rule tab
 rounding, no finite differences) and calls your partials on the same numbers. Two values agree
 when \\|engine − yours\\| ≤ atol + rtol·\\|engine\\|.
 
+f must compute with the Values' own operations (``y.sin()``, ``autograd_lite.exp(x)``):
+``math.exp(x)`` reads a Value as a plain float, a constant to the engine.
+
 A partial is a function of plain floats taking f's arguments in order, or an expression string
 in the command line's language (:mod:`autograd_lite.expression`: ``"x*cos(y)"``), whose
 variables are f's arguments. f itself may be such a string too; its arguments are then its
