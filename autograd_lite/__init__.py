@@ -1,22 +1,22 @@
 """autograd-lite: a scalar reverse-mode autodiff engine you can read, check and look at."""
 
-from importlib import metadata
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
 from autograd_lite.derivation import Explanation, explain
 from autograd_lite.derivation_check import DerivationReport, check_derivation
 from autograd_lite.formula import Formula
+from autograd_lite.formulas import DomainError
 from autograd_lite.forward import jvp, push_forward
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order
 from autograd_lite.jacobians import hessian, hvp, jacobian
-from autograd_lite.modes import detect_anomaly, is_grad_enabled, no_grad
+from autograd_lite.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd_lite.rules import defvjp, defvjp_variadic, derivative
 from autograd_lite.symbolic import local_derivative, symbolic_grad
 from autograd_lite.trace import TraceError, trace
 from autograd_lite.value import (
-    DomainError,
     Value,
     affine,
     cos,
@@ -36,23 +36,21 @@ from autograd_lite.value import (
     total,
 )
 
-try:
-    #: The installed distribution's version; pyproject.toml is the one place it is written.
-    __version__: str = metadata.version("autograd-lite")
-except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
+#: The one place the version is written: pyproject.toml reads it from here when the package is
+#: built, so an installed copy and a source tree run without installing report the same.
+__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from autograd_lite.render import draw_graph, render_graph
 
+#: Names whose module is imported on first use: the pictures need the graphviz package, which
+#: `import autograd_lite` does not load.
+_LAZY = {"draw_graph": "autograd_lite.render", "render_graph": "autograd_lite.render"}
+
 
 def __getattr__(name: str) -> Any:
-    # The pictures need the graphviz package: it is imported on first use of draw_graph or
-    # render_graph, so `import autograd_lite` stays as light as the engine.
-    if name in ("draw_graph", "render_graph"):
-        from autograd_lite import render
-
-        return getattr(render, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
 
 
@@ -72,6 +70,7 @@ __all__ = [
     "derivative",
     "detect_anomaly",
     "draw_graph",
+    "enable_grad",
     "exp",
     "explain",
     "expm1",

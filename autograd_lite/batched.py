@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import value
+from autograd_lite import formulas, value
+from autograd_lite.checks import real
+from autograd_lite.tracer import TraceError
 
 
 def _relu(x: Any, out: Any = None) -> Any:
@@ -99,8 +101,8 @@ def _maximum(*args: Any) -> Any:
     return result
 
 
-def _first_maximum(out: Any, args: Sequence[Any]) -> list[Any]:
-    """eager's ``_first_maximum`` on arrays: each operand's 1.0 where it is the first to equal
+def first_maximum(out: Any, args: Sequence[Any]) -> list[Any]:
+    """eager's ``first_maximum`` on arrays: each operand's 1.0 where it is the first to equal
     ``out`` in that sample, else 0.0, and NaN in every one where ``out`` is NaN."""
     unclaimed = out == out  # False where out is NaN
     nan = np.where(unclaimed, 0.0, math.nan)
@@ -146,26 +148,26 @@ def each(function: Callable[..., float], arity: int = 1) -> Callable[..., Any]:
 #: batch the function runs itself, with no Python frame a sample (``math.exp`` on 640 numbers
 #: 33 µs, ``_exp`` 55), and where it raises the batch is replayed sample by sample.
 CHECKED: dict[Callable[[float], float], Callable[[float], float]] = {
-    value._exp: math.exp,
-    value._log: math.log,
-    value._log1p: math.log1p,
-    value._expm1: math.expm1,
-    value._sin: math.sin,
-    value._cos: math.cos,
+    formulas.exp: math.exp,
+    formulas.log: math.log,
+    formulas.log1p: math.log1p,
+    formulas.expm1: math.expm1,
+    formulas.sin: math.sin,
+    formulas.cos: math.cos,
 }
 
 
 #: The engine's functions of one number that :mod:`math` computes, and their float formulas.
 _FORMULAS: dict[str, Callable[[float], float]] = {
-    "sigmoid": value._sigmoid,
-    "softplus": value._softplus,
+    "sigmoid": formulas.sigmoid,
+    "softplus": formulas.softplus,
     "tanh": math.tanh,
-    "exp": value._exp,
-    "log": value._log,
-    "sin": value._sin,
-    "cos": value._cos,
-    "log1p": value._log1p,
-    "expm1": value._expm1,
+    "exp": formulas.exp,
+    "log": formulas.log,
+    "sin": formulas.sin,
+    "cos": formulas.cos,
+    "log1p": formulas.log1p,
+    "expm1": formulas.expm1,
 }
 
 
@@ -175,23 +177,23 @@ _FORMULAS: dict[str, Callable[[float], float]] = {
 #: as eager code's own formulas, sample by sample (a gradient such as 1 − tanh² near
 #: saturation would magnify a difference of one rounding a billionfold).
 ARRAY_FORMS: dict[Callable[..., Any], Callable[..., Any]] = {
-    value._relu: _relu,
+    formulas.relu: _relu,
     value.relu: _relu,
     value.step: _step,
     value.sign: np.sign,  # 0 at 0, NaN at NaN
-    value._sqrt: np.sqrt,
+    formulas.sqrt: np.sqrt,
     value.sqrt: np.sqrt,
-    value._div: np.true_divide,
-    value._affine_forward: _affine,
-    value._maximum: _maximum,
-    value._first_maximum: _first_maximum,
+    formulas.div: np.true_divide,
+    formulas.affine: _affine,
+    formulas.maximum: _maximum,
+    value.first_maximum: first_maximum,
     **{f: each(CHECKED.get(f, f)) for f in _FORMULAS.values()},
     **{getattr(value, name): each(CHECKED.get(f, f)) for name, f in _FORMULAS.items()},
-    value._pow: each(value._pow, 2),
+    formulas.pow: each(formulas.pow, 2),
 }
 
 
-ARRAY_FORMS[value._maximum_partials] = with_array_forms(value._maximum_partials)
+ARRAY_FORMS[value.maximum_partials] = with_array_forms(value.maximum_partials)
 
 #: The array forms that take ``out=``, the array to write their result into.
 WRITES_OUT: set[Callable[..., Any]] = {_relu, _step, _finite_step, np.sign, np.sqrt, np.true_divide}
@@ -268,8 +270,6 @@ def inputs(name: str, xs: Sequence[Any], expected: int) -> tuple[list[Any], int]
     """The inputs as float arrays and floats, and the batch size B they share (the arrays
     checked first, then the numbers)."""
     if len(xs) != expected:
-        from autograd_lite.trace import TraceError
-
         raise TraceError(f"{name}: the recording takes {expected} inputs, got {len(xs)}")
     numbers, sizes = list(xs), set()
     for i, x in enumerate(xs):
@@ -286,7 +286,7 @@ def inputs(name: str, xs: Sequence[Any], expected: int) -> tuple[list[Any], int]
         )
     for i, x in enumerate(numbers):
         if not isinstance(x, np.ndarray):
-            numbers[i] = value._real(x, f"{name}: input {i}")
+            numbers[i] = real(x, f"{name}: input {i}")
     return numbers, sizes.pop()
 
 
@@ -298,7 +298,7 @@ def seed_of(name: str, grad: Any, size: int) -> Any:
                 f"{name}.backward(grad): expected a number or {size} numbers, got {_shape(grad)}"
             )
         return grad.astype(float)
-    return value._real(grad, f"{name}.backward(grad)")
+    return real(grad, f"{name}.backward(grad)")
 
 
 def _shape(x: np.ndarray) -> str:

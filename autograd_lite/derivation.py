@@ -45,11 +45,12 @@ from typing import Literal
 
 from autograd_lite.checks import flag
 from autograd_lite.formula import Formula
+from autograd_lite.formulas import DomainError
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials
 from autograd_lite.symbolic import symbolic_grad
-from autograd_lite.value import DomainError, Value
+from autograd_lite.value import Value
 
 __all__ = ["MAX_PAGE_NODES", "Explanation", "Step", "explain"]
 

@@ -35,7 +35,8 @@ from typing import Any, NamedTuple
 from autograd_lite.backward import grad
 from autograd_lite.checks import clip, count, finite, integer, non_negative, shown
 from autograd_lite.expression import Expression, parse
-from autograd_lite.value import DomainError, Value
+from autograd_lite.formulas import DomainError
+from autograd_lite.value import Value
 
 __all__ = ["DerivationReport", "Mismatch", "Row", "check_derivation"]
 
@@ -216,7 +217,9 @@ def check_derivation(
             name (a single number for a function of one argument); ``None``: ``samples``
             random points, uniform in [``low``, ``high``] in every argument, drawn from
             ``seed`` (the same points every run).
-        rtol, atol: they agree where \\|engine − yours\\| ≤ atol + rtol·\\|engine\\|.
+        rtol: the relative tolerance: they agree where
+            \\|engine − yours\\| ≤ atol + rtol·\\|engine\\|.
+        atol: the absolute tolerance.
 
     Returns:
         A :class:`DerivationReport`: truthy when all agree; ``print`` it for the table.

@@ -37,7 +37,7 @@ from typing import Any
 from autograd_lite.derivation import MAX_PAGE_NODES, Explanation
 from autograd_lite.files import write_atomically
 from autograd_lite.pictures import DEFAULT_TIMEOUT, run_dot
-from autograd_lite.render import _number, draw_graph
+from autograd_lite.render import draw_graph, number_label
 
 __all__ = ["SCRIPT", "check_size", "fragment", "page", "write_page"]
 
@@ -157,20 +157,20 @@ def steps_data(explanation: Explanation) -> dict[str, Any]:
     """
     order, names, drawn = explanation.order, explanation.names, explanation.drawn
     forward = {s.node for s in explanation.steps if s.phase == "forward" and order[s.node].op}
-    initial = [[i, "data", UNKNOWN if i in forward else _number(order[i].data)] for i in drawn]
+    initial = [[i, "data", UNKNOWN if i in forward else number_label(order[i].data)] for i in drawn]
     initial += [[i, "grad", UNKNOWN] for i in drawn]
     kept = {s.node for s in explanation.steps if s.phase == "backward"}
     kept |= {u for s in explanation.steps if s.phase == "backward" for u in s.operands}
     steps: list[dict[str, Any]] = []
     for s in explanation.steps:
         if s.phase == "forward":
-            changes = [[s.node, "data", _number(s.value)]]
+            changes = [[s.node, "data", number_label(s.value)]]
         elif not s.operands:  # the seed: gradients start at 0, the root's at 1
             changes = [[i, "grad", "0"] for i in sorted(kept)] + [[s.node, "grad", "1"]]
         else:
-            changes = [[s.operands[0], "grad", _number(s.value)]]
+            changes = [[s.operands[0], "grad", number_label(s.value)]]
         steps.append(_step(s.phase, s.node, list(s.operands), s.text, changes))
-    final = [[i, "grad", _number(explanation.gradients[order[i]])] for i in drawn]
+    final = [[i, "grad", number_label(explanation.gradients[order[i]])] for i in drawn]
     top = f"∂{names[explanation.root]}/∂v"
     done = f"Done: every box shows its final gradient {top}, what backward() gives."
     steps.append(_step("done", None, [], done, final))

@@ -12,7 +12,7 @@ the operand's tangent as g it returns ∂out/∂args[i] · ȧᵢ. One table, bot
 for the backward pass (:mod:`autograd_lite.backward`) serves this one unchanged.
 
 :func:`jvp` computes each node's tangent alongside its value, as the function makes the node
-(``SWITCHES.forward``, the hook :mod:`autograd_lite.value` calls for each new node): one pass,
+(an observer of :mod:`autograd_lite.modes`, told of each new node): one pass,
 no reverse pass, no walk afterwards. :func:`push_forward` does the same for a graph built
 already, in one walk, parents before children. Either way the cost of one JVP is about that of
 evaluating the function, whatever the number of outputs, against one backward pass per output
@@ -31,11 +31,13 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_lite.backward import _data, _show
+from autograd_lite.backward import numbers, shown
+from autograd_lite.checks import real
+from autograd_lite.formulas import DomainError
 from autograd_lite.graph import order_of
-from autograd_lite.modes import SWITCHES
+from autograd_lite.modes import MODES, Observer, observing
 from autograd_lite.rules import RULES, partials
-from autograd_lite.value import DomainError, Value, _real
+from autograd_lite.value import Value
 
 
 def jvp(
@@ -56,16 +58,12 @@ def jvp(
     if not callable(fn):
         raise TypeError(f"jvp: fn must be callable, got {type(fn).__name__}")
     leaves = [
-        leaf(x, f"jvp: primals[{i}]") if isinstance(x, Value) else Value(_real(x, f"primals[{i}]"))
+        leaf(x, f"jvp: primals[{i}]") if isinstance(x, Value) else Value(real(x, f"primals[{i}]"))
         for i, x in enumerate(primals)
     ]
     seeds = _seeds("jvp", leaves, tangents, create_graph)
-    alongside = _Alongside(seeds, create_graph, SWITCHES.forward)
-    previous = SWITCHES.set("forward", alongside)
-    try:
+    with observing(_Alongside(seeds, create_graph)) as alongside:
         result = fn(leaves)
-    finally:
-        SWITCHES.set("forward", previous)
     outputs = outputs_of("jvp: fn's result", result)
     zero: Any = Value(0.0) if create_graph else 0.0
     derivatives = [alongside.tangents.get(y, zero) for y in outputs]
@@ -108,7 +106,7 @@ def _tangent_of(node: Value, tangents: dict[Value, Any], create_graph: bool) -> 
     """Add ``node``'s tangent Σᵢ ∂node/∂aᵢ · ȧᵢ to ``tangents`` if an operand has one."""
     operands = node.args
     rule = RULES[node.op]
-    out, args = (node, operands) if create_graph else (node.data, _data(operands))
+    out, args = (node, operands) if create_graph else (node.data, numbers(operands))
     total: Any = None
     try:
         for i, a in enumerate(operands):
@@ -117,35 +115,29 @@ def _tangent_of(node: Value, tangents: dict[Value, Any], create_graph: bool) -> 
                 total = term if total is None else total + term
     except (ZeroDivisionError, OverflowError) as error:
         raise DomainError(
-            f"jvp: the derivative of {node.op} at {_show(node.args)} is not finite ({error})"
+            f"jvp: the derivative of {node.op} at {shown(node.args)} is not finite ({error})"
         ) from None
     if total is None:
         return
-    if SWITCHES.checking and not math.isfinite(float(total)):
+    if MODES.checking and not math.isfinite(float(total)):
         raise FloatingPointError(
-            f"jvp through {node.op} at {_show(operands)} produced {float(total)!r}"
+            f"jvp through {node.op} at {shown(operands)} produced {float(total)!r}"
         )
     tangents[node] = total
 
 
-class _Alongside:
-    """A jvp under way (``SWITCHES.forward``): each new node's tangent as the node is made."""
+class _Alongside(Observer):
+    """A jvp under way: each new node's tangent, computed as the node is made. The tangent's
+    own ops are seen by an enclosing jvp, not by this one (see :mod:`autograd_lite.modes`), so
+    a jvp of a jvp (forward over forward) differentiates the inner tangents."""
 
-    def __init__(self, seeds: dict[Value, Any], create_graph: bool, outer: Any) -> None:
+    def __init__(self, seeds: dict[Value, Any], create_graph: bool) -> None:
         self.tangents = dict(seeds)
         self.create_graph = create_graph
-        self.outer = outer  # an enclosing jvp, which wants the node's tangent too
 
     def made(self, node: Value) -> None:
-        # The tangent's own ops get no tangent of this jvp, but do of an enclosing one, so
-        # that a jvp of a jvp (forward over forward) differentiates the inner tangents.
-        previous = SWITCHES.set("forward", self.outer)
-        try:
+        if MODES.recording:  # inside no_grad the node is a constant: no tangent
             _tangent_of(node, self.tangents, self.create_graph)
-        finally:
-            SWITCHES.set("forward", previous)
-        if self.outer is not None:
-            self.outer.made(node)
 
 
 def _seeds(
@@ -157,7 +149,7 @@ def _seeds(
     seeds: dict[Value, Any] = {}
     for i, (x, t) in enumerate(zip(inputs, tangents, strict=True)):
         leaf(x, f"{where}: inputs[{i}]")
-        tangent: Any = t.data if isinstance(t, Value) else _real(t, f"tangents[{i}]")
+        tangent: Any = t.data if isinstance(t, Value) else real(t, f"tangents[{i}]")
         if create_graph:
             tangent = t if isinstance(t, Value) else Value(tangent)
         seeds[x] = seeds[x] + tangent if x in seeds else tangent

@@ -6,8 +6,9 @@ import random
 from collections.abc import Callable, Sequence
 
 from autograd_lite.backward import grad
+from autograd_lite.checks import real
 from autograd_lite.jacobians import hvp
-from autograd_lite.value import Value, _real
+from autograd_lite.value import Value
 
 #: Up to this many inputs order 2 checks the whole Hessian, one column H·eⱼ per input.
 MAX_HESSIAN_INPUTS = 64
@@ -41,7 +42,7 @@ def gradcheck(
     for every direction d, component i of H·d = ∂(∇f)ᵢ/∂d (:func:`~autograd_lite.jacobians.hvp`)
     against ((∇f)ᵢ(x + eps·d) − (∇f)ᵢ(x − eps·d)) / (2·eps), the central difference of the
     analytic gradient. With n ≤ :data:`MAX_HESSIAN_INPUTS` inputs the directions are the basis
-    vectors e₀, …, eₙ₋₁, so every entry H[i][j] = ∂²f/∂xⱼ∂xᵢ is checked, the mixed ones too
+    vectors e₀, …, eₙ₋₁, so every entry ``H[i][j] = ∂²f/∂xⱼ∂xᵢ`` is checked, the mixed ones too
     (column j of the table). With more inputs (2n gradients and n products would be slow) they
     are :data:`RANDOM_DIRECTIONS` random directions v₀, v₁, … (the same every run,
     :data:`DIRECTION_SEED`; columns "v0", "v1", …): a wrong entry still changes H·v, but the
@@ -113,9 +114,9 @@ def _checked(
     """The point as floats, after checking every argument of :func:`gradcheck`."""
     if not callable(fn):
         raise TypeError(f"gradcheck: fn must be callable, got {type(fn).__name__}")
-    point = [_real(x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
+    point = [real(x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
     for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not _real(number, f"gradcheck: {name}") >= 0.0:
+        if not real(number, f"gradcheck: {name}") >= 0.0:
             raise ValueError(f"gradcheck: {name} must be ≥ 0, got {number!r}")
     if not eps > 0.0:
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")

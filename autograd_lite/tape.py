@@ -29,14 +29,15 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import batched, blocks, codegen
-from autograd_lite.backward import _float_pass, backward, grad
+from autograd_lite.backward import backward, float_pass, grad
 from autograd_lite.checks import real
 from autograd_lite.codegen import Instruction, Names
+from autograd_lite.formulas import DomainError
 from autograd_lite.graph import topological_order
-from autograd_lite.modes import SWITCHES
+from autograd_lite.modes import MODES, enable_grad
 from autograd_lite.rules import forward
-from autograd_lite.trace import Recording, TraceError
-from autograd_lite.value import DomainError, Value, _result
+from autograd_lite.tracer import TraceError, Tracer
+from autograd_lite.value import Value, make_node
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Program:
 
     @classmethod
     def of(
-        cls, inputs: list[Value], order: list[Value], recording: Recording
+        cls, inputs: list[Value], order: list[Value], recording: Tracer
     ) -> tuple[Program, dict[int, int]]:
         """The program of the graph in ``order`` (its output last), and each Value's slot (by
         ``id``)."""
@@ -131,7 +132,7 @@ class Tape:
         self.written_out = False
 
     @classmethod
-    def record(cls, name: str, inputs: list[Value], out: Value, recording: Recording) -> Tape:
+    def record(cls, name: str, inputs: list[Value], out: Value, recording: Tracer) -> Tape:
         """The recording of ``out``'s graph, compiled and checked against it bit for bit."""
         order = topological_order(out)
         program, slots = Program.of(inputs, order, recording)
@@ -162,7 +163,7 @@ class Tape:
                 p.grad += g
             return outputs
         seed = real(grad, f"{self.name}.backward(grad)", "a real number")
-        if SWITCHES.checking:
+        if MODES.checking:
             root = self._eager(xs)[self.root]
             backward(root, seed)
             return root.data
@@ -192,7 +193,7 @@ class Tape:
             return outputs, sums  # a new array
         seed = real(grad, f"{self.name}.backward_at(grad)", "a real number")
         numbers = theta.tolist()
-        if SWITCHES.checking:  # fresh Values at θ, their .grad eager's own
+        if MODES.checking:  # fresh Values at θ, their .grad eager's own
             graph = self._eager(xs, numbers)
             backward(graph[self.root], seed)
             leaves = graph[self.n_inputs : self.n_inputs + len(numbers)]
@@ -228,7 +229,7 @@ class Tape:
         if batched.is_batch(xs):
             outputs, inputs, _ = self._batch(xs, 1.0)
             return outputs, inputs
-        if SWITCHES.checking:
+        if MODES.checking:
             graph = self._eager(xs)
             root, inputs = graph[self.root], graph[: self.n_inputs]
             return root.data, grad(root, inputs)
@@ -264,7 +265,7 @@ class Tape:
         numbers, size = batched.inputs(self.name, xs, self.n_inputs)
         seed = None if grad is None else batched.seed_of(self.name, grad, size)
         fresh = isinstance(theta, np.ndarray)
-        if SWITCHES.checking:
+        if MODES.checking:
             at = theta.tolist() if fresh else None
             return self._batch_checked(batched.each_sample(numbers, size), seed, at)
         replay = self._blocks()
@@ -284,7 +285,7 @@ class Tape:
         if batched.is_batch(xs):
             return self._batch(xs, None, theta)[0]
         numbers = None if theta is None else theta.tolist()
-        if SWITCHES.checking:  # eager code, on fresh Values at θ if given
+        if MODES.checking:  # eager code, on fresh Values at θ if given
             return self._eager(xs, numbers)[self.root].data
         values = self._values(xs, numbers)
         self._run_forward(values, xs, numbers)
@@ -380,7 +381,7 @@ class Tape:
             for function in self._backward:
                 function(values, gradients)
         except (ZeroDivisionError, OverflowError):
-            _float_pass(self._eager(xs, theta)[self.root], seed)  # raises eager's DomainError
+            float_pass(self._eager(xs, theta)[self.root], seed)  # raises eager's DomainError
             raise TraceError(f"{self.name}: the replay failed where eager code did not") from None
         return values, gradients
 
@@ -415,14 +416,11 @@ class Tape:
         parameters = self._live() if theta is None else [Value(x) for x in theta]
         constants = [Value(c) for c in self._constants]
         graph: list[Any] = [*[Value(x) for x in numbers], *parameters, *constants, *self._blank]
-        previous = SWITCHES.set("recording", True)  # a tape is its own record: no_grad aside
-        try:
+        with enable_grad():  # a tape is its own record: no_grad aside
             for ins in (self.instructions[i] for i in self._creation):
                 args = tuple(graph[x] if type(x) is int else x for x in ins.operands)
                 data = [a.data if isinstance(a, Value) else a for a in args]
-                graph[ins.slot] = _result(forward(ins.op)(*data), ins.op, args)  # type: ignore[misc]
-        finally:
-            SWITCHES.set("recording", previous)
+                graph[ins.slot] = make_node(forward(ins.op)(*data), ins.op, args)  # type: ignore[misc]
         return graph
 
     def _compile(self, inline: bool) -> None:
@@ -463,12 +461,12 @@ class Tape:
         if not all(_same(values[slot], v.data) for slot, v in slots if values[slot] is not None):
             return False
         try:
-            _float_pass(out, 1.0)
+            float_pass(out, 1.0)
         except DomainError:
             return True  # no gradient at the example to compare with
         _, gradients = self._passes(xs, 1.0)
         leaves = self.n_inputs + len(self._parameters)  # the gradients a replay hands out
-        return all(_same(gradients[s], v._upstream) for s, v in slots if s < leaves)
+        return all(_same(gradients[s], v.upstream) for s, v in slots if s < leaves)
 
     def _vector(self, parameters: Any, where: str) -> np.ndarray:
         """``parameters`` as θ, a 1-D float array of one number per parameter (the array

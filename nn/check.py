@@ -166,17 +166,20 @@ def check_backprop(
 
     Args:
         mlp: the network, an :class:`nn.MLP` (its numbers are read, never changed).
-        x, y: one example or several, as :func:`nn.reference.backprop` takes them: ``x`` a
-            vector of ``mlp.n_in`` numbers or an n × n_in array; ``y`` a class index (or n of
-            them) for cross-entropy, a target vector (or an n × K array) for squared error.
+        x: one example, a vector of ``mlp.n_in`` numbers, or n examples, an n × n_in array
+            (as :func:`nn.reference.backprop` takes them).
+        y: a class index (or n of them) for cross-entropy, a target vector (or an n × K array)
+            for squared error.
         backprop: your implementation, called as ``backprop(weights, biases, x, y)`` with
             copies of the MLP's W⁽ʰ⁾ and b⁽ʰ⁾ (lists of NumPy arrays, module docstring), ``x``
             as a float array and ``y`` as given (a list as an array). It returns ``(dW, db)``,
             two lists of arrays shaped like ``weights`` and ``biases``, or an object with
             ``dW`` and ``db`` attributes (such as :class:`nn.reference.Backprop`).
-        loss, lam: the objective: ``"cross_entropy"`` or ``"squared_error"``, and λ ≥ 0 of the
-            penalty λ/2 Σₕ ‖W⁽ʰ⁾‖².
-        rtol, atol: entries agree where \\|engine − yours\\| ≤ atol + rtol·\\|engine\\|.
+        loss: the objective's loss, ``"cross_entropy"`` or ``"squared_error"``.
+        lam: λ ≥ 0 of the penalty λ/2 Σₕ ‖W⁽ʰ⁾‖² (biases not regularised).
+        rtol: the relative tolerance: entries agree where
+            \\|engine − yours\\| ≤ atol + rtol·\\|engine\\|.
+        atol: the absolute tolerance.
 
     Returns:
         A :class:`BackpropReport`: truthy when every entry agrees; ``print`` it for a table

@@ -268,7 +268,7 @@ def test_the_gradient_of_max_runs_on_blocks_as_written_and_agrees_with_eager(
     f._samples_alone = refused  # type: ignore[method-assign]  # the blocks must run
     columns = [np.array(column) for column in zip(*rows)]
     with np.errstate(invalid="ignore"):
-        found = batched._first_maximum(np.array([r[0] for r in eager]), columns)
+        found = batched.first_maximum(np.array([r[0] for r in eager]), columns)
     with np.errstate(invalid="raise"):  # as a batch runs: NaN and ties raise nothing
         tops = batched._maximum(*columns)
     assert [bits(float(x)) for x in tops] == [bits(e[0]) for e in eager]
@@ -283,6 +283,6 @@ def test_the_gradient_of_max_runs_on_blocks_as_written_and_agrees_with_eager(
 
 
 def value_first_maximum(out: float, row: list[float]) -> list[float]:
-    from autograd_lite.value import _first_maximum
+    from autograd_lite.value import first_maximum
 
-    return _first_maximum(out, row)
+    return first_maximum(out, row)

@@ -11,7 +11,7 @@ import pytest
 
 import autograd_lite as al
 from autograd_lite.formula import MAX_WRITTEN, Formula, latex_name
-from autograd_lite.value import DomainError
+from autograd_lite.formulas import DomainError
 
 x, y, z = Formula.variable("x"), Formula.variable("y"), Formula.variable("z")
 

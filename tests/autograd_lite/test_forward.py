@@ -161,13 +161,14 @@ def test_jvp_computes_each_tangent_as_the_node_is_made() -> None:
     # Alongside the values, in one pass: the tangent of a node exists as soon as the function
     # has made it, before the function returns (no walk over the graph afterwards).
     from autograd_lite import jvp as jvp_
-    from autograd_lite.modes import SWITCHES
+    from autograd_lite.modes import MODES
 
     seen: list[float] = []
 
     def fn(xs: list[Value]) -> Value:
         y = xs[0] * xs[1]
-        seen.append(SWITCHES.forward.tangents[y])
+        (alongside,) = MODES.observers
+        seen.append(alongside.tangents[y])  # type: ignore[attr-defined]
         return y.sin()
 
     value, tangent = jvp_(fn, [2.0, 3.0], [1.0, 0.0])

@@ -25,7 +25,7 @@ from autograd_lite import (
     maximum,
     topological_order,
 )
-from autograd_lite.backward import _float_pass, _general_gradients
+from autograd_lite.backward import float_pass, gradients
 
 KINKED = {"relu", "abs"}
 TIES = 0.25  # the third operand of the max in OPS
@@ -192,9 +192,9 @@ def test_the_float_pass_and_the_general_walk_agree_bit_for_bit(
     values = [Value(x) for x in xs]
     out = run(program, values)
     nodes = topological_order(out)
-    fast = {node: node._upstream for node in _float_pass(out, 1.0)}
-    general = _general_gradients(out, 1.0, create_graph=False)
-    on_values = _general_gradients(out, Value(1.0), create_graph=True)
+    fast = {node: node.upstream for node in float_pass(out, 1.0)}
+    general = gradients(out, 1.0)
+    on_values = gradients(out, Value(1.0))
     for node in nodes:
         assert fast[node] == general.get(node, 0.0) or (
             math.isnan(fast[node]) and math.isnan(general[node])
