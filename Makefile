@@ -19,7 +19,7 @@ quietly = @echo "$(1) (log: $(LOG))"; \
   echo "set-up failed while $(1), exit status $$status; the log above is in $(LOG)"; \
   exit $$status; }
 
-.PHONY: demo test docs bench dot chromium clean
+.PHONY: demo test docs bench notebook dot chromium clean
 
 # The installed stamp is remade whenever pyproject.toml changes.
 $(VENV)/.installed-dev: pyproject.toml
@@ -44,6 +44,12 @@ $(VENV)/.installed-notebook: $(VENV)/.installed-examples
 $(VENV)/.installed-docs: $(VENV)/.installed-dev
 	$(call quietly,installing MkDocs$(comma) Material$(comma) mkdocstrings and Sybil for the docs,\
 	  $(PY) -m pip install -e '.[dev$(comma)docs]')
+	@touch $@
+
+# JupyterLab, for `make notebook`.
+$(VENV)/.installed-jupyter: $(VENV)/.installed-examples
+	$(call quietly,installing JupyterLab to open the tutorial notebook,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)jupyter]')
 	@touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed-examples
@@ -96,6 +102,11 @@ test: $(VENV)/.installed-notebook $(VENV)/.installed-symbolic $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# The tutorial in JupyterLab (in the browser it opens; Ctrl-C here stops the server). Jupyter
+# refuses to run as root unless told to, as in a container.
+notebook: $(VENV)/.installed-jupyter dot
+	$(VENV)/bin/jupyter lab examples/tutorial.ipynb $(if $(SUDO),,--allow-root)
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench.run

@@ -56,12 +56,14 @@ from pathlib import Path
 from typing import Literal
 
 from autograd_lite import derivation_page
+from autograd_lite.checks import flag
 from autograd_lite.derivation_page import MAX_PAGE_NODES
+from autograd_lite.formula import Formula
 from autograd_lite.formulas import DomainError
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials
-from autograd_lite.symbolic import local_derivative
+from autograd_lite.symbolic import local_derivative, symbolic_grad
 from autograd_lite.value import Value
 
 __all__ = ["MAX_PAGE_NODES", "Explanation", "Step", "explain"]
@@ -113,6 +115,8 @@ class Explanation:
         rows: the Values of the final table: the leaves (or the ``wrt`` Values).
         restricted: whether ``wrt`` chose the nodes kept.
         max_lines: how many lines the text shows whole (None: any number).
+        formulas: with ``symbolic=True``, ∂root/∂v of each Value v of ``rows`` as a formula
+            (:func:`~autograd_lite.symbolic_grad`; Jupyter shows one as LaTeX); else empty.
     """
 
     def __init__(
@@ -124,6 +128,7 @@ class Explanation:
         gradients: dict[Value, float],
         chosen: list[Value] | None,
         max_lines: int | None,
+        formulas: dict[Value, Formula] | None = None,
     ) -> None:
         self.root = root
         self.order = order
@@ -133,6 +138,7 @@ class Explanation:
         self.rows = [v for v in order if not v.op] if chosen is None else chosen
         self.restricted = chosen is not None
         self.max_lines = max_lines
+        self.formulas = formulas or {}
         #: The places in ``order`` of the Values the page draws: every one, or with ``wrt``
         #: those the steps read (the nodes kept and their operands: each has a forward step).
         self.drawn = (
@@ -172,7 +178,10 @@ class Explanation:
         top = f"ḡ = ∂{self.names[self.root]}/∂node"
         lines = [f"{title} (what backward() gives):", f"{'node':<{width}}  {'value':>14}  {top}"]
         for v, name in zip(self.rows, names):
-            lines.append(f"{name:<{width}}  {v.data:>14.8g}  {self.gradients[v]:.12g}")
+            line = f"{name:<{width}}  {v.data:>14.8g}  {self.gradients[v]:.12g}"
+            if v in self.formulas:
+                line = f"{line:<{width + 40}}  = {self.formulas[v]}"
+            lines.append(line)
         return lines
 
     def _summary(self, total: int) -> list[str]:
@@ -222,6 +231,7 @@ def explain(
     *,
     wrt: Value | Iterable[Value] | None = None,
     max_lines: int | None = DEFAULT_MAX_LINES,
+    symbolic: bool = False,
 ) -> Explanation:
     """The derivation of ∂root/∂v for every Value v of root's graph, touching no ``.grad``.
 
@@ -230,22 +240,30 @@ def explain(
         wrt: keep only the nodes on a path from these Values (usually leaves) to ``root``, and
             end with their gradients; ``None``: every node, and every leaf's gradient.
         max_lines: summarise a text longer than this many lines (``None``: never).
+        symbolic: also write each gradient of the final table as a formula in the leaves'
+            names, beside its number (``Explanation.formulas``, by the rule table).
 
     Raises:
         TypeError: ``root`` or an item of ``wrt`` is not a Value.
-        ValueError: an item of ``wrt`` is not in root's graph, or ``max_lines`` is negative.
+        ValueError: an item of ``wrt`` is not in root's graph, or ``max_lines`` is negative;
+            with ``symbolic=True``, a graph too large to write as formulas.
         DomainError: a local derivative is not finite (as ``backward()`` raises).
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: root must be a Value, got {type(root).__name__}")
     limit = _limit(max_lines)
+    symbolic = flag(symbolic, "explain(symbolic)")
     order = topological_order(root)
     chosen = _chosen(order, wrt)
     names = _names(order)
     kept = set(order) if chosen is None else _between(order, chosen)
     steps = _forward(order, names, kept)
     gradients = _backward(root, order, names, kept, steps)
-    return Explanation(root, order, names, steps, gradients, chosen, limit)
+    formulas = None
+    if symbolic:
+        rows = [v for v in order if not v.op] if chosen is None else chosen
+        formulas = dict(zip(rows, symbolic_grad(root, rows)))
+    return Explanation(root, order, names, steps, gradients, chosen, limit, formulas)
 
 
 def _limit(max_lines: int | None) -> int | None:

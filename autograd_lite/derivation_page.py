@@ -177,28 +177,28 @@ def steps_data(derivation: Derivation) -> dict[str, Any]:
     the number it works out as ``?`` (``question``), that number (``answer``, ``None`` where
     nothing is worked out: a leaf, the seed, a number that is not finite) and its text.
     """
-    from autograd_lite.render import _number  # the boxes' own format; graphviz only on use
+    from autograd_lite.render import number_label  # the boxes' format; graphviz only on use
 
     order, drawn = derivation.order, derivation.drawn
     steps_ = derivation.steps
     forward = {s.node for s in steps_ if s.phase == "forward" and order[s.node].op}
-    initial = [[i, "data", UNKNOWN if i in forward else _number(order[i].data)] for i in drawn]
+    initial = [[i, "data", UNKNOWN if i in forward else number_label(order[i].data)] for i in drawn]
     initial += [[i, "grad", UNKNOWN] for i in drawn]
     kept = {s.node for s in steps_ if s.phase == "backward"}
     kept |= {u for s in steps_ if s.phase == "backward" for u in s.operands}
     steps: list[dict[str, Any]] = []
     for s in steps_:
         if s.phase == "forward":
-            changes = [[s.node, "data", _number(s.value)]]
+            changes = [[s.node, "data", number_label(s.value)]]
         elif not s.operands:  # the seed: gradients start at 0, the root's at 1
             changes = [[i, "grad", "0"] for i in sorted(kept)] + [[s.node, "grad", "1"]]
         else:
-            changes = [[s.operands[0], "grad", _number(s.value)]]
+            changes = [[s.operands[0], "grad", number_label(s.value)]]
         step = _step(s.phase, s.node, list(s.operands), s.text, changes)
         if s.answer is not None and math.isfinite(s.answer):
             step.update(question=s.question, answer=s.answer, shown=_shown(s.answer))
         steps.append(step)
-    final = [[i, "grad", _number(derivation.gradients[order[i]])] for i in drawn]
+    final = [[i, "grad", number_label(derivation.gradients[order[i]])] for i in drawn]
     root = derivation.names[derivation.root]
     done = f"Done: every box shows its final gradient ḡ(v) = ∂{root}/∂v, what backward() gives."
     steps.append(_step("done", None, [], done, final))

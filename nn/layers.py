@@ -93,8 +93,11 @@ class Neuron(Module):
         self._build(n_in, activation, draw.normal(0.0, std, n_in).tolist())
 
     @classmethod
-    def _blank(cls, n_in: int, activation: str) -> Neuron:
-        """A neuron with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+    def zeros(cls, n_in: int, activation: str = "relu") -> Neuron:
+        """A neuron of this shape with every parameter 0, drawing no random number (what
+        :func:`nn.load` fills in)."""
+        n_in = size(n_in, "Neuron.zeros(n_in)")
+        activation = choice(activation, ACTIVATIONS, "Neuron.zeros(activation)")
         neuron = cls.__new__(cls)
         neuron._build(n_in, activation, [0.0] * n_in)
         return neuron
@@ -152,11 +155,15 @@ class Layer(Module):
         self._build(n_in, activation, neurons)
 
     @classmethod
-    def _blank(cls, n_in: int, n_out: int, activation: str) -> Layer:
-        """A layer with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+    def zeros(cls, n_in: int, n_out: int, activation: str = "relu") -> Layer:
+        """A layer of this shape with every parameter 0, drawing no random number (what
+        :func:`nn.load` fills in)."""
+        n_in = size(n_in, "Layer.zeros(n_in)")
+        n_out = size(n_out, "Layer.zeros(n_out)")
+        activation = choice(activation, OUTPUT_ACTIVATIONS, "Layer.zeros(activation)")
         layer = cls.__new__(cls)
         neuron = _per_neuron(activation)
-        layer._build(n_in, activation, [Neuron._blank(n_in, neuron) for _ in range(n_out)])
+        layer._build(n_in, activation, [Neuron.zeros(n_in, neuron) for _ in range(n_out)])
         return layer
 
     def _build(self, n_in: int, activation: str, neurons: list[Neuron]) -> None:
@@ -205,14 +212,7 @@ class MLP(Module):
         seed: int | np.random.Generator | None = None,
     ) -> None:
         n_in = size(n_in, "MLP(n_in)")
-        if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence):
-            raise TypeError(
-                "MLP(layer_sizes): expected a sequence of layer widths, "
-                f"got {type(layer_sizes).__name__}"
-            )
-        if not layer_sizes:
-            raise ValueError("MLP(layer_sizes): expected at least one layer, got none")
-        sizes = [size(n, f"MLP(layer_sizes[{i}])") for i, n in enumerate(layer_sizes)]
+        sizes = _layer_sizes(layer_sizes, "MLP(layer_sizes)")
         activation = choice(activation, ACTIVATIONS, "MLP(activation)")
         output_activation = choice(output_activation, OUTPUT_ACTIVATIONS, "MLP(output_activation)")
         draw = generator(seed, "MLP(seed)")
@@ -223,13 +223,24 @@ class MLP(Module):
         self._build(n_in, activation, output_activation, layers)
 
     @classmethod
-    def _blank(
-        cls, n_in: int, sizes: Sequence[int], activation: str, output_activation: str
+    def zeros(
+        cls,
+        n_in: int,
+        layer_sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
     ) -> MLP:
-        """An MLP with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+        """An MLP of this shape with every parameter 0, drawing no random number (what
+        :func:`nn.load` fills in)."""
+        n_in = size(n_in, "MLP.zeros(n_in)")
+        sizes = _layer_sizes(layer_sizes, "MLP.zeros(layer_sizes)")
+        activation = choice(activation, ACTIVATIONS, "MLP.zeros(activation)")
+        output_activation = choice(
+            output_activation, OUTPUT_ACTIVATIONS, "MLP.zeros(output_activation)"
+        )
         mlp = cls.__new__(cls)
         plan = _layer_plan(n_in, sizes, activation, output_activation)
-        mlp._build(n_in, activation, output_activation, [Layer._blank(*step) for step in plan])
+        mlp._build(n_in, activation, output_activation, [Layer.zeros(*step) for step in plan])
         return mlp
 
     def _build(
@@ -295,6 +306,18 @@ def _layer_plan(
 
 
 # --- Checks at the public boundary ------------------------------------------------------------
+
+
+def _layer_sizes(layer_sizes: object, where: str) -> list[int]:
+    """An MLP's layer widths: a non-empty sequence of integers ≥ 1."""
+    if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence):
+        raise TypeError(
+            f"{where}: expected a sequence of layer widths, got {type(layer_sizes).__name__}"
+        )
+    if not layer_sizes:
+        raise ValueError(f"{where}: expected at least one layer, got none")
+    name = where.removesuffix(")")
+    return [size(n, f"{name}[{i}])") for i, n in enumerate(layer_sizes)]
 
 
 def _inputs(x: object, n_in: int, where: str) -> list[Any]:

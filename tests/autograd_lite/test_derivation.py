@@ -296,3 +296,30 @@ def test_the_local_derivative_is_shown_as_its_formula_before_its_number() -> Non
     assert "ḡ(x1) += ḡ(v6) · ∂v6/∂x1 = ḡ(v6) · w1 = 0.5 · (-3) = -1.5" in lines
     assert "ḡ(v8) += ḡ(o) · ∂o/∂v8 = ḡ(o) · (1 − tanh(v8)·tanh(v8)) = 1 · 0.5 = 0.5" in lines
     assert "ḡ(b) += ḡ(v8) · ∂v8/∂b = ḡ(v8) · 1 = 0.5 · 1 = 0.5" in lines
+
+
+# --- explain(symbolic=True) ---------------------------------------------------------------------
+
+
+def test_symbolic_writes_each_leafs_gradient_as_a_formula_beside_its_number() -> None:
+    loss, a, b = small()
+    explanation = explain(loss, symbolic=True)
+    assert set(explanation.formulas) == {a, b}
+    for leaf in (a, b):
+        formula = explanation.formulas[leaf]
+        assert formula.evaluate({"a": 2.0, "b": 3.0}) == pytest.approx(
+            explanation.gradients[leaf], rel=1e-14
+        )
+    table = str(explanation).splitlines()[-2:]
+    assert table[0].startswith("a ") and table[0].endswith(f"= {explanation.formulas[a]}")
+    assert str(explanation.formulas[b]) == "(0.5·(a·b + a) + 0.5·(a·b + a))·a − 1/a"
+    assert explanation.formulas[a]._repr_latex_().startswith("$")  # Jupyter shows LaTeX
+    assert explain(loss).formulas == {} and "= " not in str(explain(loss)).splitlines()[-1]
+
+
+def test_symbolic_with_wrt_writes_the_chosen_values_formulas() -> None:
+    loss, _, b = small()
+    explanation = explain(loss, wrt=[b], symbolic=True)
+    assert list(explanation.formulas) == [b]
+    with pytest.raises(TypeError, match="explain\\(symbolic\\): expected True or False"):
+        explain(loss, symbolic=1)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from autograd_lite import Value, derivation_page
 from autograd_lite.derivation import MAX_PAGE_NODES, explain
 from autograd_lite.derivation_page import steps_data
 from autograd_lite.pictures import DotNotFoundError
-from autograd_lite.render import _number
+from autograd_lite.render import number_label
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -65,8 +65,8 @@ def test_the_steps_end_with_every_final_gradient() -> None:
     assert len(data["steps"]) == len(e.steps) + 1
     out.backward()
     final = {i: text for i, _, text in data["steps"][-1]["set"]}
-    assert final == {i: _number(v.grad) for i, v in enumerate(e.order)}
-    assert all(final[e.order.index(v)] == _number(v.grad) for v in leaves)
+    assert final == {i: number_label(v.grad) for i, v in enumerate(e.order)}
+    assert all(final[e.order.index(v)] == number_label(v.grad) for v in leaves)
 
 
 @needs_dot
@@ -135,7 +135,7 @@ def test_a_page_with_wrt_draws_the_part_its_steps_read(tmp_path: Path) -> None:
     assert {i for i, _, _ in data["initial"]} == set(e.drawn)
     loss.backward()
     assert {i: t for i, _, t in data["steps"][-1]["set"]} == {
-        i: _number(e.order[i].grad) for i in e.drawn
+        i: number_label(e.order[i].grad) for i in e.drawn
     }
 
 
@@ -244,9 +244,9 @@ def _shows_step(browser: Any, step: Any) -> bool:
     if _shown(browser)[0] != step.text:
         return False
     if step.phase == "forward":
-        return bool(_boxes(browser, "data")[step.node] == _number(step.value))
+        return bool(_boxes(browser, "data")[step.node] == number_label(step.value))
     if step.operands:  # a += onto the first operand's gradient
-        return bool(_boxes(browser, "grad")[step.operands[0]] == _number(step.value))
+        return bool(_boxes(browser, "grad")[step.operands[0]] == number_label(step.value))
     return True
 
 
@@ -274,8 +274,8 @@ def test_next_steps_through_to_the_final_gradients(browser: Any, tmp_path: Path)
         nxt.click()
     assert _shown(browser)[0].startswith("Done: every box shows its final gradient")
     out.backward()
-    assert _boxes(browser, "grad") == {i: _number(v.grad) for i, v in enumerate(e.order)}
-    assert _boxes(browser, "data") == {i: _number(v.data) for i, v in enumerate(e.order)}
+    assert _boxes(browser, "grad") == {i: number_label(v.grad) for i, v in enumerate(e.order)}
+    assert _boxes(browser, "data") == {i: number_label(v.data) for i, v in enumerate(e.order)}
     nxt.click()  # past the end: stays on the last step
     assert _shown(browser)[1] == f"step {len(e.steps) + 1} of {len(e.steps) + 1} (done)"
 
@@ -288,7 +288,7 @@ def test_the_arrow_keys_and_previous_move_both_ways(browser: Any, tmp_path: Path
     for _ in e.steps:
         body.send_keys(Keys.ARROW_RIGHT)
     out.backward()
-    assert _boxes(browser, "grad") == {i: _number(v.grad) for i, v in enumerate(e.order)}
+    assert _boxes(browser, "grad") == {i: number_label(v.grad) for i, v in enumerate(e.order)}
     body.send_keys(Keys.ARROW_LEFT)
     assert _shown(browser)[0] == e.steps[-1].text
     browser.find_element("css selector", ".agl-previous").click()
@@ -331,7 +331,7 @@ def test_a_page_with_wrt_steps_through_its_part_to_the_final_gradients(
         nxt.click()
     assert _shown(browser)[0].startswith("Done")
     out.backward()
-    assert _boxes(browser, "grad") == {i: _number(e.order[i].grad) for i in e.drawn}
+    assert _boxes(browser, "grad") == {i: number_label(e.order[i].grad) for i in e.drawn}
     assert e.order.index(w1) in e.drawn and e.order.index(x1) in e.drawn
 
 

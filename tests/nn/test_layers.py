@@ -1,6 +1,7 @@
 """nn.Neuron, nn.Layer, nn.MLP: what they compute, what they accept, how they start."""
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -327,7 +328,7 @@ def test_parameters_are_labelled_as_the_notes_do_counting_from_1() -> None:
     ]
     neuron = nn.Neuron(2, seed=0)
     assert [p.label for p in neuron.parameters()] == ["w[1]", "w[2]", "b"]
-    blank = nn.MLP._blank(2, [3, 2], "relu", "linear")  # as load() builds it
+    blank = nn.MLP.zeros(2, [3, 2], "relu", "linear")  # as load() builds it
     assert [p.label for p in blank.parameters()] == labels
 
 
@@ -370,3 +371,34 @@ def test_names_is_keyword_only() -> None:
     mlp = nn.MLP(1, [1], seed=0)
     with pytest.raises(TypeError):
         mlp([1.0], True)  # type: ignore[misc]
+
+
+def test_zeros_builds_the_shape_with_every_parameter_zero_and_draws_nothing() -> None:
+    state = np.random.get_state()
+    mlp = nn.MLP.zeros(3, [4, 2], "tanh", "softmax")
+    assert repr(mlp) == repr(nn.MLP(3, [4, 2], "tanh", "softmax", seed=0))
+    assert [p.data for p in mlp.parameters()] == [0.0] * mlp.num_parameters()
+    assert [p.label for p in mlp.parameters()][:3] == ["W1[1,1]", "W1[1,2]", "W1[1,3]"]
+    layer = nn.Layer.zeros(2, 3, "softmax")
+    assert repr(layer) == "Layer(2 → 3, softmax)" and not any(p.data for p in layer.parameters())
+    neuron = nn.Neuron.zeros(2, "sigmoid")
+    assert neuron.activation == "sigmoid" and [p.data for p in neuron.parameters()] == [0.0] * 3
+    assert np.all(np.random.get_state()[1] == state[1])
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "text"),
+    [
+        (lambda: nn.Neuron.zeros(0), ValueError, r"Neuron\.zeros\(n_in\)"),
+        (lambda: nn.Neuron.zeros(2, "softmax"), ValueError, r"Neuron\.zeros\(activation\)"),
+        (lambda: nn.Layer.zeros(2, 0), ValueError, r"Layer\.zeros\(n_out\)"),
+        (lambda: nn.MLP.zeros(2, []), ValueError, r"MLP\.zeros\(layer_sizes\): .* at least one"),
+        (lambda: nn.MLP.zeros(2, [3, "1"]), TypeError, r"MLP\.zeros\(layer_sizes\[1\]\)"),
+        (lambda: nn.MLP.zeros(2, [3], "x"), ValueError, r"MLP\.zeros\(activation\)"),
+    ],
+)
+def test_zeros_checks_its_arguments_as_the_constructors_do(
+    make: Callable[[], object], error: type[Exception], text: str
+) -> None:
+    with pytest.raises(error, match=text):
+        make()
