@@ -392,7 +392,9 @@ def network_fn(net: Network, params: list[Value]) -> Fn:
         elif net.head == "mse":
             out = nn.mse_loss(row, [-0.5] * len(row))
         elif net.head == "bce":
-            out = nn.binary_cross_entropy(row[0], float(net.label % 2))
+            # The graph nn.binary_cross_entropy builds, also on a sigmoid's output (it refuses).
+            y = float(net.label % 2)
+            out = y * (-row[0]).softplus() + (1.0 - y) * row[0].softplus()
         elif net.head == "input":
             out = xs[-1]
         elif net.head == "param":
