@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograd_lite.backward import grad
 from autograd_lite.derivation import Explanation, explain
+from autograd_lite.derivation_check import DerivationReport, check_derivation
 from autograd_lite.formula import Formula
 from autograd_lite.formulas import DomainError
 from autograd_lite.forward import jvp, push_forward
@@ -54,6 +55,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DerivationReport",
     "DomainError",
     "Explanation",
     "Formula",
@@ -61,6 +63,7 @@ __all__ = [
     "TraceError",
     "Value",
     "affine",
+    "check_derivation",
     "cos",
     "defvjp",
     "defvjp_variadic",

@@ -18,10 +18,10 @@ they accept numbers (``autograd_lite.exp(f)`` is a Formula; the engine asks the 
     f.latex  # 'y \\cdot \\cos\\left(x\\right) + e^{x}'
 
 Each constructor applies the identities that need no assumption about the variables: 0 + a = a,
-1·a = a, 0·a = 0, a¹ = a, −(−a) = a, −a·b = −(a·b), and ops on numbers only are computed (by
-the op's own forward formula) where the result is short to write: 2·3 is 6 and exp(0) is 1, but
-1/3 and log(2) stay as they are, and so does log(−1), which has no value. Nothing else is
-simplified: that is SymPy's job (:attr:`Formula.sympy`, the optional extra
+1·a = a, 0·a = 0, a¹ = a, −(−a) = a, −a·b = −(a·b), a·(2·b) = 2·(a·b), and ops on numbers only
+are computed (by the op's own forward formula) where the result is short to write: 2·3 is 6 and
+exp(0) is 1, but 1/3 and log(2) stay as they are, and so does log(−1), which has no value.
+Nothing else is simplified: that is SymPy's job (:attr:`Formula.sympy`, the optional extra
 ``autograd-lite[symbolic]``).
 
 A formula is a tree whose subtrees may be shared, so a formula written out can be far longer
@@ -346,11 +346,35 @@ def _mul(a: Formula, b: Formula) -> Formula | None:
         return _simplified("neg", (a,))
     if b.op == NUMBER and a.op != NUMBER:  # the number first: 2·x
         return _simplified("mul", (b, a))
+    if a.op == NUMBER and a.number < 0.0 and b.op != NUMBER:  # −2·x = −(2·x)
+        return _simplified("neg", (_simplified("mul", (Formula.constant(-a.number), b)),))
     if a.op == "neg":  # (−c)·b = −(c·b)
         return _simplified("neg", (_simplified("mul", (a.args[0], b)),))
     if b.op == "neg":
         return _simplified("neg", (_simplified("mul", (a, b.args[0])),))
-    return None
+    return _gathered(a, b)
+
+
+def _coefficient(f: Formula) -> tuple[float, Formula | None]:
+    """f as c·rest: a number is (c, None), 2·x is (2, x), anything else (1, f)."""
+    if f.op == NUMBER:
+        return f.number, None
+    if f.op == "mul" and f.args[0].op == NUMBER:
+        return f.args[0].number, f.args[1]
+    return 1.0, f
+
+
+def _gathered(a: Formula, b: Formula) -> Formula | None:
+    """a·b with the numbers of both in front, multiplied: 3·(2·x) = 6·x, x·(2·y) = 2·(x·y)."""
+    (c, rest_a), (d, rest_b) = _coefficient(a), _coefficient(b)
+    if (c == 1.0 or rest_a is None) and (d == 1.0 or rest_b is None):
+        return None  # no number to move: a·b as it is
+    number = _fold("mul", [c, d])
+    if number is None:
+        return None  # 0.1·(3·x) stays as it is rather than 0.30000000000000004·x
+    rests = [r for r in (rest_a, rest_b) if r is not None]
+    rest = rests[0] if len(rests) == 1 else _simplified("mul", (rests[0], rests[1]))
+    return _simplified("mul", (number, rest))
 
 
 def _div(a: Formula, b: Formula) -> Formula | None:
@@ -362,6 +386,8 @@ def _div(a: Formula, b: Formula) -> Formula | None:
         return _simplified("neg", (a,))
     if a.op == "neg":
         return _simplified("neg", (_simplified("div", (a.args[0], b)),))
+    if a.op == NUMBER and a.number < 0.0 and b.op != NUMBER:  # −1/a = −(1/a)
+        return _simplified("neg", (_simplified("div", (Formula.constant(-a.number), b)),))
     if b.op == "neg":
         return _simplified("neg", (_simplified("div", (a, b.args[0])),))
     return None

@@ -25,12 +25,13 @@ the formula as functions. A rule that cannot run on formulas (a user's rule call
 Names: a Value is written as its label, as ``v7`` when it has none (its place in
 :func:`~autograd_lite.topological_order`, as :func:`~autograd_lite.explain` and its picture
 name it), and as ``x@v2`` when several Values share the label ``x`` (:func:`names`).
+``draw_graph(root, labels=names(root))`` draws the graph with these names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import overload
 
 from autograd_lite.checks import integer
 from autograd_lite.formula import Formula
@@ -260,13 +261,25 @@ def _named(order: list[Value]) -> dict[Value, str]:
     return result
 
 
+@overload
+def symbolic_grad(
+    y: Value, wrt: Value, *, max_nodes: int = MAX_NODES, max_symbols: int = MAX_SYMBOLS
+) -> Formula: ...
+
+
+@overload
+def symbolic_grad(
+    y: Value, wrt: Iterable[Value], *, max_nodes: int = MAX_NODES, max_symbols: int = MAX_SYMBOLS
+) -> list[Formula]: ...
+
+
 def symbolic_grad(
     y: Value,
     wrt: Value | Iterable[Value],
     *,
     max_nodes: int = MAX_NODES,
     max_symbols: int = MAX_SYMBOLS,
-) -> Any:
+) -> Formula | list[Formula]:
     """∂y/∂x as a formula in the leaves' names, for each x in ``wrt``, by the rule table.
 
     ``wrt`` is one Value (the result is one :class:`~autograd_lite.formula.Formula`) or several
@@ -292,14 +305,15 @@ def symbolic_grad(
     limit = integer(max_nodes, "symbolic_grad(max_nodes)")
     if len(order) > limit:
         raise ValueError(
-            f"symbolic_grad: y's graph has {len(order):,} Values, too many to write as "
-            f"formulas (max_nodes={limit:,}); take the derivative of a smaller part, or "
-            "check the numbers with grad() and gradcheck()"
+            f"symbolic_grad: the graph differentiated has {len(order):,} Values, too many to "
+            f"write as formulas (max_nodes={limit:,}); take the derivative of a smaller part, "
+            "or check the numbers with grad() and gradcheck()"
         )
     named = _named(order)
     gradients = _backward(order, named, set(chosen))
     results = [gradients[x] for x in chosen]
-    _check_sizes(results, chosen, named, integer(max_symbols, "symbolic_grad(max_symbols)"))
+    limit = integer(max_symbols, "symbolic_grad(max_symbols)")
+    _check_sizes(results, [f"∂{named[y]}/∂{named[x]}" for x in chosen], limit)
     return results[0] if single else results
 
 
@@ -316,15 +330,13 @@ def _check_wrt(chosen: Sequence[object], graph: set[Value]) -> None:
             )
 
 
-def _check_sizes(
-    results: list[Formula], chosen: list[Value], named: dict[Value, str], limit: int
-) -> None:
-    for x, formula in zip(chosen, results):
+def _check_sizes(results: list[Formula], written: list[str], limit: int) -> None:
+    for formula, derivative in zip(results, written):
         size = formula.size
         if size > limit:
             raise ValueError(
-                f"symbolic_grad: the formula of ∂y/∂{named[x]} has {size:,} symbols, too "
-                f"long to read (max_symbols={limit:,}): the graph reuses intermediate results, "
+                f"symbolic_grad: the formula of {derivative} has {size:,} symbols, too long "
+                f"to read (max_symbols={limit:,}): the graph reuses intermediate results, "
                 "which a formula writes out each time; explain() shows them by name instead"
             )
 
@@ -336,8 +348,8 @@ def _backward(
 
     The walk of :func:`autograd_lite.backward`: the root's gradient is 1, and each node, in
     reverse order, adds partial(g, out, operands) to each operand on a path from ``chosen``.
-    An operand's terms are added in the order its users are written (left to right, inner
-    before outer), so ∂/∂x of x·sin(y) + exp(x) reads ``sin(y) + exp(x)``.
+    An operand's terms are added in the order its occurrences are written, left to right, so
+    ∂/∂x of x·sin(y) + exp(x) reads ``sin(y) + exp(x)`` and of x·sin(x), ``sin(x) + x·cos(x)``.
     """
     point = {named[v]: v.data for v in order if not v.op}
     formulas: dict[Value, Formula] = {}
@@ -349,20 +361,20 @@ def _backward(
         )
     relevant = _depending_on(order, chosen)
     reading = _reading_order(order[-1])
-    terms: dict[Value, list[tuple[int, int, Formula]]] = {v: [] for v in relevant}
+    terms: dict[Value, list[tuple[int, Formula]]] = {v: [] for v in relevant}
     gradients: dict[Value, Formula] = {}
     for node in reversed(order):
         if node not in relevant:
             continue
-        node_terms = sorted(terms.pop(node), key=lambda t: (t[0], t[1]))
-        g = _total([t[2] for t in node_terms]) if node is not order[-1] else Formula.constant(1.0)
+        node_terms = sorted(terms.pop(node), key=lambda t: t[0])
+        g = _total([t[1] for t in node_terms]) if node is not order[-1] else Formula.constant(1.0)
         gradients[node] = g
         wanted = [i for i, a in enumerate(node.args) if isinstance(a, Value) and a in relevant]
         if not wanted:
             continue
         operands = [_operand(a, formulas) for a in node.args]
         for i, term in zip(wanted, _partials(node, wanted, g, operands, point)):
-            terms[node.args[i]].append((reading[node], i, term))
+            terms[node.args[i]].append((reading[node, i], term))
     return gradients
 
 
@@ -386,20 +398,19 @@ def _depending_on(order: list[Value], chosen: set[Value]) -> set[Value]:
     return found
 
 
-def _reading_order(root: Value) -> dict[Value, int]:
-    """Each Value's place in a walk that places every node after its operands, the operands
-    from left to right: the order in which a formula of root writes them."""
-    places: dict[Value, int] = {}
-    seen: set[Value] = set()
-    stack: list[Value | None] = [root]
+def _reading_order(root: Value) -> dict[tuple[Value, int], int]:
+    """Each edge (node, operand place)'s rank in the order a formula of root writes them: a
+    pre-order walk, operands left to right, each node entered the first time it is written."""
+    ranks: dict[tuple[Value, int], int] = {}
+    entered = {root}
+    stack = [(root, 0)]
     while stack:
-        node = stack.pop()
-        if node is None:
-            done = stack.pop()
-            assert done is not None
-            places[done] = len(places)
-        elif node not in seen:
-            seen.add(node)
-            stack += [node, None]
-            stack.extend(a for a in reversed(node.args) if isinstance(a, Value) and a not in seen)
-    return places
+        node, i = stack.pop()
+        if i < len(node.args):
+            stack.append((node, i + 1))
+            ranks[node, i] = len(ranks)
+            operand = node.args[i]
+            if isinstance(operand, Value) and operand not in entered:
+                entered.add(operand)
+                stack.append((operand, 0))
+    return ranks

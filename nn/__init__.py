@@ -12,9 +12,11 @@
 * :mod:`nn.pytorch` — ``to_torch`` and ``from_torch``: an MLP as a ``torch.nn.Sequential`` and
   back (PyTorch is optional, imported on use).
 * :mod:`nn.reference` — the notes' matrix-form backprop in NumPy, to check the graph against.
+* :mod:`nn.check` — ``check_backprop``: your own matrix-form backprop against the engine's.
 """
 
 from nn import reference
+from nn.check import BackpropReport, check_backprop
 from nn.checkpoint import load, save
 from nn.draw import draw_network, render_network
 from nn.functional import log_softmax, logsumexp, softmax
@@ -32,10 +34,12 @@ from nn.pytorch import from_torch, to_torch
 
 __all__ = [
     "MLP",
+    "BackpropReport",
     "Layer",
     "Module",
     "Neuron",
     "binary_cross_entropy",
+    "check_backprop",
     "cross_entropy",
     "draw_network",
     "from_torch",

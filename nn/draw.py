@@ -4,14 +4,17 @@ The scalar computation graph of even a small MLP has tens of thousands of nodes 
 multiply and add); :func:`autograd_lite.draw_graph` is the tool for a neuron, this one for the
 network. Here a unit is a circle and a weight is an edge:
 
-* one column of input units ``x1 … xn``, then one column per layer, the last being the outputs;
-* each neuron shows its activation and its bias (or the bias's gradient);
-* each edge ``i → j`` stands for the weight ``wⱼᵢ`` of neuron j on input i. Its colour is the
-  sign (blue positive, red negative: a diverging pair readable by colour-blind readers) and its
-  width and opacity grow with the magnitude, relative to the largest in the picture. With
-  ``show="grads"`` the same encoding shows ``∂loss/∂wⱼᵢ`` instead: after ``loss.backward()`` the
-  thick edges are the weights the next gradient step moves most. A gradient that is rounding
-  noise beside the largest (:data:`autograd_lite.palette.NOISE`) is drawn as a 0, labelled ≈ 0.
+* one column of input units ``x[1] … x[n]``, then one column per layer, the last being the
+  outputs; the units are named as the notes and ``mlp(x, names=True)`` name them, counting from
+  1: ``z1[k]`` is unit k of hidden layer 1 (z⁽¹⁾ₖ), ``f[k]`` the k-th output;
+* each neuron shows its name and its bias (or the bias's gradient); each column its activation;
+* each edge ``j → k`` into layer h stands for the weight ``Wh[k,j]`` (W⁽ʰ⁾ₖⱼ, the parameter's
+  label) of neuron k on input j. Its colour is the sign (blue positive, red negative: a
+  diverging pair readable by colour-blind readers) and its width and opacity grow with the
+  magnitude, relative to the largest in the picture. With ``show="grads"`` the same encoding
+  shows ``∂L/∂Wh[k,j]`` instead: after ``loss.backward()`` the thick edges are the weights the
+  next gradient step moves most. A gradient that is rounding noise beside the largest
+  (:data:`autograd_lite.palette.NOISE`) is drawn as a 0, labelled ≈ 0.
 
 The exact number rides along as the edge's tooltip (hover over it in a browser's SVG view);
 edge labels are left out, since with straight edges between columns nobody can tell which
@@ -175,12 +178,12 @@ def _number(v: float) -> str:
 
 
 def _inputs(dot: graphviz.Digraph, n_in: int) -> list[str]:
-    """The column of input units ``x1 … xn``; returns their node ids."""
+    """The column of input units ``x[1] … x[n]``; returns their node ids."""
     ids = [f"x{i}" for i in range(n_in)]
     with dot.subgraph(name="inputs") as column:
         _column(column, "inputs", "inputs", ids)
         for i in range(n_in):
-            column.node(f"x{i}", label=f"x{i + 1}", fillcolor=INPUT.fill, color=INPUT.pen)
+            column.node(f"x{i}", label=f"x[{i + 1}]", fillcolor=INPUT.fill, color=INPUT.pen)
     return ids
 
 
@@ -205,7 +208,7 @@ def _layer(
         _column(column, f"title{k}", f"{title}\\n{literal(activation)}", current)
         for j, neuron in enumerate(layer.neurons):
             bias = _shown(neuron.b, show)
-            unit = f"y{j + 1}" if last else f"h{j + 1}"
+            unit = f"f[{j + 1}]" if last else f"z{k + 1}[{j + 1}]"
             column.node(
                 current[j],
                 label=f"{unit}\\n∂L/∂b\\n{scale.text(bias)}"
@@ -270,8 +273,8 @@ def _noise(mlp: MLP, show: Show) -> float:
 def _legend(show: Show, largest: float, no_gradient: bool = False) -> str:
     """The caption under the picture: what the edges show, and how (or that there are no
     gradients to show)."""
-    what = "gradients ∂L/∂w" if show == "grads" else "weights w"
-    symbol = "∂L/∂w" if show == "grads" else "w"
+    what = "gradients ∂L/∂Wh[k,j]" if show == "grads" else "weights Wh[k,j]"
+    symbol = "∂L/∂W" if show == "grads" else "W"
     if no_gradient:
         return f"<<B>edges: {what}</B>   {html.escape(NO_GRADIENT)}>"
     return (

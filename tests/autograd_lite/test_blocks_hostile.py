@@ -391,13 +391,10 @@ def network_fn(net: Network, params: list[Value]) -> Fn:
             out = nn.squared_error(row, [0.5 * k for k in range(len(row))])
         elif net.head == "mse":
             out = nn.mse_loss(row, [-0.5] * len(row))
-        elif net.head == "bce" and row[0].op == "sigmoid":
-            # The graph nn.binary_cross_entropy would build on a sigmoid's output, which it
-            # refuses: y·softplus(−z) + (1 − y)·softplus(z).
-            y, z = float(net.label % 2), row[0]
-            out = y * (-z).softplus() + (1.0 - y) * z.softplus()
         elif net.head == "bce":
-            out = nn.binary_cross_entropy(row[0], float(net.label % 2))
+            # The graph nn.binary_cross_entropy builds, also on a sigmoid's output (it refuses).
+            y = float(net.label % 2)
+            out = y * (-row[0]).softplus() + (1.0 - y) * row[0].softplus()
         elif net.head == "input":
             out = xs[-1]
         elif net.head == "param":

@@ -79,6 +79,13 @@ def needs(page: Path) -> list[str]:
     return ["dot"] if any(call in text for call in drawing) else []
 
 
+def modules_needed(page: Path) -> list[str]:
+    """The optional modules the page imports: SymPy (the ``symbolic`` extra, which make test
+    installs)."""
+    text = page.read_text(encoding="utf-8")
+    return [name for name in ("sympy",) if f"import {name}" in text]
+
+
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_every_python_block_runs_and_prints_what_the_page_shows(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -86,6 +93,8 @@ def test_every_python_block_runs_and_prints_what_the_page_shows(
     for program in needs(page):
         if shutil.which(program) is None:
             pytest.skip(f"{page_id(page)} draws pictures: needs Graphviz's {program}")
+    for name in modules_needed(page):
+        pytest.importorskip(name, reason=f"{page_id(page)} imports {name}, an optional extra")
     monkeypatch.chdir(tmp_path)
     document = sybil.Sybil(parsers=[blocks.parse]).parse(page)
     examples = list(document.examples())

@@ -51,10 +51,13 @@ def test_one_edge_per_weight_and_one_node_per_unit() -> None:
     assert len(edges) == 3 * 4 + 4 * 4 + 4 * 1
     units = re.findall(r"^\t+(x\d+|l\d+n\d+) \[", source, re.MULTILINE)
     assert len(units) == 3 + 4 + 4 + 1
-    # Edge i → j of layer k stands for layers.k.neurons.j.w.i, with its value as the tooltip.
+    # Edge j → k into layer h stands for Wh[k,j], named as the notes (from 1), its value the
+    # tooltip; the units are named as mlp(x, names=True) names the nodes.
     w = mlp.layers[1].neurons[2].w[3]
     (edge,) = [e for e in edges if e[:2] == ("l0n3", "l1n2")]
-    assert f'tooltip="layers.1.neurons.2.w.3 = {w.data!r}"' in edge[2]
+    assert f'tooltip="W2[3,4] = {w.data!r}"' in edge[2]
+    assert 'label="x[3]"' in source and 'label="z2[4]\\nb = ' in source
+    assert 'label="f[1]\\nb = ' in source and "h1" not in source and "y1" not in source
     assert "hidden layer 1\\ntanh" in source and "outputs\\nlinear" in source
 
 
@@ -80,7 +83,7 @@ def test_show_grads_draws_the_gradients() -> None:
     grads = [w.grad for layer in mlp.layers for n in layer.neurons for w in n.w]
     for g, edge in zip(grads, edges):
         assert f"= {g!r}" in edge[2]
-    assert "gradients ∂L/∂w" in source and "∂L/∂b" in source
+    assert "gradients ∂L/∂Wh[k,j]" in source and "∂L/∂b" in source
     # The thickest edge is the largest gradient, not the largest weight.
     thickest = max(range(len(grads)), key=lambda k: abs(grads[k]))
     assert "penwidth=4.00" in edges[thickest][2]

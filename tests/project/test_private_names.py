@@ -1,5 +1,5 @@
-"""A name that starts with ``_`` is its module's own: no other module of nn and optim (nor the
-explanation's page, which labels numbers as the pictures do) reaches into it.
+"""A name that starts with ``_`` is its module's own: no other module of the three packages
+reaches into it.
 
 Three ways a module can reach into another's private name, each found in its source:
 ``from m import _name``; ``imported._name``, where ``imported`` is a module or class it
@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKED = sorted(
-    [
-        *(ROOT / "nn").glob("*.py"),
-        *(ROOT / "optim").glob("*.py"),
-        ROOT / "autograd_lite" / "derivation_page.py",
-    ]
-)
+PACKAGES = ("autograd_lite", "nn", "optim")
+CHECKED = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def in_packages(module: str | None) -> bool:
+    """Whether ``module`` belongs to the three packages (the standard library's sys._getframe
+    is not a module's private name in this sense)."""
+    return module is not None and module.split(".")[0] in PACKAGES
 
 
 def private(name: str) -> bool:
@@ -47,8 +48,9 @@ def reaches(tree: ast.Module) -> list[str]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imported.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
+            ours = [a for a in node.names if a.name.split(".")[0] in PACKAGES]
+            imported.update((a.asname or a.name).split(".")[0] for a in ours)
+        elif isinstance(node, ast.ImportFrom) and in_packages(node.module):
             imported.update(a.asname or a.name for a in node.names)
             found += [f"{node.lineno}: from {node.module} import {a.name}" for a in node.names]
     found = [f for f in found if private(f.rsplit(" ", 1)[1])]
