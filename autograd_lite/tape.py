@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import batched, blocks, codegen
-from autograd_lite.backward import backward, float_pass, grad
+from autograd_lite.backward import backward, float_pass, grad, gradients
 from autograd_lite.checks import real
 from autograd_lite.codegen import Instruction, Names
 from autograd_lite.formulas import DomainError
@@ -317,20 +317,25 @@ class Tape:
     def _batch_checked(
         self, samples: list[tuple[float, ...]], seed: Any, theta: list[float] | None
     ) -> tuple[Any, list[Any], Any]:
-        """The batch one sample at a time through eager code, inside ``detect_anomaly``."""
+        """The batch one sample at a time through eager code, inside ``detect_anomaly``: each
+        sample's backward pass seeded with its own g_b, as ``fn(*sample).backward(g_b)`` is, so
+        it raises where that pass makes an infinity or NaN, inputs' gradients included."""
         outputs, inputs, sums = [], [], [0.0] * len(self._parameters)
         for i, sample in enumerate(samples):
             try:
                 graph = self._eager(sample, theta)
                 root = graph[self.root]
-                g = 0.0 if seed is None else seed if isinstance(seed, float) else float(seed[i])
                 leaves = graph[: self.n_inputs + len(self._parameters)]
-                derivatives = grad(root, leaves) if seed is not None else [0.0] * len(leaves)
+                derivatives = [0.0] * len(leaves)
+                if seed is not None:
+                    g = seed if isinstance(seed, float) else float(seed[i])
+                    found = gradients(root, g)
+                    derivatives = [found.get(leaf, 0.0) for leaf in leaves]
             except Exception as error:  # eager's own error, from the first sample that fails
                 raise batched.at_sample(error, i) from None
             outputs.append(root.data)
-            inputs.append([d * g for d in derivatives[: self.n_inputs]])
-            sums = [s + d * g for s, d in zip(sums, derivatives[self.n_inputs :])]
+            inputs.append(derivatives[: self.n_inputs])
+            sums = [s + d for s, d in zip(sums, derivatives[self.n_inputs :])]
         columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and inputs[0] else []
         return np.array(outputs, dtype=float), columns, np.array(sums, dtype=float)
 

@@ -286,3 +286,30 @@ def value_first_maximum(out: float, row: list[float]) -> list[float]:
     from autograd_lite.value import first_maximum
 
     return first_maximum(out, row)
+
+
+def test_detect_anomaly_raises_where_eager_backward_makes_an_infinity() -> None:
+    # Eager code seeds each sample's backward pass with its own g_b: g_b·w overflows for the
+    # input's gradient at sample 1 (1e300·1e300), and detect_anomaly raises there, naming mul.
+    w = Value(1e300)
+    f = trace(lambda x: x * w, 1.0)
+    xs, seeds = np.array([1.0, 2.0]), np.array([1.0, 1e300])
+    with detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"^backward through mul at .* produced inf$"):
+            (Value(2.0) * w).backward(1e300)
+        for replay in (
+            lambda: f.backward(xs, grad=seeds),
+            lambda: f.backward_at(f.parameter_vector(), xs, grad=seeds),
+        ):
+            with pytest.raises(
+                FloatingPointError, match=r"^backward through mul .* \(at sample 1\)$"
+            ):
+                replay()
+        # here the parameter's gradient g_b·x overflows, the input's g_b·v does not
+        v = Value(1.0)
+        g = trace(lambda x: x * v, 1.0)
+        with pytest.raises(FloatingPointError, match=r"^backward through mul .* \(at sample 1\)$"):
+            g.backward(np.array([1.0, 1e300]), grad=seeds)
+        w.grad = 0.0
+        assert f.backward(xs, grad=np.array([1.0, 1.0])).tolist() == [1e300, 2e300]
+        assert w.grad == 3.0
