@@ -15,7 +15,8 @@ infinities by name).
 
 The replay works on two lists: ``V``, every slot's value (inputs, then parameters, then constant
 leaves, then the nodes in topological order), and ``G``, every slot's gradient, starting at 0.0
-as the eager pass's sums do. The code is cut into functions of :data:`CHUNK` nodes each, so that
+as the eager pass's sums do. The code is cut into functions of :data:`NODES_PER_FUNCTION` nodes
+each, so that
 a graph of a million nodes compiles piece by piece; inside one, its own nodes are local
 variables (``v7``, ``g7``), which Python reads about twice as fast as list items.
 
@@ -31,13 +32,14 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from autograd_lite import value
 from autograd_lite.rules import RULES, Variadic, forward
 
-#: Nodes per generated function.
-CHUNK = 120
+#: How many nodes one generated function replays: a graph of a million nodes compiles piece by
+#: piece, and inside a function its own nodes are locals.
+NODES_PER_FUNCTION = 120
 
 #: Deepest expression written inline; a deeper one (a wide ``affine``) becomes a call.
 MAX_DEPTH = 40
@@ -139,6 +141,32 @@ class Symbol:
             raise Opaque(f"no engine function {name!r}")
         return Symbol(f"{name}({self.text})", _ATOM, self.depth + 1)
 
+    # The syntax a rule's expression is written in (:func:`value_expression`), text here; the
+    # batched replay's syntax trees offer the same four.
+
+    @classmethod
+    def literal(cls, x: object) -> Symbol:
+        return literal(x)  # type: ignore[arg-type]
+
+    @classmethod
+    def named(cls, name: str) -> Symbol:
+        return cls(name)
+
+    @classmethod
+    def call(cls, function: str, *args: Symbol | list[Any]) -> Symbol:
+        """``function(*args)``; an argument that is a list is written as one: ``[1, 2]``."""
+        texts = [
+            "[" + ", ".join(x.text if isinstance(x, Symbol) else repr(x) for x in a) + "]"
+            if isinstance(a, list)
+            else a.text
+            for a in args
+        ]
+        depth = max((a.depth for a in args if isinstance(a, Symbol)), default=0) + 1
+        return cls(f"{function}({', '.join(texts)})", _ATOM, depth)
+
+    def item(self, index: int) -> Symbol:
+        return Symbol(f"{self.text}[{index}]")
+
     def _value(self, *_: object) -> Any:
         raise Opaque(f"the value of {self.text} was asked for")
 
@@ -166,13 +194,22 @@ def _wrapped(s: Symbol, parenthesize: bool) -> str:
     return f"({s.text})" if parenthesize else s.text
 
 
-def written(function: Callable[..., Any], *args: Any) -> Symbol | None:
+#: The symbols of a syntax: :class:`Symbol` (text), or the batched replay's syntax trees.
+S = TypeVar("S", bound=Any)
+
+
+def written(function: Callable[..., Any], *args: S) -> S | None:
     """``function`` run on symbols, as one expression; None if it must be called instead."""
+    kind = type(args[0])
     try:
-        return _symbol(function(*args))
+        result = function(*args)
+        return result if isinstance(result, kind) else kind.literal(result)
     except Exception:  # any failure of a symbolic run just means: call the function
         return None
 
+
+#: The name of the list a variadic rule's one call returns, whose items are the partials.
+PARTIALS = "_t"
 
 #: The functions of :mod:`autograd_lite.value` that rules call and generated code may call.
 ENGINE_FUNCTIONS = (
@@ -249,13 +286,13 @@ def forward_expression(
     Where every operand is a name or a number, the expression is a template worked out once
     per op and operand mask, as the partials are (:func:`partial_templates`)."""
     if any(s.depth for s in operands):  # an operand is a folded expression: write it out
-        return _forward_expression(instruction.op, operands, names, inline)
+        return value_expression(instruction.op, operands, names, inline)
     mask = tuple(type(x) is int for x in instruction.operands)
     key = ("forward", instruction.op, mask, inline)
     template = names.templates.get(key)
     if template is None:
         placeholders = [Symbol(f"{{a{k}}}") for k in range(len(operands))]
-        template = names.templates[key] = _forward_expression(
+        template = names.templates[key] = value_expression(
             instruction.op, placeholders, names, inline
         )
     fills = {
@@ -264,16 +301,40 @@ def forward_expression(
     return Symbol(template.text.format_map(fills), template.precedence, template.depth)
 
 
-def _forward_expression(op: str, operands: Sequence[Symbol], names: Names, inline: bool) -> Symbol:
+def value_expression(op: str, operands: Sequence[S], names: Names, inline: bool) -> S:
+    """A node's value from its operands, in their syntax: the op's forward formula written out
+    (run on the symbols, if ``inline``), or, where it cannot be, a call of the formula."""
     formula = forward(op)
     if formula is None:
         raise ValueError(f"op {op!r} has no forward formula")
     expression = written(formula, *operands) if inline else None
     if expression is None:
-        arguments = ", ".join(s.text for s in operands)
-        depth = max((s.depth for s in operands), default=0) + 1
-        expression = Symbol(f"{names.of(formula, op)}({arguments})", _ATOM, depth)
-    return expression
+        expression = type(operands[0]).call(names.of(formula, op), *operands)
+    return expression  # type: ignore[no-any-return]
+
+
+def partial_expressions(
+    op: str, wanted: Sequence[int], g: S, out: S, operands: Sequence[S], names: Names, inline: bool
+) -> list[tuple[int, S]]:
+    """(operand index, g · ∂out/∂operand) for each index in ``wanted``, in the symbols' syntax:
+    each partial of the op's rule written out (run on the symbols, if ``inline``), or a call of
+    it. A variadic rule that cannot be written out is one call for all its partials, index
+    −1, whose result :data:`PARTIALS` holds, then that result's items."""
+    kind, rule = type(g), RULES[op]
+    if isinstance(rule, Variadic):
+        partials = _variadic(rule, wanted, g, out, operands) if inline else None
+        if partials is not None:
+            return list(zip(wanted, partials))
+        arguments = [list(wanted), g, out, list(operands)]
+        shared = kind.call(names.of(rule.partials, op), *arguments)
+        return [(-1, shared), *[(i, kind.named(PARTIALS).item(j)) for j, i in enumerate(wanted)]]
+    found = []
+    for i in wanted:
+        partial = written(rule[i], g, out, *operands) if inline else None
+        if partial is None:
+            partial = kind.call(names.of(rule[i], f"{op}_{i}"), g, out, *operands)
+        found.append((i, partial))
+    return found
 
 
 def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> list[str]:
@@ -292,7 +353,7 @@ def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline:
         if template == "{g}" and i >= 0 and scope.passes_on(s, slot):
             scope.aliases[slot] = fills["g"]
             continue
-        target = "_t =" if i < 0 else f"{scope.grad(slot)} +="
+        target = f"{PARTIALS} =" if i < 0 else f"{scope.grad(slot)} +="
         lines.append(f"{target} {text}")  # `+=` adds the whole partial, as eager does
     return lines
 
@@ -319,22 +380,8 @@ def _partial_templates(
     g, out = Symbol("{g}"), Symbol("{out}")
     operands = [Symbol(f"{{a{k}}}") for k in range(len(mask))]
     wanted = [i for i, is_slot in enumerate(mask) if is_slot]
-    rule = RULES[op]
-    if isinstance(rule, Variadic):
-        partials = _variadic(rule, wanted, g, out, operands, inline)
-        if partials is None:  # one call for all partials (index -1), then its items
-            arguments = "[" + ", ".join(x.text for x in operands) + "]"
-            call = _call(names.of(rule.partials, op), [repr(wanted), g.text, out.text, arguments])
-            return [(-1, call), *[(i, f"_t[{j}]") for j, i in enumerate(wanted)]]
-        return [(i, p.text) for i, p in zip(wanted, partials)]
-    templates = []
-    for i in wanted:
-        partial = written(rule[i], g, out, *operands) if inline else None
-        if partial is None:
-            name = names.of(rule[i], f"{op}_{i}")
-            partial = Symbol(_call(name, [g.text, out.text, *[x.text for x in operands]]))
-        templates.append((i, partial.text))
-    return templates
+    found = partial_expressions(op, wanted, g, out, operands, names, inline)
+    return [(i, p.text) for i, p in found]
 
 
 def _cannot_raise(text: str) -> bool:
@@ -345,21 +392,16 @@ def _cannot_raise(text: str) -> bool:
 
 
 def _variadic(
-    rule: Variadic, wanted: list[int], g: Symbol, out: Symbol, args: list[Symbol], inline: bool
-) -> list[Symbol] | None:
-    if not inline:
-        return None
+    rule: Variadic, wanted: Sequence[int], g: S, out: S, args: Sequence[S]
+) -> list[S] | None:
+    kind = type(g)
     try:
-        partials = list(rule.partials(wanted, g, out, args))
+        partials = list(rule.partials(list(wanted), g, out, list(args)))
         if len(partials) != len(wanted):
             return None
-        return [_symbol(p) for p in partials]
+        return [p if isinstance(p, kind) else kind.literal(p) for p in partials]
     except Exception:  # as in `written`: call the rule instead
         return None
-
-
-def _call(name: str, arguments: Sequence[str]) -> str:
-    return f"{name}({', '.join(arguments)})"
 
 
 def functions(
@@ -373,16 +415,23 @@ def functions(
 
     ``instructions[:live]`` are the output's graph in topological order; the rest were made by
     the function but do not lead to its output (they run forward only: eager code runs them,
-    and they may raise). Each function covers :data:`CHUNK` consecutive nodes, consecutive
-    slots ``lo`` to ``hi``. ``forward_k(V)`` computes them into locals and stores them with one
-    slice assignment; ``backward_k(V, G)`` loads the values its partials read and the nodes'
-    gradients so far, and adds each node's partials in reverse order: into a local for a node
-    of the chunk, into ``G`` for the others (the leaves among them). The partials of the
-    ``discarded`` slots (constant leaves: no one reads their gradient) are left out where
-    they cannot raise; where they can, they stay, since eager code would raise there too.
+    and they may raise). Each function covers :data:`NODES_PER_FUNCTION` consecutive nodes,
+    consecutive slots ``lo`` to ``hi``. ``forward_k(V)`` computes them into locals and stores
+    them with one slice assignment; ``backward_k(V, G)`` loads the values its partials read
+    and the nodes' gradients so far, and adds each node's partials in reverse order: into a
+    local for a node of the chunk, into ``G`` for the others (the leaves among them). The
+    partials of the ``discarded`` slots (constant leaves: no one reads their gradient) are left
+    out where they cannot raise; where they can, they stay, since eager code would raise there
+    too.
     """
-    chunks = [instructions[i : min(i + CHUNK, live)] for i in range(0, live, CHUNK)]
-    dead = [instructions[i : i + CHUNK] for i in range(live, len(instructions), CHUNK)]
+    chunks = [
+        instructions[i : min(i + NODES_PER_FUNCTION, live)]
+        for i in range(0, live, NODES_PER_FUNCTION)
+    ]
+    dead = [
+        instructions[i : i + NODES_PER_FUNCTION]
+        for i in range(live, len(instructions), NODES_PER_FUNCTION)
+    ]
     backwards, read = [], set()
     once = _used_once(instructions[:live])
     root = instructions[live - 1].slot if live else -1
@@ -473,7 +522,8 @@ def _fusible(instructions: Sequence[Instruction], live: int, read: set[int]) -> 
         for ins in instructions[: live - 1]
         if uses.get(ins.slot) == 1
         and ins.slot not in read
-        and (consumer[ins.slot] - first) // CHUNK == (ins.slot - first) // CHUNK
+        and (consumer[ins.slot] - first) // NODES_PER_FUNCTION
+        == (ins.slot - first) // NODES_PER_FUNCTION
         and consumer[ins.slot] < instructions[live - 1].slot + 1
     }
 
