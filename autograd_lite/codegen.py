@@ -203,7 +203,7 @@ def written(function: Callable[..., Any], *args: S) -> S | None:
     kind = type(args[0])
     try:
         result = function(*args)
-        return result if isinstance(result, kind) else kind.literal(result)
+        return result if isinstance(result, kind) else kind.literal(result)  # type: ignore[no-any-return]
     except Exception:  # any failure of a symbolic run just means: call the function
         return None
 
