@@ -1,24 +1,16 @@
 """Python source for replaying a recorded graph, written by the rule table itself.
 
-A rule is ordinary arithmetic. Run on :class:`Symbol` operands, which stand for the replay's
-slots and record each operation as text, a rule *writes its own source*: the partial
-``lambda g, out, a, b: g * b`` of ``mul``, run on ``G[7]``, ``V[7]``, ``V[3]`` and ``V[4]``,
-returns the text ``G[7] * V[4]``. The forward formulas are run the same way (``operator.mul``
-gives ``V[3] * V[4]``). So the generated code holds no second copy of any derivative, and its
-floats are the ones the eager float pass computes: the same operations in the same order.
-
-A formula that looks at its operands' values (a branch such as ``_relu``'s ``x <= 0.0``,
-``float(a)``, a call into :mod:`math`) cannot be written out like this: the symbolic run raises
-and the source calls the formula itself on the floats instead, ``_relu(V[3])``. Constants are
-written as literals that read back exactly (``repr`` of a float round-trips; NaN and the
-infinities by name).
+The rules write it (:mod:`autograd_lite.symbolic`), run on :class:`Symbol` operands, which
+stand for the replay's slots and record each operation as text: ``G[7] * V[4]`` for the
+partial of ``mul``; where a formula cannot be written out, the source calls it on the floats,
+``_relu_3(V[3])``. Constants are written as literals that read back exactly (``repr`` of a
+float round-trips; NaN and the infinities by name).
 
 The replay works on two lists: ``V``, every slot's value (inputs, then parameters, then constant
 leaves, then the nodes in topological order), and ``G``, every slot's gradient, starting at 0.0
 as the eager pass's sums do. The code is cut into functions of :data:`NODES_PER_FUNCTION` nodes
-each, so that
-a graph of a million nodes compiles piece by piece; inside one, its own nodes are local
-variables (``v7``, ``g7``), which Python reads about twice as fast as list items.
+each, so that a graph of a million nodes compiles piece by piece; inside one, its own nodes are
+local variables (``v7``, ``g7``), which Python reads about twice as fast as list items.
 
 Three things keep the code short without changing a float: a node whose value only its one
 consumer reads is written into the consumer's line (``v9 = V[0] * V[3] + V[2]``); each kind of
@@ -30,19 +22,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from autograd_lite import value
-from autograd_lite.rules import RULES, Variadic, forward
+from autograd_lite.listing import Instruction
+from autograd_lite.symbolic import (
+    ENGINE_FUNCTIONS,
+    MAX_DEPTH,
+    PARTIALS,
+    Names,
+    Opaque,
+    partial_expressions,
+    value_expression,
+)
 
 #: How many nodes one generated function replays: a graph of a million nodes compiles piece by
 #: piece, and inside a function its own nodes are locals.
 NODES_PER_FUNCTION = 120
-
-#: Deepest expression written inline; a deeper one (a wide ``affine``) becomes a call.
-MAX_DEPTH = 40
 
 #: Deepest expression a node is folded into its consumer with; a deeper one gets its own line.
 FUSED_DEPTH = 24
@@ -52,23 +48,6 @@ _CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
 _VALUE_READ = re.compile(r"\bv(\d+)\b|\bV\[(\d+)\]")
 
 _ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 10, 8, 7, 6, 5
-
-
-class Opaque(Exception):
-    """A symbolic run asked for a value: the formula must be called, not written out."""
-
-
-@dataclass(frozen=True)
-class Instruction:
-    """One node of a recording: ``V[slot] = op(*operands)``.
-
-    An operand is a slot index (an ``int``) or a constant operand (a ``float``), in the op's
-    argument order.
-    """
-
-    slot: int
-    op: str
-    operands: tuple[int | float, ...]
 
 
 class Symbol:
@@ -194,49 +173,6 @@ def _wrapped(s: Symbol, parenthesize: bool) -> str:
     return f"({s.text})" if parenthesize else s.text
 
 
-#: The symbols of a syntax: :class:`Symbol` (text), or the batched replay's syntax trees.
-S = TypeVar("S", bound=Any)
-
-
-def written(function: Callable[..., Any], *args: S) -> S | None:
-    """``function`` run on symbols, as one expression; None if it must be called instead."""
-    kind = type(args[0])
-    try:
-        result = function(*args)
-        return result if isinstance(result, kind) else kind.literal(result)  # type: ignore[no-any-return]
-    except Exception:  # any failure of a symbolic run just means: call the function
-        return None
-
-
-#: The name of the list a variadic rule's one call returns, whose items are the partials.
-PARTIALS = "_t"
-
-#: The functions of :mod:`autograd_lite.value` that rules call and generated code may call.
-ENGINE_FUNCTIONS = (
-    *("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "log1p", "expm1"),
-    *("softplus", "step", "sign"),
-)
-
-
-class Names:
-    """The functions generated code calls, each under one name in its namespace."""
-
-    def __init__(self) -> None:
-        engine = {name: getattr(value, name) for name in ENGINE_FUNCTIONS}
-        self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf, **engine}
-        self.templates: dict[Any, Any] = {}  # see `partial_templates` and `forward_expression`
-        self._names: dict[int, str] = {}
-
-    def of(self, function: Callable[..., Any], hint: str) -> str:
-        name = self._names.get(id(function))
-        if name is None:
-            stem = "".join(c if c.isalnum() else "_" for c in hint)
-            name = f"_{stem}_{len(self._names)}"
-            self._names[id(function)] = name
-            self.namespace[name] = function
-        return name
-
-
 class Scope:
     """How one generated function names slots: its own nodes as locals (``v7``, ``g7``), every
     other slot through the lists (``V[3]``, ``G[3]``). Its nodes are the slots ``lo`` to ``hi``."""
@@ -301,42 +237,6 @@ def forward_expression(
     return Symbol(template.text.format_map(fills), template.precedence, template.depth)
 
 
-def value_expression(op: str, operands: Sequence[S], names: Names, inline: bool) -> S:
-    """A node's value from its operands, in their syntax: the op's forward formula written out
-    (run on the symbols, if ``inline``), or, where it cannot be, a call of the formula."""
-    formula = forward(op)
-    if formula is None:
-        raise ValueError(f"op {op!r} has no forward formula")
-    expression = written(formula, *operands) if inline else None
-    if expression is None:
-        expression = type(operands[0]).call(names.of(formula, op), *operands)
-    return expression  # type: ignore[no-any-return]
-
-
-def partial_expressions(
-    op: str, wanted: Sequence[int], g: S, out: S, operands: Sequence[S], names: Names, inline: bool
-) -> list[tuple[int, S]]:
-    """(operand index, g · ∂out/∂operand) for each index in ``wanted``, in the symbols' syntax:
-    each partial of the op's rule written out (run on the symbols, if ``inline``), or a call of
-    it. A variadic rule that cannot be written out is one call for all its partials, index
-    −1, whose result :data:`PARTIALS` holds, then that result's items."""
-    kind, rule = type(g), RULES[op]
-    if isinstance(rule, Variadic):
-        partials = _variadic(rule, wanted, g, out, operands) if inline else None
-        if partials is not None:
-            return list(zip(wanted, partials))
-        arguments = [list(wanted), g, out, list(operands)]
-        shared = kind.call(names.of(rule.partials, op), *arguments)
-        return [(-1, shared), *[(i, kind.named(PARTIALS).item(j)) for j, i in enumerate(wanted)]]
-    found = []
-    for i in wanted:
-        partial = written(rule[i], g, out, *operands) if inline else None
-        if partial is None:
-            partial = kind.call(names.of(rule[i], f"{op}_{i}"), g, out, *operands)
-        found.append((i, partial))
-    return found
-
-
 def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> list[str]:
     """``g3 += partial`` for each slot operand, in the order the float pass adds them."""
     s = instruction.slot
@@ -389,19 +289,6 @@ def _cannot_raise(text: str) -> bool:
     ±inf), nor do ``abs``, ``step`` and ``sign``; a division or a power can."""
     calls = set(_CALL.findall(text))
     return "/" not in text and "**" not in text and calls <= {"abs", "step", "sign"}
-
-
-def _variadic(
-    rule: Variadic, wanted: Sequence[int], g: S, out: S, args: Sequence[S]
-) -> list[S] | None:
-    kind = type(g)
-    try:
-        partials = list(rule.partials(list(wanted), g, out, list(args)))
-        if len(partials) != len(wanted):
-            return None
-        return [p if isinstance(p, kind) else kind.literal(p) for p in partials]
-    except Exception:  # as in `written`: call the rule instead
-        return None
 
 
 def functions(

@@ -1,0 +1,326 @@
+"""The block program's syntax, built as data: Python ``ast`` nodes wrapped in :class:`Expr`.
+
+An :class:`Expr` is an expression of the program. Python's operators and item access build
+bigger ones, so a line is written as it will read: ``V[i] * g``, ``call("np.matmul", W, X.T,
+out=buffer)``. A whole program is a list of statements (:func:`assign`, :func:`add_to`, ...)
+compiled once (:func:`function`) and rendered once, for a reader, by ``ast.unparse``: nothing
+is written as text and parsed back.
+
+An Expr is also what the rules run on to write their formulas for a block program, as
+:class:`~autograd_lite.codegen.Symbol` is for the float replay (the four class methods
+``literal``, ``named``, ``call`` and ``item`` are the syntax
+:func:`~autograd_lite.symbolic.value_expression` needs). Like a Symbol, it refuses to give a
+value (``bool``, ``float``, a comparison raise :class:`~autograd_lite.symbolic.Opaque`), so a
+rule that looks at its operands is called instead of written out, and an expression deeper
+than :data:`~autograd_lite.symbolic.MAX_DEPTH` is a call too.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from autograd_lite.symbolic import ENGINE_FUNCTIONS, MAX_DEPTH, Opaque
+
+#: What an index may be: an expression, a number, a slice of numbers, or a tuple of those.
+Index = Any
+
+#: The names a literal that is not a finite number is written with (the program's namespace
+#: holds them).
+INF, NAN = "inf", "nan"
+
+_BINARY = {
+    "+": ast.Add,
+    "-": ast.Sub,
+    "*": ast.Mult,
+    "/": ast.Div,
+    "**": ast.Pow,
+    "@": ast.MatMult,
+}
+
+
+class Expr:
+    """An expression of a block program: its ``ast`` node, and how deep arithmetic nests in it."""
+
+    __slots__ = ("depth", "node")
+
+    def __init__(self, node: ast.expr, depth: int = 0) -> None:
+        self.node = node
+        self.depth = depth
+
+    # --- Building: item access, attributes, calls, arithmetic -----------------------------------
+
+    def __getitem__(self, index: Index) -> Expr:
+        return Expr(ast.Subscript(self.node, _index(index), ast.Load()), self.depth)
+
+    def attr(self, name: str) -> Expr:
+        return Expr(ast.Attribute(self.node, name, ast.Load()), self.depth)
+
+    def __call__(self, *args: Any, **keywords: Any) -> Expr:
+        nodes = [_node(a) for a in args]
+        pairs = [ast.keyword(k, _node(v)) for k, v in keywords.items()]
+        depth = max((a.depth for a in args if isinstance(a, Expr)), default=0) + 1
+        return Expr(ast.Call(self.node, nodes, pairs), depth)
+
+    def _binary(self, other: object, symbol: str, reflected: bool) -> Expr:
+        left, right = (_expr(other), self) if reflected else (self, _expr(other))
+        depth = max(left.depth, right.depth) + 1
+        if depth > MAX_DEPTH:
+            raise Opaque("expression too deep to write inline")
+        return Expr(ast.BinOp(left.node, _BINARY[symbol](), right.node), depth)
+
+    def __add__(self, other: object) -> Expr:
+        return self._binary(other, "+", False)
+
+    def __radd__(self, other: object) -> Expr:
+        return self._binary(other, "+", True)
+
+    def __sub__(self, other: object) -> Expr:
+        return self._binary(other, "-", False)
+
+    def __rsub__(self, other: object) -> Expr:
+        return self._binary(other, "-", True)
+
+    def __mul__(self, other: object) -> Expr:
+        return self._binary(other, "*", False)
+
+    def __rmul__(self, other: object) -> Expr:
+        return self._binary(other, "*", True)
+
+    def __truediv__(self, other: object) -> Expr:
+        return self._binary(other, "/", False)
+
+    def __rtruediv__(self, other: object) -> Expr:
+        return self._binary(other, "/", True)
+
+    def __pow__(self, other: object) -> Expr:
+        return self._binary(other, "**", False)
+
+    def __rpow__(self, other: object) -> Expr:
+        return self._binary(other, "**", True)
+
+    def __matmul__(self, other: object) -> Expr:
+        return self._binary(other, "@", False)
+
+    def __neg__(self) -> Expr:
+        return Expr(ast.UnaryOp(ast.USub(), self.node), self.depth + 1)
+
+    def __pos__(self) -> Expr:
+        return self  # +x is x for every float, -0.0 and NaN included
+
+    def __abs__(self) -> Expr:
+        return named("abs")(self)
+
+    def engine_function(self, name: str) -> Expr:
+        """``step(x)``, ``cos(x)``, ...: an engine function a rule calls, called by the code."""
+        if name not in ENGINE_FUNCTIONS:
+            raise Opaque(f"no engine function {name!r}")
+        return named(name)(self)
+
+    # --- The syntax a rule's expression is written in (symbolic.value_expression) --------------
+
+    @classmethod
+    def literal(cls, x: object) -> Expr:
+        return number(x)
+
+    @classmethod
+    def named(cls, name: str) -> Expr:
+        return named(name)
+
+    @classmethod
+    def call(cls, function: str, *args: Any) -> Expr:
+        return named(function)(*args)
+
+    def item(self, index: int) -> Expr:
+        return self[index]
+
+    # --- No value: a rule that asks for one is called, not written out -------------------------
+
+    def _value(self, *_: object) -> Any:
+        raise Opaque(f"the value of {ast.unparse(self.node)} was asked for")
+
+    __bool__ = __float__ = __int__ = __index__ = _value
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _value
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"Expr({ast.unparse(self.node)})"
+
+
+def named(name: str) -> Expr:
+    """A name of the program's namespace or of its function's locals; dotted for an attribute
+    of one (``"np.matmul"``)."""
+    first, *attributes = name.split(".")
+    expr = Expr(ast.Name(first, ast.Load()))
+    for attribute in attributes:
+        expr = expr.attr(attribute)
+    return expr
+
+
+def number(x: object) -> Expr:
+    """A number as an expression that evaluates to exactly that number (a negative one as the
+    negation of its magnitude, as Python writes it; the infinities and NaN by name)."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise Opaque(f"not a number: {x!r}")
+    if isinstance(x, float) and math.isnan(x):
+        return named(NAN)
+    magnitude = named(INF) if isinstance(x, float) and math.isinf(x) else Expr(ast.Constant(abs(x)))
+    negative = x < 0 or (isinstance(x, float) and math.copysign(1.0, x) < 0)
+    return Expr(ast.UnaryOp(ast.USub(), magnitude.node)) if negative else magnitude
+
+
+def items(*elements: Any) -> Expr:
+    """A tuple display: ``(a, b, None)``."""
+    return Expr(ast.Tuple([_node(e) for e in elements], ast.Load()))
+
+
+def compare(left: Any, operator: str, right: Any) -> Expr:
+    """``left <= right``, ``left > right``, ``left is right``: a test."""
+    operators = {"<=": ast.LtE, ">": ast.Gt, "is": ast.Is, "==": ast.Eq}
+    return Expr(ast.Compare(_node(left), [operators[operator]()], [_node(right)]))
+
+
+def either(*tests: Expr) -> Expr:
+    """``a or b``."""
+    return Expr(ast.BoolOp(ast.Or(), [t.node for t in tests]))
+
+
+def both(*tests: Expr) -> Expr:
+    """``a and b``."""
+    return Expr(ast.BoolOp(ast.And(), [t.node for t in tests]))
+
+
+def choose(test: Expr, then: Any, otherwise: Any) -> Expr:
+    """``then if test else otherwise``."""
+    return Expr(ast.IfExp(test.node, _node(then), _node(otherwise)))
+
+
+def measured(name: str, value: Expr) -> Expr:
+    """``(name := value)``: a number worked out where a test needs it, and kept."""
+    return Expr(ast.NamedExpr(ast.Name(name, ast.Store()), value.node))
+
+
+# --- Statements ---------------------------------------------------------------------------------
+
+
+def assign(*targets_and_value: Any) -> ast.stmt:
+    """``a = b = value``: the last argument assigned to each of the others (an expression, or
+    a tuple of them to unpack into)."""
+    *targets, value = targets_and_value
+    return ast.Assign([_target(t) for t in targets], _node(value))
+
+
+def add_to(target: Expr, value: Any) -> ast.stmt:
+    """``target += value``."""
+    node = _target(target)
+    assert isinstance(node, ast.Name | ast.Attribute | ast.Subscript)
+    return ast.AugAssign(node, ast.Add(), _node(value))
+
+
+def run(expr: Expr) -> ast.stmt:
+    """A call for what it does: ``np.copyto(G[3], p)``."""
+    return ast.Expr(expr.node)
+
+
+def unless(test: Expr, error: Expr) -> ast.stmt:
+    """``if not test: raise error``."""
+    return ast.If(ast.UnaryOp(ast.Not(), test.node), [ast.Raise(error.node)], [])
+
+
+def function(name: str, parameters: Sequence[str], body: Sequence[ast.stmt]) -> ast.Module:
+    """A module defining ``def name(*parameters): *body``, ready to compile."""
+    arguments = ast.arguments([], [ast.arg(p) for p in parameters], None, [], [], None, [])
+    definition = ast.FunctionDef(name, arguments, list(body) or [ast.Pass()], [], None, None)
+    return ast.fix_missing_locations(ast.Module([definition], []))
+
+
+# --- Reading expressions back as data -----------------------------------------------------------
+
+
+def same(a: Expr, b: Expr) -> bool:
+    """Whether two expressions are the same code (not the same object)."""
+    return ast.dump(a.node) == ast.dump(b.node)
+
+
+def is_held(expr: Expr) -> bool:
+    """Whether ``expr`` is a name or a numbered item of one (``g``, ``a[1]``, ``V[3]``): an
+    array someone else holds, not one made for the expression."""
+    node = expr.node
+    while isinstance(node, ast.Subscript):
+        if not (isinstance(node.slice, ast.Constant) and type(node.slice.value) is int):
+            return False
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def size(expr: Expr) -> int:
+    """How many expressions an expression is made of, itself included."""
+    return sum(isinstance(node, ast.expr) for node in ast.walk(expr.node))
+
+
+def arithmetic_operands(expr: Expr) -> list[Expr] | None:
+    """The operands (names, numbers, items) of an expression that joins them by +, − and ×
+    only, else None: on floats such an expression cannot raise (an overflow is an infinity,
+    not an error). An item's index is not computed on floats, so it may be anything."""
+    found, stack = [], [expr.node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+            stack += [node.left, node.right]
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            stack.append(node.operand)
+        elif isinstance(node, ast.Name | ast.Subscript) and _is_item(node):
+            found.append(Expr(node))
+        elif not (isinstance(node, ast.Constant) and type(node.value) in (int, float)):
+            return None
+    return found
+
+
+def _is_item(node: ast.expr) -> bool:
+    """A name, or an item of a name (``a[1]``, ``V[0][:, 2:3]``)."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _index(index: Index) -> ast.expr:
+    if isinstance(index, tuple):
+        return ast.Tuple([_index(i) for i in index], ast.Load())
+    if isinstance(index, slice):
+        if index.step is not None:
+            raise ValueError("a slice of a block program has no step")
+        lower = None if index.start is None else _node(index.start)
+        upper = None if index.stop is None else _node(index.stop)
+        return ast.Slice(lower, upper)
+    return _node(index)
+
+
+def _node(x: Any) -> ast.expr:
+    """An expression's node; a number, None, a string or a list as its literal node."""
+    if isinstance(x, Expr):
+        return x.node
+    if x is None or isinstance(x, str):
+        return ast.Constant(x)
+    if isinstance(x, list):
+        return ast.List([_node(e) for e in x], ast.Load())
+    return number(x).node
+
+
+def _expr(x: object) -> Expr:
+    return x if isinstance(x, Expr) else number(x)
+
+
+def _target(x: Any) -> ast.expr:
+    """An expression as an assignment target: its node again, with the context set to store."""
+    node = _node(x)
+    if isinstance(node, ast.Tuple):
+        return ast.Tuple([_target(Expr(e)) for e in node.elts], ast.Store())
+    if isinstance(node, ast.Name):
+        return ast.Name(node.id, ast.Store())
+    if isinstance(node, ast.Subscript):
+        return ast.Subscript(node.value, node.slice, ast.Store())
+    if isinstance(node, ast.Attribute):
+        return ast.Attribute(node.value, node.attr, ast.Store())
+    raise TypeError(f"cannot assign to {ast.unparse(node)}")
