@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import enable_grad
@@ -81,8 +81,7 @@ class Listing:
         return graph
 
 
-@dataclass(frozen=True)
-class Listed:
+class Listed(NamedTuple):
     """What :func:`listing_of` gives: the listing, the parameter Values in its order, and each
     Value's slot (by ``id``) in the recorded graph."""
 

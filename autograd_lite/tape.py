@@ -258,13 +258,12 @@ class Tape:
         sample-by-sample paths run on new Values holding it, not on the Values themselves)."""
         numbers, size = inputs.checked(self.name, xs)
         seed = None if grad is None else inputs.seed_of(self.name, grad, size)
-        at = theta.tolist() if isinstance(theta, np.ndarray) else None
-        n_parameters = len(self._parameters)
 
         def one_by_one() -> BatchResult:
+            at = theta.tolist() if isinstance(theta, np.ndarray) else None
             replay = self._eager_sample if MODES.checking else self._float_sample
             each = samples.each_sample(numbers, size)
-            return samples.one_by_one(replay(at), each, seed, n_parameters)
+            return samples.one_by_one(replay(at), each, seed, len(self._parameters))
 
         if MODES.checking:
             return one_by_one()

@@ -278,7 +278,7 @@ class Affine:
         """A = X Wᵀ + b for a layer that is not plain."""
         i = self.index
         program.emit(assign(W, self._weights(program, self.W, u)))
-        program.emit(assign(items(*_fields("u", "W", "X", "mu", "mx")), items(u, W, X, mu, mx)))
+        self._keep(program, {"u": u, "W": W, "X": X, "mu": mu, "mx": mx})
         bias = self.b.get(program, u)
         if self.X is None:
             program.emit(assign(V[i], bias[None, :]))
@@ -330,12 +330,25 @@ class Affine:
         # ‖A‖ ≤ ‖[b | W]‖·‖[1 | X]‖ ≤ ‖u‖·√(B + ‖X‖²) (Frobenius norms): a bound on A's
         # magnitude for the layer after it, found without a pass over A
         bound = mu * named("hypot")(size**0.5, mx)
-        fields = _fields("u", "W", "X", "mu", "mx", "X1", "bound")
-        program.emit(assign(items(*fields), items(u, W, X, mu, mx, X1, bound)))
+        self._keep(program, {"W": W, "mu": mu, "mx": mx, "X1": X1, "bound": bound})
         program.bounds[i] = K[i].attr("bound")
         buffer = views.values(i)
         program.emit(run(np_.attr("matmul")(W1, X1T, out=_transposed(program, buffer))))
         program.emit(assign(V[i], buffer))
+
+    def _keep(self, program: Program, values: Mapping[str, Expr]) -> None:
+        """The statement keeping in the layer's record what its backward pass reads, of
+        ``values`` (and ``bound``, which the groups after it read)."""
+        reads = {"mu", "mx", "bound"}
+        if self.X is not None and not self._unit(self.Wb or self.W):
+            reads.add("W" if self.Wb is None else "u")  # ΔW, or Δ times backward's own W
+        if self.plain is not None:
+            reads.add("X1")
+        elif self.X is not None and self.M is not None:
+            reads.add("X")  # ΔᵀX
+        kept = [name for name in values if name in reads]
+        fields = [layer.attr(name) for name in kept]
+        program.emit(assign(items(*fields), items(*[values[name] for name in kept])))
 
     # --- Backward -----------------------------------------------------------------------------
 
@@ -431,11 +444,6 @@ class Affine:
             program.emit(run(program.constant(M).attr("add_back")(d, product)))
         if not self.direct:
             self.U.add(program, d[None, 1:], False, True)
-
-
-def _fields(*names: str) -> list[Expr]:
-    """The fields of the layer's record, as assignment targets: ``layer.u``, ..."""
-    return [layer.attr(name) for name in names]
 
 
 def _transposed(program: Program, buffer: Expr) -> Expr:

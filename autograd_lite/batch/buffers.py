@@ -11,7 +11,7 @@ weights in the leaves' row, a transposed output) are made with the buffers too, 
 replay.
 
 :class:`Buffers` hands out the program's buffers while it is written: each is ``P[n]`` in the
-program, asked for by what it holds (a :data:`Key`), and described by what to allocate (a
+program, asked for by what it holds (a :class:`Key`), and described by what to allocate (a
 :data:`Layout`).
 """
 
@@ -19,107 +19,104 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
 import numpy as np
 
-from autograd_lite.batch.syntax import Expr, named
+from autograd_lite.batch.syntax import Expr, assign, key, named
 
 # --- What a buffer holds: the keys ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Values:
-    """A group's values."""
+class Key:
+    """What a buffer holds: a kind (the subclass) and the numbers that say which. Two keys
+    are the same buffer when both agree."""
 
-    group: int
+    __slots__ = ("which",)
 
+    def __init__(self, *which: Any) -> None:
+        self.which = which
 
-@dataclass(frozen=True)
-class Gradient:
-    """A group's gradient."""
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.which == self.which
 
-    group: int
-
-
-@dataclass(frozen=True)
-class ValuesWithOnes:
-    """[1 | a group's values]: a column of ones before them (see :meth:`Buffers.with_ones`)."""
-
-    group: int
+    def __hash__(self) -> int:
+        return hash((type(self), self.which))
 
 
-@dataclass(frozen=True)
-class Scratch:
-    """The k-th scratch block of a width: an intermediate result, overwritten by the next
-    statement's."""
-
-    width: int
-    k: int
+class Values(Key):
+    """A group's values: ``Values(group)``."""
 
 
-@dataclass(frozen=True)
-class LayerWeights:
-    """A layer's [b | W] taken from the leaves' row into a row of its own."""
-
-    group: int
+class Gradient(Key):
+    """A group's gradient: ``Gradient(group)``."""
 
 
-@dataclass(frozen=True)
-class LayerProduct:
-    """A layer's Δᵀ[1 | X], worked out into a row before it is added into the leaves'."""
-
-    group: int
+class ValuesWithOnes(Key):
+    """[1 | a group's values], a column of ones before them: ``ValuesWithOnes(group)`` (see
+    :meth:`Buffers.with_ones`)."""
 
 
-@dataclass(frozen=True)
-class UnitRow:
-    """A row [1 | values] of a layer's coefficients: its first entry is 1."""
-
-    group: int
+class Scratch(Key):
+    """The k-th scratch block of a width, an intermediate result overwritten by the next
+    statement's: ``Scratch(width, k)``."""
 
 
-@dataclass(frozen=True)
-class ViewOf:
-    """A view standing for an expression (``ast.dump`` of it): see :meth:`Buffers.view`."""
-
-    expression: str
+class LayerWeights(Key):
+    """A layer's [b | W] taken from the leaves' row into a row of its own:
+    ``LayerWeights(group)``."""
 
 
-Key = Values | Gradient | ValuesWithOnes | Scratch | LayerWeights | LayerProduct | UnitRow | ViewOf
+class LayerProduct(Key):
+    """A layer's Δᵀ[1 | X], worked out into a row before it is added into the leaves':
+    ``LayerProduct(group)``."""
+
+
+class UnitRow(Key):
+    """A row [1 | values] of a layer's coefficients, its first entry 1: ``UnitRow(group)``."""
+
+
+class ViewOf(Key):
+    """A view standing for an expression (by its :func:`~autograd_lite.batch.syntax.key`):
+    see :meth:`Buffers.view`."""
+
 
 # --- What to allocate: the layouts -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Block:
-    """B rows of ``width`` columns, column-major (a layer's columns run down memory)."""
+    """B rows of ``width`` columns, column-major (a layer's columns run down memory), with a
+    column of ones before them if ``ones_first`` (allocated B × (1 + width))."""
 
-    width: int
-    ones_first: bool = False  # a column of ones before the width (allocated B × (1 + width))
+    __slots__ = ("ones_first", "width")
+
+    def __init__(self, width: int, ones_first: bool = False) -> None:
+        self.width, self.ones_first = width, ones_first
 
 
-@dataclass(frozen=True)
 class AfterOnes:
     """The buffer before this one, a :class:`Block` with ones first, without its ones."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
+
 class Row:
     """One row of ``width``, the first entry 1 if ``unit``."""
 
-    width: int
-    unit: bool = False
+    __slots__ = ("unit", "width")
+
+    def __init__(self, width: int, unit: bool = False) -> None:
+        self.width, self.unit = width, unit
 
 
-@dataclass(frozen=True)
 class View:
-    """A view (a slice, a transpose, a reshape) of other buffers, and the expression it is."""
+    """A view (a slice, a transpose, a reshape) of other buffers: the expression it is."""
 
-    code: CodeType
-    expression: str
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: Expr) -> None:
+        self.expr = expr
 
 
 Layout = Block | AfterOnes | Row | View
@@ -132,6 +129,7 @@ class Buffers:
         self.uniform, self.widths = uniform, widths
         self.layouts: list[Layout] = []
         self.numbers: dict[Key, int] = {}
+        self._views: CodeType | None = None
         #: The groups whose values are kept after a column of ones: an affine group reading
         #: them as X adds its biases in its matrix product, [b | W] · [1 | X]ᵀ.
         self.augmented: set[int] = set()
@@ -156,7 +154,7 @@ class Buffers:
         """The k-th scratch block of a width."""
         return self._buffer(Scratch(width, k), Block(width))
 
-    def row(self, key: LayerWeights | LayerProduct | UnitRow, width: int) -> Expr:
+    def row(self, key: Key, width: int) -> Expr:
         """A row of ``width`` of the program's own (the first entry 1 for a :class:`UnitRow`)."""
         return self._buffer(key, Row(width, unit=isinstance(key, UnitRow)))
 
@@ -165,9 +163,8 @@ class Buffers:
         of a batch size to the next, the program's buffers and the pool's blocks (``V[0]``,
         ``V[1]``, ``inputs_with_ones``). It is made once, with the buffers, not at each
         replay: a view made in a statement is a NumPy call each time."""
-        expression = ast.dump(expr.node)
-        code = compile(ast.fix_missing_locations(ast.Expression(expr.node)), "<view>", "eval")
-        return self._buffer(ViewOf(expression), View(code, ast.unparse(expr.node)))
+        self._views = None
+        return self._buffer(ViewOf(key(expr)), View(expr))
 
     def _group(self, key: Values | Gradient, i: int) -> Expr:
         layout = Row(self.widths[i]) if self.uniform[i] else Block(self.widths[i])
@@ -191,22 +188,27 @@ class Buffers:
     def _at(n: int) -> Expr:
         return named("P")[n]
 
-
-def allocate(layouts: Sequence[Layout], size: int, pool: Mapping[str, Any]) -> list[Any]:
-    """The buffers for a batch of ``size``, and the views of them and of the ``pool``'s
-    blocks (the names a view's expression reads besides ``P``)."""
-    made: list[Any] = []
-    for layout in layouts:
-        if isinstance(layout, View):
-            made.append(eval(layout.code, {"P": made, **pool}))
-        elif isinstance(layout, AfterOnes):
-            made.append(made[-1][:, 1:])
-        elif isinstance(layout, Row):
-            made.append(np.empty((1, layout.width)))
-            if layout.unit:
-                made[-1][0, 0] = 1.0
-        else:
-            made.append(np.empty((size, layout.width + layout.ones_first), order="F"))
-            if layout.ones_first:
-                made[-1][:, 0] = 1.0
-    return made
+    def allocate(self, size: int, pool: Mapping[str, Any]) -> list[Any]:
+        """The buffers for a batch of ``size``, then the views of them and of the ``pool``'s
+        blocks (the names a view's expression reads besides ``P``), in order: a view reads
+        only buffers before it."""
+        made: list[Any] = []
+        for layout in self.layouts:
+            if isinstance(layout, Block):
+                made.append(np.empty((size, layout.width + layout.ones_first), order="F"))
+                if layout.ones_first:
+                    made[-1][:, 0] = 1.0
+            elif isinstance(layout, Row):
+                made.append(np.empty((1, layout.width)))
+                if layout.unit:
+                    made[-1][0, 0] = 1.0
+            elif isinstance(layout, AfterOnes):
+                made.append(made[-1][:, 1:])
+            else:
+                made.append(None)  # a view, made below
+        if self._views is None:  # every view one statement, compiled together once
+            views = [(n, x.expr) for n, x in enumerate(self.layouts) if isinstance(x, View)]
+            module = ast.Module([assign(self._at(n), expr) for n, expr in views], [])
+            self._views = compile(module, "<views>", "exec")
+        exec(self._views, {**pool, "P": made})
+        return made

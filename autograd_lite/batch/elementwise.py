@@ -22,7 +22,7 @@ from autograd_lite.batch.array_forms import FLOAT
 from autograd_lite.batch.bounds import BOUNDED, MAX_BOUND, at_least_one
 from autograd_lite.batch.columns import Gather, Place, one_source
 from autograd_lite.batch.into_buffers import written_into
-from autograd_lite.batch.program import K, Program, Shape, V, key
+from autograd_lite.batch.program import K, Program, Shape, V
 from autograd_lite.batch.syntax import (
     Expr,
     arithmetic_operands,
@@ -32,6 +32,7 @@ from autograd_lite.batch.syntax import (
     compare,
     is_held,
     items,
+    key,
     named,
     number,
     same,

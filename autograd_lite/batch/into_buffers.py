@@ -14,12 +14,11 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd_lite.batch import array_forms
-from autograd_lite.batch.program import Program, Shape, key
-from autograd_lite.batch.syntax import Expr, named
+from autograd_lite.batch.program import Program, Shape
+from autograd_lite.batch.syntax import LOC, Expr, key, named
 
 #: The ufunc of each arithmetic operator (the one NumPy's ``a * b`` calls).
 UFUNCS: dict[type, str] = {
@@ -33,8 +32,7 @@ UFUNCS: dict[type, str] = {
 UNKNOWN: Any = ...
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """A formula as :func:`written_into` rewrote it, and whether its result is the target
     buffer itself (a ufunc, or an array form that takes ``out=``, returns ``out``: the result
     is then a block of floats of the target's shape, and needs no check)."""
@@ -62,12 +60,14 @@ def written_into(
 def unshared(node: ast.expr) -> ast.expr:
     """A copy of ``node`` in which no node appears twice (a rule may use one subexpression in
     two places; each place must get its own buffer)."""
+    return _Copy().visit(node)  # type: ignore[no-any-return]
 
-    class Copy(ast.NodeTransformer):
-        def generic_visit(self, node: ast.AST) -> ast.AST:
-            return super().generic_visit(copy.copy(node))
 
-    return Copy().visit(node)  # type: ignore[no-any-return]
+class _Copy(ast.NodeTransformer):
+    """Each node copied as it is visited, so a node met twice becomes two."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        return super().generic_visit(copy.copy(node))
 
 
 class _Writer(ast.NodeTransformer):
@@ -135,11 +135,11 @@ class _Writer(ast.NodeTransformer):
         else:
             out = self.program.buffers.scratch(shape[1], self.scratches)
             self.scratches += 1
-        keyword = ast.keyword("out", out.node)
+        keyword = ast.keyword("out", out.node, **LOC)
         if isinstance(function, str):  # a ufunc may write over an operand: g * s into s
             self._share(operands, shape, keyword)
         callee = named(function) if isinstance(function, str) else self.program.constant(function)
-        call = ast.Call(callee.node, operands, [keyword])
+        call = ast.Call(callee.node, operands, [keyword], **LOC)
         self.known[id(call)] = shape
         self.outs[id(call)] = keyword
         self.replaced.append(node)

@@ -14,7 +14,6 @@ decides, folding chains of ``+`` into one form): a layer's pre-activations are o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from autograd_lite.batch import linear
@@ -27,8 +26,7 @@ from autograd_lite.listing import Instruction, Listing
 Group = Affine | Elementwise
 
 
-@dataclass(frozen=True)
-class Members:
+class Members(NamedTuple):
     """A group before it is built: its nodes, whether its blocks have a row per sample,
     whether it is affine, and whether its nodes lead to the output."""
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autograd_lite.batch.buffers import Buffers
-from autograd_lite.batch.syntax import Expr, add_to, assign, function, items, named, run
+from autograd_lite.batch.syntax import Expr, add_to, assign, function, items, key, named, run
 from autograd_lite.symbolic import Names
 
 #: A block's static shape: (whether it has a row per sample, its width); None for a number.
@@ -37,12 +37,6 @@ GROUPS_PER_FUNCTION = 64
 PARAMETERS = ("V", "G", "K", "P", "size", "seed", "ones")
 
 V, G, K = named("V"), named("G"), named("K")
-
-
-def key(expr: Expr) -> str:
-    """What identifies an expression as code: the key of a block's shape, by the expression
-    that names it."""
-    return ast.dump(expr.node)
 
 
 class Program:

@@ -15,21 +15,19 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_lite.batch import array_forms, bounds
 from autograd_lite.batch.affine import Affine, with_ones
-from autograd_lite.batch.buffers import allocate
 from autograd_lite.batch.columns import INPUTS, LEAVES, one_source
 from autograd_lite.batch.elementwise import as_block
 from autograd_lite.batch.inputs import total
 from autograd_lite.batch.plan import Plan
-from autograd_lite.batch.program import GROUPS_PER_FUNCTION, G, K, Program, V, key
-from autograd_lite.batch.syntax import add_to, assign, named
+from autograd_lite.batch.program import GROUPS_PER_FUNCTION, G, K, Program, V
+from autograd_lite.batch.syntax import add_to, assign, key, named
 from autograd_lite.listing import Listing
 from autograd_lite.symbolic import Names
 
@@ -58,33 +56,41 @@ class Pass(Enum):
     BACKWARD = "backward"  # every gradient: the inputs' and the parameters'
     PARAMETERS_BACKWARD = "parameters_backward"  # the parameters' gradients alone
 
+    # A pass is one object: hashed by identity, in C (a pool looks its passes up each replay)
+    __hash__ = object.__hash__
 
-@dataclass(frozen=True)
-class Compiled:
+
+class Compiled(NamedTuple):
     """A pass's program as written, and its functions."""
 
     program: Program
     functions: list[Callable[..., None]]
 
 
-@dataclass
 class Pool:
     """The blocks of the replays of one batch size: the inputs' block with a column of ones
     before it (``inputs`` is the view without), the leaves' row ([1 | parameters |
     constants]; ``parameters`` is the view of them), B ones, what forward keeps for backward
-    (``K``), each program's buffers, and the functions each sequence of passes runs with
-    their buffers."""
+    (``kept``, the programs' ``K``), each program's buffers, and the functions each sequence of
+    passes runs with their buffers."""
 
-    inputs_with_ones: np.ndarray
-    inputs: np.ndarray
-    leaves: np.ndarray
-    parameters: np.ndarray
-    ones: np.ndarray
-    kept: list[Any]
-    buffers: dict[Pass, list[Any]] = field(default_factory=dict)
-    steps: dict[tuple[Pass, ...], list[tuple[Callable[..., None], list[Any]]]] = field(
-        default_factory=dict
-    )
+    def __init__(
+        self,
+        size: int,
+        n_inputs: int,
+        n_parameters: int,
+        constants: Sequence[float],
+        kept: list[Any],
+    ) -> None:
+        self.inputs_with_ones = np.empty((size, 1 + n_inputs), order="F")
+        self.inputs_with_ones[:, 0] = 1.0  # [1 | the inputs]: a plain first layer reads it
+        self.inputs = self.inputs_with_ones[:, 1:]  # a column per input, contiguous
+        self.leaves = np.array([[1.0, *[0.0] * n_parameters, *constants]])
+        self.parameters = self.leaves[0, 1 : 1 + n_parameters]
+        self.ones = np.ones(size)
+        self.kept = kept
+        self.buffers: dict[Pass, list[Any]] = {}
+        self.steps: dict[tuple[Pass, ...], list[tuple[Callable[..., None], list[Any]]]] = {}
 
 
 class BlockReplay:
@@ -163,18 +169,8 @@ class BlockReplay:
         latest sizes are kept), or a new one if ``fresh``."""
         pool = None if fresh else self.pools.get(size)
         if pool is None:
-            with_ones = np.empty((size, 1 + self.n_inputs), order="F")
-            with_ones[:, 0] = 1.0  # [1 | the inputs]: a plain first layer reads it
-            leaves = np.array([[1.0, *[0.0] * self.n_parameters, *self.constants]])
             kept = [0.0, 0.0, *[group.kept() for group in self.plan.groups]]
-            pool = Pool(
-                inputs_with_ones=with_ones,
-                inputs=with_ones[:, 1:],  # a column per input, contiguous
-                leaves=leaves,
-                parameters=leaves[0, 1 : 1 + self.n_parameters],
-                ones=np.ones(size),
-                kept=kept,
-            )
+            pool = Pool(size, self.n_inputs, self.n_parameters, self.constants, kept)
             if not fresh:
                 self.pools = {s: p for s, p in list(self.pools.items())[-1:]} | {size: pool}
         return pool
@@ -189,7 +185,7 @@ class BlockReplay:
         for kind in passes:
             compiled = self.program(kind)
             if kind not in pool.buffers:
-                pool.buffers[kind] = allocate(compiled.program.buffers.layouts, size, blocks)
+                pool.buffers[kind] = compiled.program.buffers.allocate(size, blocks)
             steps += [(function, pool.buffers[kind]) for function in compiled.functions]
         pool.steps[passes] = steps
         return steps

@@ -31,6 +31,10 @@ Index = Any
 #: holds them).
 INF, NAN = "inf", "nan"
 
+#: A place in the source, line 1, for every node built: compiling needs one, and a walk over
+#: the whole tree to add them (``ast.fix_missing_locations``) costs more than writing them.
+LOC: dict[str, Any] = {"lineno": 1, "col_offset": 0, "end_lineno": 1, "end_col_offset": 0}
+
 _BINARY = {
     "+": ast.Add,
     "-": ast.Sub,
@@ -53,23 +57,23 @@ class Expr:
     # --- Building: item access, attributes, calls, arithmetic -----------------------------------
 
     def __getitem__(self, index: Index) -> Expr:
-        return Expr(ast.Subscript(self.node, _index(index), ast.Load()), self.depth)
+        return Expr(ast.Subscript(self.node, _index(index), ast.Load(), **LOC), self.depth)
 
     def attr(self, name: str) -> Expr:
-        return Expr(ast.Attribute(self.node, name, ast.Load()), self.depth)
+        return Expr(ast.Attribute(self.node, name, ast.Load(), **LOC), self.depth)
 
     def __call__(self, *args: Any, **keywords: Any) -> Expr:
         nodes = [_node(a) for a in args]
-        pairs = [ast.keyword(k, _node(v)) for k, v in keywords.items()]
+        pairs = [ast.keyword(k, _node(v), **LOC) for k, v in keywords.items()]
         depth = max((a.depth for a in args if isinstance(a, Expr)), default=0) + 1
-        return Expr(ast.Call(self.node, nodes, pairs), depth)
+        return Expr(ast.Call(self.node, nodes, pairs, **LOC), depth)
 
     def _binary(self, other: object, symbol: str, reflected: bool) -> Expr:
         left, right = (_expr(other), self) if reflected else (self, _expr(other))
         depth = max(left.depth, right.depth) + 1
         if depth > MAX_DEPTH:
             raise Opaque("expression too deep to write inline")
-        return Expr(ast.BinOp(left.node, _BINARY[symbol](), right.node), depth)
+        return Expr(ast.BinOp(left.node, _BINARY[symbol](), right.node, **LOC), depth)
 
     def __add__(self, other: object) -> Expr:
         return self._binary(other, "+", False)
@@ -105,7 +109,7 @@ class Expr:
         return self._binary(other, "@", False)
 
     def __neg__(self) -> Expr:
-        return Expr(ast.UnaryOp(ast.USub(), self.node), self.depth + 1)
+        return Expr(ast.UnaryOp(ast.USub(), self.node, **LOC), self.depth + 1)
 
     def __pos__(self) -> Expr:
         return self  # +x is x for every float, -0.0 and NaN included
@@ -153,7 +157,7 @@ def named(name: str) -> Expr:
     """A name of the program's namespace or of its function's locals; dotted for an attribute
     of one (``"np.matmul"``)."""
     first, *attributes = name.split(".")
-    expr = Expr(ast.Name(first, ast.Load()))
+    expr = Expr(ast.Name(first, ast.Load(), **LOC))
     for attribute in attributes:
         expr = expr.attr(attribute)
     return expr
@@ -166,40 +170,42 @@ def number(x: object) -> Expr:
         raise Opaque(f"not a number: {x!r}")
     if isinstance(x, float) and math.isnan(x):
         return named(NAN)
-    magnitude = named(INF) if isinstance(x, float) and math.isinf(x) else Expr(ast.Constant(abs(x)))
+    infinite = isinstance(x, float) and math.isinf(x)
+    magnitude = named(INF) if infinite else Expr(ast.Constant(abs(x), **LOC))
     negative = x < 0 or (isinstance(x, float) and math.copysign(1.0, x) < 0)
-    return Expr(ast.UnaryOp(ast.USub(), magnitude.node)) if negative else magnitude
+    return Expr(ast.UnaryOp(ast.USub(), magnitude.node, **LOC)) if negative else magnitude
 
 
 def items(*elements: Any) -> Expr:
     """A tuple display: ``(a, b, None)``."""
-    return Expr(ast.Tuple([_node(e) for e in elements], ast.Load()))
+    return Expr(ast.Tuple([_node(e) for e in elements], ast.Load(), **LOC))
 
 
 def compare(left: Any, operator: str, right: Any) -> Expr:
     """``left <= right``, ``left > right``, ``left is right``: a test."""
     operators = {"<=": ast.LtE, ">": ast.Gt, "is": ast.Is, "==": ast.Eq}
-    return Expr(ast.Compare(_node(left), [operators[operator]()], [_node(right)]))
+    return Expr(ast.Compare(_node(left), [operators[operator]()], [_node(right)], **LOC))
 
 
 def either(*tests: Expr) -> Expr:
     """``a or b``."""
-    return Expr(ast.BoolOp(ast.Or(), [t.node for t in tests]))
+    return Expr(ast.BoolOp(ast.Or(), [t.node for t in tests], **LOC))
 
 
 def both(*tests: Expr) -> Expr:
     """``a and b``."""
-    return Expr(ast.BoolOp(ast.And(), [t.node for t in tests]))
+    return Expr(ast.BoolOp(ast.And(), [t.node for t in tests], **LOC))
 
 
 def choose(test: Expr, then: Any, otherwise: Any) -> Expr:
     """``then if test else otherwise``."""
-    return Expr(ast.IfExp(test.node, _node(then), _node(otherwise)))
+    return Expr(ast.IfExp(test.node, _node(then), _node(otherwise), **LOC))
 
 
 def measured(name: str, value: Expr) -> Expr:
     """``(name := value)``: a number worked out where a test needs it, and kept."""
-    return Expr(ast.NamedExpr(ast.Name(name, ast.Store()), value.node))
+    target = ast.Name(name, ast.Store(), **LOC)
+    return Expr(ast.NamedExpr(target, value.node, **LOC))
 
 
 # --- Statements ---------------------------------------------------------------------------------
@@ -209,34 +215,59 @@ def assign(*targets_and_value: Any) -> ast.stmt:
     """``a = b = value``: the last argument assigned to each of the others (an expression, or
     a tuple of them to unpack into)."""
     *targets, value = targets_and_value
-    return ast.Assign([_target(t) for t in targets], _node(value))
+    return ast.Assign([_target(t) for t in targets], _node(value), **LOC)
 
 
 def add_to(target: Expr, value: Any) -> ast.stmt:
     """``target += value``."""
     node = _target(target)
     assert isinstance(node, ast.Name | ast.Attribute | ast.Subscript)
-    return ast.AugAssign(node, ast.Add(), _node(value))
+    return ast.AugAssign(node, ast.Add(), _node(value), **LOC)
 
 
 def run(expr: Expr) -> ast.stmt:
     """A call for what it does: ``np.copyto(G[3], p)``."""
-    return ast.Expr(expr.node)
+    return ast.Expr(expr.node, **LOC)
 
 
 def unless(test: Expr, error: Expr) -> ast.stmt:
     """``if not test: raise error``."""
-    return ast.If(ast.UnaryOp(ast.Not(), test.node), [ast.Raise(error.node)], [])
+    negated = ast.UnaryOp(ast.Not(), test.node, **LOC)
+    return ast.If(negated, [ast.Raise(error.node, **LOC)], [], **LOC)
 
 
 def function(name: str, parameters: Sequence[str], body: Sequence[ast.stmt]) -> ast.Module:
     """A module defining ``def name(*parameters): *body``, ready to compile."""
-    arguments = ast.arguments([], [ast.arg(p) for p in parameters], None, [], [], None, [])
-    definition = ast.FunctionDef(name, arguments, list(body) or [ast.Pass()], [], None, None)
-    return ast.fix_missing_locations(ast.Module([definition], []))
+    arguments = ast.arguments([], [ast.arg(p, **LOC) for p in parameters], None, [], [], None, [])
+    statements = list(body) or [ast.Pass(**LOC)]
+    return ast.Module([ast.FunctionDef(name, arguments, statements, [], None, None, **LOC)], [])
 
 
 # --- Reading expressions back as data -----------------------------------------------------------
+
+
+def key(expr: Expr) -> str:
+    """What identifies an expression as code: the key of a block's shape, by the expression
+    that names it (a name, an item or an attribute of one; anything else by its whole tree)."""
+    return _key(expr.node)
+
+
+def _key(node: ast.expr | None) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant) or node is None:
+        return repr(None if node is None else node.value)
+    if isinstance(node, ast.Subscript):
+        return f"{_key(node.value)}[{_key(node.slice)}]"
+    if isinstance(node, ast.Attribute):
+        return f"{_key(node.value)}.{node.attr}"
+    if isinstance(node, ast.Tuple):
+        return f"({', '.join(map(_key, node.elts))})"
+    if isinstance(node, ast.Slice) and node.step is None:
+        return f"{_key(node.lower)}:{_key(node.upper)}"
+    if isinstance(node, ast.Call) and not node.keywords:
+        return f"{_key(node.func)}({', '.join(map(_key, node.args))})"
+    return ast.dump(node)
 
 
 def same(a: Expr, b: Expr) -> bool:
@@ -287,13 +318,13 @@ def _is_item(node: ast.expr) -> bool:
 
 def _index(index: Index) -> ast.expr:
     if isinstance(index, tuple):
-        return ast.Tuple([_index(i) for i in index], ast.Load())
+        return ast.Tuple([_index(i) for i in index], ast.Load(), **LOC)
     if isinstance(index, slice):
         if index.step is not None:
             raise ValueError("a slice of a block program has no step")
         lower = None if index.start is None else _node(index.start)
         upper = None if index.stop is None else _node(index.stop)
-        return ast.Slice(lower, upper)
+        return ast.Slice(lower, upper, **LOC)
     return _node(index)
 
 
@@ -301,10 +332,10 @@ def _node(x: Any) -> ast.expr:
     """An expression's node; a number, None, a string or a list as its literal node."""
     if isinstance(x, Expr):
         return x.node
-    if x is None or isinstance(x, str):
-        return ast.Constant(x)
+    if x is None or isinstance(x, str) or (type(x) is int and x >= 0):
+        return ast.Constant(x, **LOC)
     if isinstance(x, list):
-        return ast.List([_node(e) for e in x], ast.Load())
+        return ast.List([_node(e) for e in x], ast.Load(), **LOC)
     return number(x).node
 
 
@@ -316,11 +347,11 @@ def _target(x: Any) -> ast.expr:
     """An expression as an assignment target: its node again, with the context set to store."""
     node = _node(x)
     if isinstance(node, ast.Tuple):
-        return ast.Tuple([_target(Expr(e)) for e in node.elts], ast.Store())
+        return ast.Tuple([_target(Expr(e)) for e in node.elts], ast.Store(), **LOC)
     if isinstance(node, ast.Name):
-        return ast.Name(node.id, ast.Store())
+        return ast.Name(node.id, ast.Store(), **LOC)
     if isinstance(node, ast.Subscript):
-        return ast.Subscript(node.value, node.slice, ast.Store())
+        return ast.Subscript(node.value, node.slice, ast.Store(), **LOC)
     if isinstance(node, ast.Attribute):
-        return ast.Attribute(node.value, node.attr, ast.Store())
+        return ast.Attribute(node.value, node.attr, ast.Store(), **LOC)
     raise TypeError(f"cannot assign to {ast.unparse(node)}")

@@ -490,7 +490,7 @@ def test_only_sums_and_products_cannot_raise(text: str, arithmetic: bool) -> Non
 )
 def test_a_result_needs_no_check_only_when_sure_to_be_a_block(text: str, sure: bool) -> None:
     from autograd_lite.batch.elementwise import is_block
-    from autograd_lite.batch.program import key
+    from autograd_lite.batch.syntax import key
 
     def parsed(code: str) -> Expr:
         return Expr(ast.parse(code, mode="eval").body)

@@ -9,10 +9,9 @@ import pytest
 
 from autograd_lite import value
 from autograd_lite.batch import array_forms
-from autograd_lite.batch.buffers import allocate
 from autograd_lite.batch.into_buffers import written_into
-from autograd_lite.batch.program import Program, Shape, key
-from autograd_lite.batch.syntax import Expr, named
+from autograd_lite.batch.program import Program, Shape
+from autograd_lite.batch.syntax import Expr, key, named
 from autograd_lite.codegen import Names
 
 B, M = 5, 4
@@ -51,7 +50,7 @@ CASES = [
 
 def evaluate(expr: Expr, made: Program, values: dict[str, Any]) -> Any:
     namespace = {**array_forms.namespace(made.names.namespace), **made.objects, "np": np}
-    namespace.update(values, P=allocate(made.buffers.layouts, B, {}))
+    namespace.update(values, P=made.buffers.allocate(B, {}))
     namespace.update(step=array_forms.array_form(value.step))
     namespace["exp"] = array_forms.array_form(value.exp)
     tree = ast.fix_missing_locations(ast.Expression(expr.node))
@@ -101,7 +100,7 @@ def test_a_result_written_into_its_target_is_the_target_itself(code: str, kept: 
         values = {"g": None, "x": None, "w": None}
         values = {k: RNG.normal(size=(B if k != "w" else 1, M)) for k in values}
         namespace = {**array_forms.namespace(made.names.namespace), **made.objects, "np": np}
-        namespace.update(values, P=allocate(made.buffers.layouts, B, {}))
+        namespace.update(values, P=made.buffers.allocate(B, {}))
         namespace.update(step=array_forms.array_form(value.step))
         namespace["exp"] = array_forms.array_form(value.exp)
         with np.errstate(all="ignore"):

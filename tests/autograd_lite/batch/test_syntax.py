@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from autograd_lite.batch.syntax import (
+    LOC,
     Expr,
     add_to,
     arithmetic_operands,
@@ -96,7 +97,7 @@ def test_statements_compile_into_a_function_that_runs_them() -> None:
         unless(compare(out, "<=", 10.0), named("ValueError")("big")),
     ]
     scope: dict[str, Any] = {}
-    exec(compile(function("f", ["x"], [*body, ast.Return(out.node)]), "<f>", "exec"), scope)
+    exec(compile(function("f", ["x"], [*body, ast.Return(out.node, **LOC)]), "<f>", "exec"), scope)
     assert scope["f"](3.0) == 9.0
     with pytest.raises(ValueError, match="big"):
         scope["f"](4.0)
