@@ -76,7 +76,7 @@ class Gather:
         return any(program.wanted(run.group) for run in self.runs)
 
     def shape(self, program: Program) -> Shape:
-        return (not program.uniform[self.runs[0].group], self.bounds[-1])
+        return Shape(not program.uniform[self.runs[0].group], self.bounds[-1])
 
     def keeps(self, program: Program, batch: bool) -> Expr | None:
         """The buffer a part of B rows (``batch``) is best worked out into: the gradient

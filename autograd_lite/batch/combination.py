@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd_lite.batch.columns import columns_of
-from autograd_lite.batch.program import Program
+from autograd_lite.batch.program import Program, Shape
 from autograd_lite.batch.syntax import Expr, named
 
 
@@ -88,7 +88,7 @@ class Combination:
         entry k − 1 is c·d[position] of the one term reading u[k] (what ``add_back`` adds
         into a row of zeros, but for the sign of a zero)."""
         order = np.argsort(self.ks)
-        cs = program.constant(read_only(self.cs[order][None, :]), (False, self.length - 1))
+        cs = program.constant(read_only(self.cs[order][None, :]), Shape(False, self.length - 1))
         if self.size == 1:  # d has one entry: the row c·d
             return cs * d
         return cs * d[program.constant(self.positions[order])]
@@ -99,5 +99,5 @@ class Combination:
         two arrays more). None for any other combination."""
         if self.size != 1 or self.constant is not None or not isinstance(self.at, slice):
             return None
-        cs = program.constant(read_only(self.cs.copy()), (False, len(self.cs)))
+        cs = program.constant(read_only(self.cs.copy()), Shape(False, len(self.cs)))
         return named("np.dot")(cs, program.buffers.view(u[self.at]))

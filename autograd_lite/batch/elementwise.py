@@ -59,7 +59,7 @@ def fits(x: Expr, shape: Expr) -> Expr:
     )
 
 
-def is_block(expr: Expr, shapes: Mapping[str, Shape], shape: Shape) -> bool:
+def is_block(expr: Expr, shapes: Mapping[str, Shape | None], shape: Shape) -> bool:
     """Whether an expression is sure to be a float block of ``shape``, needing no check: +, −
     and × of numbers and of blocks of that very shape (at least one)."""
     operands = arithmetic_operands(expr)
@@ -102,7 +102,9 @@ class Elementwise:
         the operands it gathered, by position, for backward)."""
         return None
 
-    def _arguments(self, program: Program, forward: bool) -> tuple[list[Expr], dict[str, Shape]]:
+    def _arguments(
+        self, program: Program, forward: bool
+    ) -> tuple[list[Expr], dict[str, Shape | None]]:
         """The operands as the statements name them, and their shapes: a whole group's block,
         a named constant, or an item of ``a``, the gathered operands, kept in ``K`` from
         forward for backward."""
@@ -112,7 +114,7 @@ class Elementwise:
             for o, twin in zip(self.operands, twins)
         ]
         names: list[Expr] = []
-        shapes: dict[str, Shape] = {}
+        shapes: dict[str, Shape | None] = {}
         for k, o in enumerate(self.operands):
             if twins[k] is not None:  # x·x: one block for both
                 names.append(names[twins[k]])  # type: ignore[index]
@@ -121,7 +123,7 @@ class Elementwise:
                 names.append(a[k] if gathered[k] else o.get(program))
                 shapes[key(names[-1])] = o.shape(program)
             else:
-                shape = None if isinstance(o, float) else (False, o.shape[1])
+                shape = None if isinstance(o, float) else Shape(False, o.shape[1])
                 names.append(program.constant(o, shape))
                 shapes[key(names[-1])] = shape
         i = self.index
@@ -170,7 +172,7 @@ class Elementwise:
         bounds = []
         for o in self.operands:
             if isinstance(o, Gather):
-                source, (rows, w) = one_source(o), o.shape(program) or (False, 0)
+                source, (rows, w) = one_source(o), o.shape(program)
                 bound = None if source is None else program.bounds.get(source)
             else:  # a number, or a row of numbers: its magnitude now, at least 1
                 bound, rows, w = number(at_least_one(o)), False, np.size(o)
@@ -211,7 +213,7 @@ class Elementwise:
             self._add_partial(program, k, partial, shapes)
 
     def _add_partial(
-        self, program: Program, k: int, partial: Expr, shapes: Mapping[str, Shape]
+        self, program: Program, k: int, partial: Expr, shapes: Mapping[str, Shape | None]
     ) -> None:
         """p = the partial toward operand k, worked out into that operand's gradient buffer
         where it will become it, then added into the operand's gradient."""

@@ -43,7 +43,7 @@ class Written(NamedTuple):
 
 def written_into(
     formula: Expr,
-    shapes: Mapping[str, Shape],
+    shapes: Mapping[str, Shape | None],
     program: Program,
     target: tuple[Expr, Shape] | None = None,
 ) -> Written:
@@ -76,13 +76,13 @@ class _Writer(ast.NodeTransformer):
 
     def __init__(
         self,
-        shapes: Mapping[str, Shape],
+        shapes: Mapping[str, Shape | None],
         program: Program,
         root: ast.AST,
         target: tuple[Expr, Shape] | None,
     ) -> None:
         self.shapes, self.program, self.root, self.target = shapes, program, root, target
-        self.known: dict[int, Shape] = {}  # id(node) → its shape, for the nodes worked out
+        self.known: dict[int, Shape | None] = {}  # id(node) → its shape, for the nodes worked out
         self.outs: dict[int, ast.keyword] = {}  # the out= of each call written here
         self.replaced: list[ast.AST] = []  # kept alive, so that no new node takes their ids
         self.scratches = 0
@@ -125,7 +125,7 @@ class _Writer(ast.NodeTransformer):
         if shape is UNKNOWN:
             return node  # not known: nor is any expression containing it
         self.known[id(node)] = shape
-        if function is None or shape is None or not shape[0]:
+        if function is None or shape is None or not shape.per_sample:
             return node  # a number, or a row: small, left to NumPy
         if node is self.root and self.target is not None:  # the result is kept: never scratch
             if self.target[1] != shape:
@@ -133,7 +133,7 @@ class _Writer(ast.NodeTransformer):
             out = self.target[0]
             self.into_target = True
         else:
-            out = self.program.buffers.scratch(shape[1], self.scratches)
+            out = self.program.buffers.scratch(shape.width, self.scratches)
             self.scratches += 1
         keyword = ast.keyword("out", out.node, **LOC)
         if isinstance(function, str):  # a ufunc may write over an operand: g * s into s
@@ -155,14 +155,14 @@ class _Writer(ast.NodeTransformer):
                 return
 
 
-def broadcast(shapes: list[Shape]) -> Any:
+def broadcast(shapes: list[Shape | None]) -> Any:
     """The shape NumPy broadcasts ``shapes`` to (None: all numbers; :data:`UNKNOWN`: not one
     block)."""
     blocks = [s for s in shapes if s is not None]
     if not blocks:
         return None
-    rows = any(r for r, _ in blocks)
-    widths = {w for _, w in blocks} - {1}
+    rows = any(s.per_sample for s in blocks)
+    widths = {s.width for s in blocks} - {1}
     if len(widths) > 1:
         return UNKNOWN
-    return rows, widths.pop() if widths else 1
+    return Shape(rows, widths.pop() if widths else 1)

@@ -21,14 +21,20 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd_lite.batch.buffers import Buffers
 from autograd_lite.batch.syntax import Expr, add_to, assign, function, items, key, named, run
 from autograd_lite.symbolic import Names
 
-#: A block's static shape: (whether it has a row per sample, its width); None for a number.
-Shape = tuple[bool, int] | None
+
+class Shape(NamedTuple):
+    """A block's shape as a program knows it: whether it has a row per sample (else one row),
+    and its width. A number has none (None)."""
+
+    per_sample: bool
+    width: int
+
 
 #: How many groups one generated function holds: a deep graph's program is several functions.
 GROUPS_PER_FUNCTION = 64
@@ -56,7 +62,7 @@ class Program:
         #: The objects the statements name (constants, index arrays, array forms), by name.
         self.objects: dict[str, Any] = {}
         #: The shapes of blocks the statements name, by :func:`key`.
-        self.shapes: dict[str, Shape] = {}
+        self.shapes: dict[str, Shape | None] = {}
         self.functions: list[list[ast.stmt]] = []
         self.made: set[int] = set()
         #: The gradient blocks made as their own buffer (zeros, or a copy), by group.
@@ -82,7 +88,7 @@ class Program:
     def emit(self, statement: ast.stmt) -> None:
         self.functions[-1].append(statement)
 
-    def constant(self, obj: Any, shape: Shape = None) -> Expr:
+    def constant(self, obj: Any, shape: Shape | None = None) -> Expr:
         """A name for ``obj`` in the program's namespace (``shape``: a block's)."""
         name = f"k{len(self.objects)}"
         self.objects[name] = obj
@@ -91,7 +97,7 @@ class Program:
         return expr
 
     def shape(self, i: int) -> Shape:
-        return (not self.uniform[i], self.widths[i])
+        return Shape(not self.uniform[i], self.widths[i])
 
     def dims(self, i: int) -> Expr:
         """Group i's block shape, as the statements write it: ``(size, m)`` or ``(1, m)``."""

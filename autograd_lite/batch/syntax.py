@@ -1,10 +1,10 @@
 """The block program's syntax, built as data: Python ``ast`` nodes wrapped in :class:`Expr`.
 
-An :class:`Expr` is an expression of the program. Python's operators and item access build
-bigger ones, so a line is written as it will read: ``V[i] * g``, ``call("np.matmul", W, X.T,
-out=buffer)``. A whole program is a list of statements (:func:`assign`, :func:`add_to`, ...)
-compiled once (:func:`function`) and rendered once, for a reader, by ``ast.unparse``: nothing
-is written as text and parsed back.
+An :class:`Expr` is an expression of the program. Python's operators, item access and calls
+build bigger ones, so a statement is written as it will read: ``V[i] * g``,
+``named("np.matmul")(W, X.attr("T"), out=buffer)``. A whole program is a list of statements
+(:func:`assign`, :func:`add_to`, ...) compiled once (:func:`function`) and rendered once, for a
+reader, by ``ast.unparse``: nothing is written as text and parsed back.
 
 An Expr is also what the rules run on to write their formulas for a block program, as
 :class:`~autograd_lite.codegen.Symbol` is for the float replay (the four class methods

@@ -490,14 +490,16 @@ def test_only_sums_and_products_cannot_raise(text: str, arithmetic: bool) -> Non
 )
 def test_a_result_needs_no_check_only_when_sure_to_be_a_block(text: str, sure: bool) -> None:
     from autograd_lite.batch.elementwise import is_block
+    from autograd_lite.batch.program import Shape
     from autograd_lite.batch.syntax import key
 
     def parsed(code: str) -> Expr:
         return Expr(ast.parse(code, mode="eval").body)
 
-    named = {"g": (True, 4), "a[1]": (True, 4), "a[0]": (False, 4), "k0": None}
+    block, row = Shape(True, 4), Shape(False, 4)
+    named = {"g": block, "a[1]": block, "a[0]": row, "k0": None}
     shapes = {key(parsed(name)): shape for name, shape in named.items()}
-    assert is_block(parsed(text), shapes, (True, 4)) is sure
+    assert is_block(parsed(text), shapes, block) is sure
 
 
 def test_backward_computes_no_input_partial_of_sums_and_products() -> None:

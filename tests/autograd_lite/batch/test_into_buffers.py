@@ -29,9 +29,14 @@ def parsed(code: str) -> Expr:
     return Expr(ast.parse(code, mode="eval").body)
 
 
-SHAPES: dict[str, Shape] = {
+SHAPES: dict[str, Shape | None] = {
     key(named(name)): shape
-    for name, shape in {"g": (True, M), "x": (True, M), "w": (False, M), "c": None}.items()
+    for name, shape in {
+        "g": Shape(True, M),
+        "x": Shape(True, M),
+        "w": Shape(False, M),
+        "c": None,
+    }.items()
 }
 
 #: (a formula as the rules write it, whether it becomes an out= call)
@@ -79,12 +84,12 @@ def test_a_rewritten_formula_computes_the_same_numbers(code: str, rewritten: boo
 
 
 def test_the_whole_expression_goes_into_its_target_and_an_operand_shares_it() -> None:
-    out = written_into(parsed("g * step(x)"), SHAPES, program(), (named("P")[9], (True, M)))
+    out = written_into(parsed("g * step(x)"), SHAPES, program(), (named("P")[9], Shape(True, M)))
     assert text(out.expr).count("out=P[9]") == 2  # step(x) into the target, then g times it
 
 
 def test_a_target_of_another_shape_leaves_the_result_a_new_array() -> None:
-    out = written_into(parsed("g * x"), SHAPES, program(), (named("P")[9], (True, M + 1)))
+    out = written_into(parsed("g * x"), SHAPES, program(), (named("P")[9], Shape(True, M + 1)))
     assert text(out.expr) == "g * x" and not out.into_target
 
 
@@ -94,7 +99,9 @@ def test_a_result_written_into_its_target_is_the_target_itself(code: str, kept: 
     # result is then the target buffer itself; a root left to NumPy or written to scratch is not.
     made = program()
     target = made.buffers.values(2)  # the block group's own buffer, B × M
-    out = written_into(parsed(code), SHAPES, made, (target, (True, M) if kept else (True, M + 1)))
+    out = written_into(
+        parsed(code), SHAPES, made, (target, Shape(True, M) if kept else Shape(True, M + 1))
+    )
     assert out.into_target == kept, text(out.expr)
     if kept:
         values = {"g": None, "x": None, "w": None}
