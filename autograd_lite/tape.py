@@ -32,7 +32,7 @@ from autograd_lite.batch import inputs, samples
 from autograd_lite.batch.replay import BlockReplay
 from autograd_lite.checks import real
 from autograd_lite.float_replay import FloatReplay
-from autograd_lite.listing import Listing, listing_of
+from autograd_lite.listing import Instruction, Listing, listing_of
 from autograd_lite.modes import MODES
 from autograd_lite.tracer import RecordedGraph, TraceError
 from autograd_lite.value import Value
@@ -197,7 +197,7 @@ class Tape:
         return self._floats.inline
 
     @property
-    def instructions(self) -> tuple[Any, ...]:
+    def instructions(self) -> tuple[Instruction, ...]:
         """The recording's nodes, in the order of the graph (:class:`Listing`)."""
         return self.listing.instructions
 
