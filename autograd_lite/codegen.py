@@ -1,6 +1,6 @@
 """Python source for replaying a recorded graph, written by the rule table itself.
 
-The rules write it (:mod:`autograd_lite.symbolic`), run on :class:`Symbol` operands, which
+The rules write it (:mod:`autograd_lite.rule_code`), run on :class:`Symbol` operands, which
 stand for the replay's slots and record each operation as text: ``G[7] * V[4]`` for the
 partial of ``mul``; where a formula cannot be written out, the source calls it on the floats,
 ``_relu_3(V[3])``. Constants are written as literals that read back exactly (``repr`` of a
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_lite.listing import Instruction
-from autograd_lite.symbolic import (
+from autograd_lite.rule_code import (
     ENGINE_FUNCTIONS,
     MAX_DEPTH,
     PARTIALS,

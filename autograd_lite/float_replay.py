@@ -15,7 +15,7 @@ from autograd_lite import codegen
 from autograd_lite.backward import float_pass
 from autograd_lite.formulas import DomainError
 from autograd_lite.listing import Listing, same_bits
-from autograd_lite.symbolic import Names
+from autograd_lite.rule_code import Names
 from autograd_lite.value import Value
 
 

@@ -3,7 +3,7 @@ a whole block at once.
 
 A function's array form is
 
-* for the engine functions (:data:`~autograd_lite.symbolic.ENGINE_FUNCTIONS`) and the float
+* for the engine functions (:data:`~autograd_lite.rule_code.ENGINE_FUNCTIONS`) and the float
   formulas rules and forward formulas use most, NumPy's operations where they are exact
   (comparisons, arithmetic, √), and the float formula itself run by NumPy's loop over the
   samples for the functions of :mod:`math`;
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import formulas, value
-from autograd_lite.symbolic import ENGINE_FUNCTIONS
+from autograd_lite.rule_code import ENGINE_FUNCTIONS
 
 #: NumPy's float64 dtype: an array's ``dtype`` is this very object (tested by ``is``, cheaper).
 FLOAT = np.dtype(np.float64)

@@ -3,7 +3,7 @@
 A layer's ReLUs, the loss's ops: their values are one formula on the operands' blocks, and
 backward adds each partial of the rule, computed on the blocks, into the operands' gradients.
 The formula and the partials are the rule table's own, written out on the program's syntax
-trees (:func:`~autograd_lite.symbolic.value_expression`), with the functions they call in
+trees (:func:`~autograd_lite.rule_code.value_expression`), with the functions they call in
 their array forms (:mod:`autograd_lite.batch.array_forms`): a ReLU of 16 neurons over 1,000
 samples is one call.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import symbolic
+from autograd_lite import rule_code
 from autograd_lite.batch.array_forms import FLOAT
 from autograd_lite.batch.bounds import BOUNDED, MAX_BOUND, at_least_one
 from autograd_lite.batch.columns import Gather, Place, one_source
@@ -148,7 +148,7 @@ class Elementwise:
     def forward(self, program: Program) -> None:
         """v = the formula on the operands' blocks, worked out into the group's buffer."""
         names, shapes = self._arguments(program, True)
-        value = symbolic.value_expression(self.op, names, program.names, program.inline)
+        value = rule_code.value_expression(self.op, names, program.names, program.inline)
         i = self.index
         target = None if program.uniform[i] else (program.buffers.values(i), program.shape(i))
         bound = self._bound(program)
@@ -195,13 +195,13 @@ class Elementwise:
         program.emit(assign(items(g, out), items(program.gradient(i), V[i])))
         names, shapes = self._arguments(program, False)
         shapes[key(g)] = shapes[key(out)] = program.shape(i)
-        found = symbolic.partial_expressions(
+        found = rule_code.partial_expressions(
             self.op, self.wanted, g, out, names, program.names, program.inline
         )
         last: tuple[int, Expr] | None = None  # the operand and the last partial computed
         for k, partial in found:
             if k < 0:  # one call for all the partials, then its items
-                program.emit(assign(named(symbolic.PARTIALS), partial))
+                program.emit(assign(named(rule_code.PARTIALS), partial))
                 continue
             if not self.operands[k].wanted(program) and arithmetic_operands(partial) is not None:
                 continue

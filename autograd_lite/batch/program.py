@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from autograd_lite.batch.buffers import Buffers
 from autograd_lite.batch.syntax import Expr, add_to, assign, function, items, key, named, run
-from autograd_lite.symbolic import Names
+from autograd_lite.rule_code import Names
 
 
 class Shape(NamedTuple):

@@ -29,7 +29,7 @@ from autograd_lite.batch.plan import Plan
 from autograd_lite.batch.program import GROUPS_PER_FUNCTION, G, K, Program, V
 from autograd_lite.batch.syntax import add_to, assign, key, named
 from autograd_lite.listing import Listing
-from autograd_lite.symbolic import Names
+from autograd_lite.rule_code import Names
 
 #: What a block program calls besides the formulas' functions.
 HELPERS: dict[str, Any] = {

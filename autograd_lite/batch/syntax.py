@@ -9,10 +9,10 @@ reader, by ``ast.unparse``: nothing is written as text and parsed back.
 An Expr is also what the rules run on to write their formulas for a block program, as
 :class:`~autograd_lite.codegen.Symbol` is for the float replay (the four class methods
 ``literal``, ``named``, ``call`` and ``item`` are the syntax
-:func:`~autograd_lite.symbolic.value_expression` needs). Like a Symbol, it refuses to give a
-value (``bool``, ``float``, a comparison raise :class:`~autograd_lite.symbolic.Opaque`), so a
+:func:`~autograd_lite.rule_code.value_expression` needs). Like a Symbol, it refuses to give a
+value (``bool``, ``float``, a comparison raise :class:`~autograd_lite.rule_code.Opaque`), so a
 rule that looks at its operands is called instead of written out, and an expression deeper
-than :data:`~autograd_lite.symbolic.MAX_DEPTH` is a call too.
+than :data:`~autograd_lite.rule_code.MAX_DEPTH` is a call too.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from autograd_lite.symbolic import ENGINE_FUNCTIONS, MAX_DEPTH, Opaque
+from autograd_lite.rule_code import ENGINE_FUNCTIONS, MAX_DEPTH, Opaque
 
 #: What an index may be: an expression, a number, a slice of numbers, or a tuple of those.
 Index = Any
@@ -123,7 +123,7 @@ class Expr:
             raise Opaque(f"no engine function {name!r}")
         return named(name)(self)
 
-    # --- The syntax a rule's expression is written in (symbolic.value_expression) --------------
+    # --- The syntax a rule's expression is written in (rule_code.value_expression) --------------
 
     @classmethod
     def literal(cls, x: object) -> Expr:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from autograd_lite import codegen
 from autograd_lite.codegen import Symbol, literal
-from autograd_lite.symbolic import written
+from autograd_lite.rule_code import written
 
 
 def bits(x: Any) -> bytes:

@@ -22,7 +22,7 @@ from autograd_lite.batch.syntax import (
     number,
     unless,
 )
-from autograd_lite.symbolic import Names, Opaque, partial_expressions, value_expression
+from autograd_lite.rule_code import Names, Opaque, partial_expressions, value_expression
 
 
 def bits(x: float) -> bytes:
