@@ -19,7 +19,7 @@ quietly = @echo "$(1) (log: $(LOG))"; \
   echo "set-up failed while $(1), exit status $$status; the log above is in $(LOG)"; \
   exit $$status; }
 
-.PHONY: demo test bench dot chromium clean
+.PHONY: demo test docs bench notebook dot chromium clean
 
 # The installed stamp is remade whenever pyproject.toml changes.
 $(VENV)/.installed-dev: pyproject.toml
@@ -39,11 +39,30 @@ $(VENV)/.installed-notebook: $(VENV)/.installed-examples
 	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)notebook]')
 	@touch $@
 
+# MkDocs, its Material theme, mkdocstrings and Sybil: the documentation site and its executed
+# blocks (the tests that need them skip without them).
+$(VENV)/.installed-docs: $(VENV)/.installed-dev
+	$(call quietly,installing MkDocs$(comma) Material$(comma) mkdocstrings and Sybil for the docs,\
+	  $(PY) -m pip install -e '.[dev$(comma)docs]')
+	@touch $@
+
+# JupyterLab, for `make notebook`.
+$(VENV)/.installed-jupyter: $(VENV)/.installed-examples
+	$(call quietly,installing JupyterLab to open the tutorial notebook,\
+	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)jupyter]')
+	@touch $@
+
 $(VENV)/.installed-bench: $(VENV)/.installed-examples
 	$(call quietly,installing micrograd for the benchmark,\
 	  $(PY) -m pip install -e '.[dev$(comma)examples$(comma)bench]')
 	@$(PY) -m pip install -e '.[dev,examples,bench,torch]' >>$(LOG) 2>&1 \
 	  || echo "PyTorch not installed: its rows are left out (see $(LOG))"
+	@touch $@
+
+# SymPy, which simplifies the formulas of autograd_lite.symbolic; its tests skip without it.
+$(VENV)/.installed-symbolic: $(VENV)/.installed-dev
+	$(call quietly,installing SymPy for the symbolic derivatives,\
+	  $(PY) -m pip install -e '.[dev$(comma)symbolic]')
 	@touch $@
 
 # PyTorch for the cross-checks (tests that use it skip without it); CI installs it.
@@ -71,14 +90,26 @@ chromium:
 demo: $(VENV)/.installed-examples dot
 	@$(PY) examples/demo.py
 
-test: $(VENV)/.installed-notebook dot chromium
+# The site, built strictly (a warning or a broken link fails) into site/, which git ignores:
+# open site/index.html from disk, no server needed.
+docs: $(VENV)/.installed-docs dot
+	$(VENV)/bin/mkdocs build --strict
+
+# pytest also builds the site with mkdocs build --strict and opens every page in Chromium
+# (tests/docs/test_site.py), and runs every Python block of README.md and docs/.
+test: $(VENV)/.installed-notebook $(VENV)/.installed-symbolic $(VENV)/.installed-docs dot chromium
 	$(PY) -m pytest -q
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# The tutorial in JupyterLab (in the browser it opens; Ctrl-C here stops the server). Jupyter
+# refuses to run as root unless told to, as in a container.
+notebook: $(VENV)/.installed-jupyter dot
+	$(VENV)/bin/jupyter lab examples/tutorial.ipynb $(if $(SUDO),,--allow-root)
+
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""The command line: ``autograd-lite graph EXPR --at NAME=VALUE ... -o FILE``.
+"""The command line: ``autograd-lite graph EXPR --at NAME=VALUE ... -o FILE`` and
+``autograd-lite check EXPR --grad NAME=EXPR ... [--at NAME=VALUE ...]``.
 
 The expression language, its grammar and why nothing in an expression can run are
 :mod:`autograd_lite.expression`; this module is the argparse front end around it, which turns
@@ -8,7 +9,8 @@ Exit status: 0 on success; 141 (128 + SIGPIPE, quietly) when the reader of stdou
 away, as in ``autograd-lite graph ... | head -1``; 2 when the input is at fault (a refused
 expression, an unknown variable, a malformed ``--at``, a value outside an op's domain, a graph
 above ``--max-nodes``, an unknown output suffix); 1 when the environment is (``dot`` missing,
-the file not writable, ``dot`` past its time limit)."""
+the file not writable, ``dot`` past its time limit). ``check`` exits with 0 when every partial
+derivative given agrees with the engine's, 1 when one differs, 2 when the input is refused."""
 
 from __future__ import annotations
 
@@ -17,15 +19,18 @@ import math
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from autograd_lite import __version__
 from autograd_lite.checks import clip, shown
 from autograd_lite.derivation import Explanation, explain
-from autograd_lite.expression import FUNCTIONS, ExpressionError, parse
+from autograd_lite.derivation_check import check_derivation
+from autograd_lite.expression import FUNCTIONS, Expression, ExpressionError, parse
+from autograd_lite.formula import Formula
 from autograd_lite.render import DEFAULT_TIMEOUT, FORMATS, RANKDIRS, DotNotFoundError, render_graph
+from autograd_lite.symbolic import symbolic_grad
 from autograd_lite.value import Value
 
 EPILOG = f"""\
@@ -54,6 +59,28 @@ step by step:
   each node adding its gradient times the local derivative to each operand. -o page.html
   writes it as a page to click through (one offline file). --wrt x keeps only the nodes
   between x and the result, for a large expression.
+
+as formulas:
+  autograd-lite graph "x*sin(y) + exp(x)" --at x=2 y=3 --symbolic
+  also prints each derivative as the formula the rule table writes (simplified by SymPy too,
+  when it is installed: pip install 'autograd-lite[symbolic]'), beside its value.
+
+to check your own derivatives: autograd-lite check --help
+"""
+
+CHECK_EPILOG = """\
+example:
+  autograd-lite check "x*sin(y) + exp(x)" --grad x="sin(y) + exp(x)" --grad y="x*cos(y)"
+
+  compares your partial derivatives with the engine's at 20 random points in [-2, 2] (the same
+  every run: --seed), or at the points given, one --at per point:
+  autograd-lite check "x*y" --grad x=y y=x --at x=2 y=3 --at x=-1 y=0.5
+  and prints a table. Points where the expression is outside its domain are skipped (random
+  ones replaced). The expressions are in the language of `autograd-lite graph --help`; nothing
+  else is ever evaluated.
+
+exit status: 0 every partial agrees; 1 one differs (the first is named); 2 the input was
+  refused, or one of your partials has no value at a point where the expression has.
 """
 
 
@@ -61,6 +88,7 @@ step by step:
 # accepts) is taken for an expression when parsing fails.
 _OPTIONS = frozenset({"-h", "--help", "--version", "--at", "-o", "--output", "--rankdir"})
 _OPTIONS |= {"--color-by-grad", "--no-grad", "--max-nodes", "--timeout", "--explain", "--wrt"}
+_OPTIONS |= {"--symbolic", "--grad", "--samples", "--seed", "--low", "--high", "--rtol", "--atol"}
 
 
 class UsageError(Exception):
@@ -81,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser.parse_args(arguments)
-        status = _graph(args)
+        status = _check(args) if args.command == "check" else _graph(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
         return status
     except BrokenPipeError:
@@ -132,11 +160,18 @@ def _fail(message: str) -> None:
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="autograd-lite",
-        description="Draw and differentiate computation graphs of autograd-lite.",
+        description="Draw and differentiate computation graphs of autograd-lite, and check "
+        "derivatives derived by hand.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    graph = commands.add_parser(
+    _add_graph(commands.add_parser)
+    _add_check(commands.add_parser)
+    return parser
+
+
+def _add_graph(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    graph = add_parser(
         "graph",
         help="evaluate an expression, run backward, print the gradients, draw the graph",
         description=(
@@ -172,6 +207,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="with --explain or -o FILE.html: only the nodes between these variables and the "
         "result",
     )
+    graph.add_argument(
+        "--symbolic", action="store_true", help="also print each derivative as a formula"
+    )
     graph.add_argument("--rankdir", choices=RANKDIRS, default="LR")
     graph.add_argument(
         "--color-by-grad", action="store_true", help="fill nodes by log10|grad| (with a legend)"
@@ -185,7 +223,49 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"stop dot after this long (default {DEFAULT_TIMEOUT:g})",
     )
-    return parser
+
+
+def _add_check(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    check = add_parser(
+        "check",
+        help="check partial derivatives you derived against the engine's",
+        description=(
+            "Compare your partial derivative of EXPRESSION by each variable (--grad) with the\n"
+            "engine's, at random points or at the points given (--at), and print a table."
+        ),
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("expression", metavar="EXPRESSION", help="e.g. 'x*sin(y) + exp(x)'")
+    check.add_argument(
+        "--grad",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=EXPR",
+        help="your derivative by the variable NAME, e.g. --grad y='x*cos(y)'; one per variable",
+    )
+    check.add_argument(
+        "--at",
+        nargs="+",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a point, each variable's value: --at x=2 y=3 (repeat --at for more points)",
+    )
+    check.add_argument(
+        "--samples", type=int, default=20, metavar="N", help="how many random points (20)"
+    )
+    check.add_argument("--seed", type=int, default=0, help="of the random points (default 0)")
+    check.add_argument("--low", type=float, default=-2.0, help="lowest random value (-2)")
+    check.add_argument("--high", type=float, default=2.0, help="highest random value (2)")
+    check.add_argument(
+        "--rtol",
+        type=float,
+        default=1e-6,
+        help="they agree where |engine - yours| <= atol + rtol*|engine| (1e-6)",
+    )
+    check.add_argument("--atol", type=float, default=1e-9, help="(default 1e-9)")
 
 
 #: The variables drawn as parameters, as --help says: the course notes' names for a weight or a
@@ -215,7 +295,8 @@ def _graph(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
 
     explanation = _explanation(args, result, values)
-    print(explanation if args.explain else _table(args.expression, result, values))
+    formulas = _formulas(result, values) if args.symbolic and not args.explain else None
+    print(explanation if args.explain else _table(args.expression, result, values, formulas))
     if args.output is not None and explanation is not None and _is_page(args.output):
         try:
             page = explanation.to_html(args.output, timeout=args.timeout, max_nodes=args.max_nodes)
@@ -259,7 +340,10 @@ def _explanation(
         if unknown:
             raise UsageError(f"--wrt {_echo(unknown[0])}: not a variable given with --at")
         wrt = [values[name] for name in args.wrt]
-    return explain(result, wrt=wrt)
+    try:
+        return explain(result, wrt=wrt, symbolic=args.symbolic)
+    except ValueError as error:  # a graph too large to write as formulas
+        raise UsageError(str(error)) from None
 
 
 def _evaluate(source: str, values: dict[str, Value]) -> Value:
@@ -318,7 +402,12 @@ def _echo(text: str) -> str:
     return shown(" ".join(text.split()))
 
 
-def _table(expression: str, result: Value, values: dict[str, Value]) -> str:
+def _table(
+    expression: str,
+    result: Value,
+    values: dict[str, Value],
+    formulas: list[Formula] | None = None,
+) -> str:
     rows = [(name, v.data, v.grad) for name, v in values.items()]
     width = max(8, *(len(name) for name, _, _ in rows))
     lines = [
@@ -326,4 +415,105 @@ def _table(expression: str, result: Value, values: dict[str, Value]) -> str:
         f"{'variable':<{width}}  {'value':>20}  {'gradient':>20}",
     ]
     lines += [f"{name:<{width}}  {data:>20.12g}  {grad:>20.12g}" for name, data, grad in rows]
+    if formulas is not None:
+        lines.append("")
+        for (name, _, grad), formula in zip(rows, formulas):
+            lines.append(f"∂{result.label}/∂{name} = {formula} = {grad:.12g}")
+            simplified = _simplified(formula)
+            if simplified is not None:
+                lines.append(f"{'':{len(result.label) + len(name) + 4}}= {simplified}   (SymPy)")
     return "\n".join(lines)
+
+
+def _formulas(result: Value, values: dict[str, Value]) -> list[Formula]:
+    """∂result/∂v of every variable as a formula (--symbolic); a refusal as a UsageError."""
+    try:
+        formulas: list[Formula] = symbolic_grad(result, list(values.values()))
+    except ValueError as error:  # a graph too large to write as formulas
+        raise UsageError(str(error)) from None
+    return formulas
+
+
+def _simplified(formula: Formula) -> str | None:
+    """The formula as SymPy simplifies it, where SymPy is installed and it changes the text."""
+    try:
+        import sympy
+    except ImportError:
+        return None
+    text = str(sympy.simplify(formula.sympy))
+    return None if text == str(formula) else text
+
+
+# --- check: your partial derivatives against the engine's --------------------------------------
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Run ``check``; 0 if every partial agrees, 1 if one differs."""
+    expression = _parsed(args.expression, "the expression")
+    variables = expression.variables
+    partials = _grads(args.grad, variables)
+    points = None if args.at is None else [_point(group, variables) for group in args.at]
+    try:
+        report = check_derivation(
+            args.expression,
+            partials,
+            at=points,
+            samples=args.samples,
+            seed=args.seed,
+            low=args.low,
+            high=args.high,
+            rtol=args.rtol,
+            atol=args.atol,
+        )
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    print(report)
+    return 0 if report else 1
+
+
+def _parsed(source: str, what: str) -> Expression:
+    try:
+        return parse(source)
+    except ExpressionError as error:
+        hint = "; see autograd-lite graph --help for the expression grammar"
+        raise UsageError(f"{what}: {error}{hint if error.refused else ''}") from None
+
+
+def _grads(items: Sequence[str], variables: frozenset[str]) -> dict[str, str]:
+    """``["x=sin(y)", ...]`` → ``{"x": "sin(y)"}``, one per variable of the expression."""
+    grads: dict[str, str] = {}
+    for item in items:
+        name, equals, source = item.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise UsageError(f"--grad {_echo(item)}: expected NAME=EXPR with NAME a variable")
+        if name not in variables:
+            raise UsageError(f"--grad {_echo(item)}: {name} is not a variable of the expression")
+        if name in grads:
+            raise UsageError(f"--grad {_echo(item)}: this variable is given twice")
+        unknown = sorted(_parsed(source, f"--grad {name}").variables - variables)
+        if unknown:
+            raise UsageError(
+                f"--grad {_echo(item)}: {unknown[0]} is not a variable of the expression"
+            )
+        grads[name] = source
+    missing = sorted(variables - set(grads))
+    if missing:
+        raise UsageError(
+            f"no --grad for {missing[0]}: give your ∂/∂{missing[0]} as --grad {missing[0]}=EXPR"
+        )
+    return grads
+
+
+def _point(group: Sequence[str], variables: frozenset[str]) -> dict[str, float]:
+    """One --at group: a value for each variable of the expression, and nothing else."""
+    point = parse_assignments(group)
+    extra = sorted(set(point) - variables)
+    if extra:
+        raise UsageError(f"--at {extra[0]}=...: {extra[0]} is not a variable of the expression")
+    missing = sorted(variables - set(point))
+    if missing:
+        raise UsageError(
+            f"--at {_echo(' '.join(group))}: no value for {missing[0]}; each --at is a whole point"
+        )
+    return point

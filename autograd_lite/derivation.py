@@ -3,6 +3,13 @@
 :func:`explain` walks the graph behind a Value, touching no ``.grad`` (like
 :func:`~autograd_lite.grad`), and records every step of the two passes:
 
+Two quantities, written differently everywhere (the text, the page, the README):
+
+* ``ḡ(v)``, the *gradient* of a node: ∂L/∂v for the root L, what ``backward()`` leaves in
+  ``v.grad`` (the notes' δ for a pre-activation). It is gathered over the backward pass.
+* ``∂v/∂u``, the *local derivative* of the op that made ``v`` with respect to one operand
+  ``u``, with every other operand held fixed: ∂v6/∂w1 = x1 for v6 = x1 · w1.
+
 Forward, in topological order (:func:`~autograd_lite.graph.topological_order`)
     one line per node: its name, the op with its operands by name, its value
     (``v3 = a · b = 6``). A node's name is its label (``a``), or ``v7`` (its place in the
@@ -10,15 +17,18 @@ Forward, in topological order (:func:`~autograd_lite.graph.topological_order`)
     several nodes share gets the place too (``x@v2``).
 
 Backward, in reverse order
-    first ∂L/∂L = 1, then for each node ``v`` and each of its Value operands ``u``, one line
-    ``∂L/∂u += ∂L/∂v · ∂v/∂u = g · d = p``: g the gradient ``v`` has gathered (complete, since
-    every node using ``v`` comes later in the order and was visited before it), d the local
-    derivative and p = g · d the product added to ``u``'s gradient. A node used several times
-    (fan-out) receives several ``+=``, and its line says the sum so far.
+    first ḡ(L) = 1, then for each node ``v`` and each of its Value operands ``u``, one line
+    ``ḡ(u) += ḡ(v) · ∂v/∂u = ḡ(v) · f = g · d = p``: f the local derivative written in the
+    operands' names (``ḡ(v6) · x1`` for v6 = x1 · w1 and u = w1), g the gradient ``v`` has
+    gathered (complete, since every node using ``v`` comes later in the order and was visited
+    before it), d the local derivative's number and p = g · d the product added to ``u``'s
+    gradient. A node used several times (fan-out) receives several ``+=``, and its line says
+    the sum so far.
 
 The local derivative comes from the op's rule in :mod:`autograd_lite.rules`, never from a
-copy: a partial is ``partial_i(g, out, *args) = g · ∂out/∂args[i]``, so ``d`` is the partial
-at g = 1 and ``p`` the partial at the gradient itself, the very float ``backward()`` adds.
+copy: a partial is ``partial_i(g, out, *args) = g · ∂out/∂args[i]``, so f is the partial run
+on symbols (:func:`~autograd_lite.symbolic.local_derivative`), ``d`` the partial at g = 1 and
+``p`` the partial at the gradient itself, the very float ``backward()`` adds.
 The sums are made in the order ``backward()`` makes them, so the gradients at the end equal
 its ``.grad`` to the last bit.
 
@@ -26,7 +36,9 @@ Last, a table of the gradient of every leaf. A large derivation is summarised: t
 the first and last lines of each pass and says how to see the part one wants: ``wrt=`` keeps
 only the nodes on a path from the given Values to the root (every other node's gradient is
 unchanged by leaving it out, and those kept are complete, since everything that uses such a
-node lies on such a path too).
+node lies on such a path too). Every node a line names has a line of its own: a node that a
+kept node reads but that is not kept itself is given by its value alone (``v5 = 0.3   (…)``),
+since the nodes it is made from are not followed.
 
 :meth:`Explanation.to_html` writes the same steps as a page to click through
 (:mod:`autograd_lite.derivation_page`); in Jupyter an Explanation displays as that page. A
@@ -43,15 +55,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from autograd_lite import derivation_page
+from autograd_lite.checks import flag
+from autograd_lite.derivation_page import MAX_PAGE_NODES
+from autograd_lite.formula import Formula
+from autograd_lite.formulas import DomainError
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials
-from autograd_lite.value import DomainError, Value
+from autograd_lite.symbolic import local_derivative, symbolic_grad
+from autograd_lite.value import Value
 
 __all__ = ["MAX_PAGE_NODES", "Explanation", "Step", "explain"]
-
-#: The most Values a page draws (:meth:`Explanation.to_html`) unless asked for more.
-MAX_PAGE_NODES = 1000
 
 #: Lines of derivation shown whole; a longer one is summarised (``max_lines=None``: never).
 DEFAULT_MAX_LINES = 200
@@ -67,7 +82,13 @@ class Step:
     ``node`` is the place in the topological order of the node computed (forward) or
     differentiated (backward); ``operands`` the places of its Value operands that the line
     reads (forward) or the one it adds to (backward). ``value`` is the node's value (forward),
-    or the operand's gradient after the ``+=`` (backward; for the seed, ∂L/∂L = 1).
+    or the operand's gradient ḡ after the ``+=`` (backward; for the seed, ḡ(L) = 1).
+    ``answer`` is the number the line works out, which the page's quiz asks for: an op's
+    value (forward), the product added (backward); ``None`` for a leaf and the seed.
+    ``question`` is the line up to that number, with ``?`` in its place. ``local`` is the local
+    derivative ∂v/∂u of a backward ``+=`` line (v the node, u the operand; the rule's partial
+    at gradient 1), ``None`` on every other line, and ``formula`` that derivative written in
+    the operands' names (:func:`~autograd_lite.symbolic.local_derivative`), ``""`` elsewhere.
     """
 
     phase: Literal["forward", "backward"]
@@ -75,6 +96,10 @@ class Step:
     operands: tuple[int, ...]
     text: str
     value: float
+    question: str = ""
+    answer: float | None = None
+    local: float | None = None
+    formula: str = ""
 
 
 class Explanation:
@@ -85,10 +110,13 @@ class Explanation:
         order: every Value of its graph in topological order (``order[i]`` is ``v{i}``).
         names: each Value's name in the lines.
         steps: the forward steps, then the backward steps, of the nodes kept (see ``wrt``).
-        gradients: ∂root/∂v for every Value v of the graph, as ``root.backward()`` gives.
+        gradients: ḡ(v) = ∂root/∂v for every Value v of the graph, as ``root.backward()``
+            gives.
         rows: the Values of the final table: the leaves (or the ``wrt`` Values).
         restricted: whether ``wrt`` chose the nodes kept.
         max_lines: how many lines the text shows whole (None: any number).
+        formulas: with ``symbolic=True``, ∂root/∂v of each Value v of ``rows`` as a formula
+            (:func:`~autograd_lite.symbolic_grad`; Jupyter shows one as LaTeX); else empty.
     """
 
     def __init__(
@@ -100,6 +128,7 @@ class Explanation:
         gradients: dict[Value, float],
         chosen: list[Value] | None,
         max_lines: int | None,
+        formulas: dict[Value, Formula] | None = None,
     ) -> None:
         self.root = root
         self.order = order
@@ -109,6 +138,7 @@ class Explanation:
         self.rows = [v for v in order if not v.op] if chosen is None else chosen
         self.restricted = chosen is not None
         self.max_lines = max_lines
+        self.formulas = formulas or {}
         #: The places in ``order`` of the Values the page draws: every one, or with ``wrt``
         #: those the steps read (the nodes kept and their operands: each has a forward step).
         self.drawn = (
@@ -128,9 +158,13 @@ class Explanation:
             keep = max(2, (self.max_lines - 24) // 6)  # head and tail of three parts
             forward, backward, table = (_cut(part, keep) for part in (forward, backward, table))
         lines += ["Forward, each node after its operands:", *forward, ""]
+        root = self.names[self.root]
         lines += [
-            "Backward, in reverse: a node passes its gradient on once every node that uses it",
-            f"has added to it, so each ∂{self.names[self.root]}/∂v is complete when it is used.",
+            f"Backward, in reverse. ḡ(v) = ∂{root}/∂v is the gradient v has gathered (its .grad),",
+            "∂v/∂u the local derivative of v's op with respect to its operand u, written in the",
+            "operands' names, then as a number. Each line adds ḡ(v) · ∂v/∂u to ḡ(u); a node",
+            "passes its gradient on once every node that uses it has added to it, so each ḡ(v)",
+            "is complete when it is used.",
             *backward,
             "",
             *table,
@@ -141,10 +175,13 @@ class Explanation:
         title = "Gradients of the chosen nodes" if self.restricted else "Gradients of the leaves"
         names = [self.names[v] for v in self.rows]
         width = max([4, *(len(n) for n in names)])
-        top = f"∂{self.names[self.root]}/∂node"
+        top = f"ḡ = ∂{self.names[self.root]}/∂node"
         lines = [f"{title} (what backward() gives):", f"{'node':<{width}}  {'value':>14}  {top}"]
         for v, name in zip(self.rows, names):
-            lines.append(f"{name:<{width}}  {v.data:>14.8g}  {self.gradients[v]:.12g}")
+            line = f"{name:<{width}}  {v.data:>14.8g}  {self.gradients[v]:.12g}"
+            if v in self.formulas:
+                line = f"{line:<{width + 40}}  = {self.formulas[v]}"
+            lines.append(line)
         return lines
 
     def _summary(self, total: int) -> list[str]:
@@ -174,23 +211,19 @@ class Explanation:
             ValueError: the graph has more than ``max_nodes`` Values (the page draws them all;
                 the message says what to do instead); nothing is written.
         """
-        from autograd_lite.derivation_page import write_page
-
-        return write_page(self, path, timeout=timeout, max_nodes=max_nodes)
+        return derivation_page.write_page(self, path, timeout=timeout, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str:
         """The page, for Jupyter: an Explanation last in a cell displays it inline; a graph
         too large for a page (more than :data:`MAX_PAGE_NODES` Values) displays as the text,
         which summarises."""
-        from autograd_lite.derivation_page import fragment
-
         if len(self.drawn) > MAX_PAGE_NODES:
             note = (
                 f"A graph of {len(self.drawn):,} Values, more than a page draws "
                 f"({MAX_PAGE_NODES:,}; to_html(path, max_nodes=...) draws more): the text.\n\n"
             )
             return f"<pre>{html.escape(note + str(self))}</pre>"
-        return fragment(self)
+        return derivation_page.fragment(self)
 
 
 def explain(
@@ -198,6 +231,7 @@ def explain(
     *,
     wrt: Value | Iterable[Value] | None = None,
     max_lines: int | None = DEFAULT_MAX_LINES,
+    symbolic: bool = False,
 ) -> Explanation:
     """The derivation of ∂root/∂v for every Value v of root's graph, touching no ``.grad``.
 
@@ -206,22 +240,30 @@ def explain(
         wrt: keep only the nodes on a path from these Values (usually leaves) to ``root``, and
             end with their gradients; ``None``: every node, and every leaf's gradient.
         max_lines: summarise a text longer than this many lines (``None``: never).
+        symbolic: also write each gradient of the final table as a formula in the leaves'
+            names, beside its number (``Explanation.formulas``, by the rule table).
 
     Raises:
         TypeError: ``root`` or an item of ``wrt`` is not a Value.
-        ValueError: an item of ``wrt`` is not in root's graph, or ``max_lines`` is negative.
+        ValueError: an item of ``wrt`` is not in root's graph, or ``max_lines`` is negative;
+            with ``symbolic=True``, a graph too large to write as formulas.
         DomainError: a local derivative is not finite (as ``backward()`` raises).
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: root must be a Value, got {type(root).__name__}")
     limit = _limit(max_lines)
+    symbolic = flag(symbolic, "explain(symbolic)")
     order = topological_order(root)
     chosen = _chosen(order, wrt)
     names = _names(order)
     kept = set(order) if chosen is None else _between(order, chosen)
     steps = _forward(order, names, kept)
     gradients = _backward(root, order, names, kept, steps)
-    return Explanation(root, order, names, steps, gradients, chosen, limit)
+    formulas = None
+    if symbolic:
+        rows = [v for v in order if not v.op] if chosen is None else chosen
+        formulas = dict(zip(rows, symbolic_grad(root, rows)))
+    return Explanation(root, order, names, steps, gradients, chosen, limit, formulas)
 
 
 def _limit(max_lines: int | None) -> int | None:
@@ -277,7 +319,8 @@ def _names(order: list[Value]) -> dict[Value, str]:
 
 
 def _forward(order: list[Value], names: dict[Value, str], kept: set[Value]) -> list[Step]:
-    """One step per node kept or read by a node kept: ``name = formula = value``."""
+    """One step per node kept or read by a node kept: ``name = formula = value``; a node only
+    read, not kept, by its value alone (its own operands are not shown)."""
     shown = set(kept)
     for node in order:
         if node in kept:
@@ -288,11 +331,16 @@ def _forward(order: list[Value], names: dict[Value, str], kept: set[Value]) -> l
         if node not in shown:
             continue
         operands = tuple(dict.fromkeys(index[a] for a in node.args if isinstance(a, Value)))
-        if node.op:
-            text = f"{names[node]} = {_formula(node, names)} = {number(node.data)}"
+        if node.op and node not in kept:
+            text = f"{names[node]} = {number(node.data)}   (computed from nodes not followed)"
+            steps.append(Step("forward", i, (), text, node.data))
+        elif node.op:
+            question = f"{names[node]} = {_formula(node, names)} = ?"
+            text = question.removesuffix("?") + number(node.data)
+            steps.append(Step("forward", i, operands, text, node.data, question, node.data))
         else:
             text = f"{names[node]} = {number(node.data)}   (a leaf)"
-        steps.append(Step("forward", i, operands, text, node.data))
+            steps.append(Step("forward", i, operands, text, node.data))
     return steps
 
 
@@ -323,8 +371,8 @@ def _backward(
     gradients = dict.fromkeys(order, 0.0)
     gradients[root] = 1.0
     added = dict.fromkeys(order, 0)
-    top = f"∂{names[root]}/∂"
-    steps.append(Step("backward", index[root], (), f"{top}{names[root]} = 1", 1.0))
+    seed = f"ḡ({names[root]}) = ∂{names[root]}/∂{names[root]} = 1"
+    steps.append(Step("backward", index[root], (), seed, 1.0))
     for node in reversed(order):
         if not node.args:
             continue
@@ -335,14 +383,45 @@ def _backward(
             added[arg] += 1
             if node not in kept or arg not in kept:
                 continue
-            text = (
-                f"{top}{names[arg]} += {top}{names[node]} · ∂{names[node]}/∂{names[arg]}"
-                f" = {_operand_number(g)} · {_operand_number(local)} = {number(product)}"
-            )
-            if added[arg] > 1:
-                text += f"   ({top}{names[arg]} so far: {number(gradients[arg])})"
-            steps.append(Step("backward", index[node], (index[arg],), text, gradients[arg]))
+            so_far = gradients[arg] if added[arg] > 1 else None
+            where = (index[node], index[arg])
+            steps.append(_line(node, i, names, where, (g, local, product, gradients[arg], so_far)))
     return gradients
+
+
+def _line(
+    node: Value,
+    i: int,
+    names: dict[Value, str],
+    where: tuple[int, int],
+    numbers: tuple[float, float, float, float, float | None],
+) -> Step:
+    """The step ``ḡ(u) += ḡ(v) · ∂v/∂u = ḡ(v) · f = g · d = p`` for operand ``i`` of ``node``
+    (u), at ``where`` (the places of v and u): f the local derivative written in the operands'
+    names (the op's rule run on symbols, :func:`~autograd_lite.symbolic.local_derivative`),
+    then the numbers: g = ḡ(v), d = ∂v/∂u, p = g · d; then ḡ(u) after the ``+=``, said when it
+    is not the first."""
+    g, local, product, after, so_far = numbers
+    v, u = names[node], names[node.args[i]]
+    formula = local_derivative(node, i, names)
+    written = str(formula)
+    question = (
+        f"ḡ({u}) += ḡ({v}) · ∂{v}/∂{u} = {_times(f'ḡ({v})', formula.op, written)}"
+        f" = {_operand_number(g)} · {_operand_number(local)} = ?"
+    )
+    text = question.removesuffix("?") + number(product)
+    if so_far is not None:
+        text += f"   (ḡ({u}) so far: {number(so_far)})"
+    return Step("backward", where[0], (where[1],), text, after, question, product, local, written)
+
+
+def _times(gradient: str, op: str, text: str) -> str:
+    """``ḡ(v) · f`` for the local derivative f, in brackets where a sum, a difference or a sign
+    would otherwise read as part of the product (``ḡ(v8) · (1 − tanh(v8)·tanh(v8))``,
+    ``ḡ(v3) · (−x/y/y)``); a product, a quotient, a power or a function needs none. ``op``
+    and ``text`` are the local derivative's top op and its text."""
+    bare = op not in ("add", "sub", "neg") and not text.startswith("−")
+    return f"{gradient} · {text}" if bare else f"{gradient} · ({text})"
 
 
 def _local_derivatives(node: Value, g: float) -> list[tuple[int, float, float]]:

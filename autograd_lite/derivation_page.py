@@ -1,17 +1,47 @@
-"""The page of an :class:`~autograd_lite.derivation.Explanation`: the derivation to click through.
+"""The page of a derivation (:func:`~autograd_lite.explain`): backpropagation to click through.
 
 One self-contained HTML file, to open in any browser with no network and no server: the
 graph's SVG, drawn by :func:`~autograd_lite.draw_graph` and laid out by Graphviz's ``dot``
-(:func:`autograd_lite.pictures.run_dot`), sits in the page with the steps as JSON and a little
-plain JavaScript (:data:`SCRIPT`) that plays them.
+(:func:`autograd_lite.pictures.run_dot`), sits in the page with the steps as JSON, a style
+sheet (``derivation_page.css``) and a plain script (``derivation_page.js``) that plays them;
+both ship beside this module and are copied into every page.
 
-Each step of the derivation is one position of the slider: the node computed (forward) or
-differentiated (backward) is outlined in red, the operands it reads or the one it adds to in
-orange, and the step's line is shown. Each box shows the node's value once it is computed and,
-from the first backward step on, its gradient so far; the last step shows every node's final
-gradient, ∂root/∂v, the numbers ``root.backward()`` gives (four significant digits, as in the
-pictures). **Previous**, **Next**, **Play**, the arrow keys (←/→, Home, End) and the slider move
-through the steps.
+Stepping
+    Each step of the derivation is one position of the slider: the node computed (forward) or
+    differentiated (backward) is outlined in red, the operands it reads or the one it adds to
+    in orange, and the step's line is shown above the graph and highlighted in the list of
+    lines beside it (scrolled to it; a click on a line goes to its step). Each box shows the
+    node's value once it is computed and, from the first backward step on, its gradient so
+    far; the last step shows every node's final gradient, the numbers ``root.backward()``
+    gives (four significant digits, as in the pictures). **Previous**, **Next**, **Play**, the
+    arrow keys (←/→, Home, End) and the slider move through the steps.
+
+Zoom and pan
+    **−**, **+** and **Fit** (keys ``-``, ``+``, ``0``), the mouse wheel (about the pointer)
+    and dragging move the view of the graph. The page opens with the whole graph when its
+    boxes can be read so (text of at least :data:`READABLE_PX` pixels), and otherwise at that
+    size around the first step; as the steps move, the view follows the current node (with the
+    boxes it reads or adds to, when they fit) whenever it would leave the view.
+
+Presentation
+    **Presentation** (key ``P``; ``Esc`` leaves it) fills the browser's window with the player:
+    the current line at least :data:`PRESENTATION_LINE_PX` pixels high and the boxes' text at
+    least :data:`PRESENTATION_BOX_PX`, readable on a 1920×1080 projector from the back of a
+    room (the browser's full screen, F11, hides its bars too).
+
+Deep links
+    A page opened as ``page.html#step=61`` starts at step 61 (counting from 1, as the page
+    does), and stepping keeps the address at the current step, so a link to a step can go on
+    a slide; ``#step=61&quiz`` opens the quiz there. Only a whole page does this: a page inside
+    a notebook leaves the notebook's address alone.
+
+Quiz
+    **Quiz** (key ``Q``) asks, before each step from the current one on is revealed, for the
+    number it works out: a node's value going forward, the gradient added, ḡ(v) · ∂v/∂u, going
+    back. An answer within :data:`QUIZ_RTOL` of the value, or
+    :data:`QUIZ_ATOL` of it for values near 0, is right (fractions such as ``1/3`` are read
+    too); the page says right or wrong, shows the line, and keeps the score. **Show the line**
+    reveals a step without scoring it. The lines of steps not yet revealed are hidden.
 
 A page draws the whole graph (with ``wrt=``, the part of it the steps read: the nodes kept and
 their operands), and Graphviz's layout and the page grow faster than the graph
@@ -19,10 +49,14 @@ their operands), and Graphviz's layout and the page grow faster than the graph
 follow the boxes of thousands of nodes. So a graph of more than :data:`MAX_PAGE_NODES` Values
 is refused with a ``ValueError`` before ``dot`` runs and before any file is touched, unless
 ``max_nodes`` is raised on purpose; the text (``print(explanation)``), which summarises a long
-derivation, works at any size. In Jupyter such an Explanation displays as that text.
+derivation, works at any size.
 
 The boxes are found in the SVG by their Graphviz names (``v7`` is ``order[7]``), and a box's
 last two texts are its ``data`` and ``grad`` fields, as :mod:`autograd_lite.render` draws them.
+
+This module reads a derivation through the small :class:`Derivation` protocol, which
+:class:`~autograd_lite.derivation.Explanation` satisfies, and imports nothing of
+:mod:`autograd_lite.derivation`; graphviz is imported only when a page is drawn.
 """
 
 from __future__ import annotations
@@ -30,164 +64,172 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import math
 import os
+from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from autograd_lite.derivation import MAX_PAGE_NODES, Explanation
 from autograd_lite.files import write_atomically
 from autograd_lite.pictures import DEFAULT_TIMEOUT, run_dot
-from autograd_lite.render import _number, draw_graph
+from autograd_lite.value import Value
 
-__all__ = ["SCRIPT", "check_size", "fragment", "page", "write_page"]
+__all__ = [
+    "MAX_PAGE_NODES",
+    "PRESENTATION_BOX_PX",
+    "PRESENTATION_LINE_PX",
+    "QUIZ_ATOL",
+    "QUIZ_RTOL",
+    "READABLE_PX",
+    "SCRIPT",
+    "STYLE",
+    "Derivation",
+    "PageStep",
+    "check_size",
+    "fragment",
+    "page",
+    "steps_data",
+    "write_page",
+]
+
+#: The most Values a page draws (:meth:`~autograd_lite.Explanation.to_html`) unless asked for
+#: more.
+MAX_PAGE_NODES = 1000
 
 #: Not yet known: a box's value before its forward step, its gradient before backward starts.
 UNKNOWN = "·"
 
+#: The height in CSS pixels of a box's text in the view the page opens with (and the least
+#: the view follows the steps at, when the whole graph is smaller).
+READABLE_PX = 14
+#: In presentation mode: the least height of a box's text, and the current line's font size.
+PRESENTATION_BOX_PX = 24
+PRESENTATION_LINE_PX = 44
+
+#: The quiz takes an answer a for a value x when |a − x| ≤ QUIZ_ATOL + QUIZ_RTOL · |x|:
+#: within 1 %, or 0.001 near 0 (a hand calculation keeps two or three digits).
+QUIZ_RTOL = 0.01
+QUIZ_ATOL = 0.001
+
 # Fresh ids, so that several pages in one notebook do not meet.
 _IDS = itertools.count()
 
-STYLE = """
-.agl-explain { font-family: Helvetica, Arial, sans-serif; max-width: 100%; outline: none; }
-.agl-explain .agl-graph svg { max-width: 100%; height: auto; }
-.agl-explain .agl-controls { margin: 0.5em 0; display: flex; gap: 0.5em; align-items: center; }
-.agl-explain .agl-slider { flex: 1; }
-.agl-explain .agl-line { font-family: monospace; font-size: 1.1em; padding: 0.4em;
-  background: #f4f4f4; border-left: 4px solid #c0392b; white-space: pre-wrap; }
-.agl-explain .agl-lines { font-family: monospace; font-size: 0.85em; max-height: 16em;
-  overflow-y: auto; white-space: pre; margin: 0.5em 0; padding: 0; list-style: none; }
-.agl-explain .agl-lines li.agl-now { background: #fde2e0; }
-.agl-explain g.agl-current > polygon, .agl-explain g.agl-current > path,
-.agl-explain g.agl-current > ellipse { stroke: #c0392b; stroke-width: 4px; }
-.agl-explain g.agl-operand > polygon, .agl-explain g.agl-operand > path,
-.agl-explain g.agl-operand > ellipse { stroke: #e67e22; stroke-width: 4px; }
-.agl-explain g.agl-edge > path { stroke: #e67e22; stroke-width: 2.5px; }
-"""
 
-#: The player. It reads the steps from the JSON beside it: each has the line ``text``, the
-#: ``node`` and ``operands`` to outline, and ``set``: [place, field, text] for each box field it
-#: changes. Step k shows the initial texts with the changes of steps 0 … k applied.
-SCRIPT = """
-(function () {
-  var root = document.getElementById(ROOT_ID);
-  var data = JSON.parse(root.querySelector('.agl-data').textContent);
-  var boxes = {}, ops = {}, edges = {};
-  root.querySelectorAll('g.node').forEach(function (g) {
-    var name = g.querySelector('title').textContent;
-    var texts = g.querySelectorAll('text');
-    if (/^v[0-9]+$/.test(name)) {
-      var n = texts.length;
-      boxes[name.slice(1)] = {g: g, data: texts[n - 2], grad: texts[n - 1]};
-    } else if (/_op$/.test(name)) { ops[name.slice(1, -3)] = g; }
-  });
-  root.querySelectorAll('g.edge').forEach(function (g) {
-    edges[g.querySelector('title').textContent] = g;
-  });
-  var slider = root.querySelector('.agl-slider'), line = root.querySelector('.agl-line');
-  var count = root.querySelector('.agl-count'), play = root.querySelector('.agl-play');
-  var items = root.querySelectorAll('.agl-lines li'), list = root.querySelector('.agl-lines');
-  var last = data.steps.length - 1, now = 0, timer = null;
-  function write(change) {
-    var box = boxes[change[0]];
-    if (box) { box[change[1]].textContent = change[1] + ' ' + change[2]; }
-  }
-  function mark(g, name) { if (g) { g.classList.add(name); } }
-  function show(k) {
-    now = Math.max(0, Math.min(last, k));
-    data.initial.forEach(write);
-    for (var i = 0; i <= now; i++) { data.steps[i].set.forEach(write); }
-    root.querySelectorAll('.agl-current, .agl-operand, .agl-edge').forEach(function (g) {
-      g.classList.remove('agl-current', 'agl-operand', 'agl-edge');
-    });
-    var step = data.steps[now];
-    if (step.node !== null) {
-      mark(boxes[step.node] && boxes[step.node].g, 'agl-current');
-      mark(ops[step.node], 'agl-current');
-      step.operands.forEach(function (u) {
-        mark(boxes[u] && boxes[u].g, 'agl-operand');
-        mark(edges['v' + u + '->v' + step.node + '_op'], 'agl-edge');
-      });
-    }
-    line.textContent = step.text;
-    count.textContent = 'step ' + (now + 1) + ' of ' + (last + 1) + ' (' + step.phase + ')';
-    slider.value = now;
-    items.forEach(function (li, i) { li.classList.toggle('agl-now', i === now); });
-    var item = items[now];
-    if (item) { list.scrollTop = item.offsetTop - list.offsetTop - list.clientHeight / 2; }
-    if (now === last) { stop(); }
-  }
-  function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    play.textContent = 'Play';
-  }
-  function toggle() {
-    if (timer !== null) { stop(); return; }
-    if (now === last) { show(0); }
-    play.textContent = 'Pause';
-    timer = setInterval(function () { show(now + 1); }, 700);
-  }
-  function button(name, move) {
-    root.querySelector(name).addEventListener('click', function () { stop(); show(now + move); });
-  }
-  button('.agl-previous', -1);
-  button('.agl-next', 1);
-  play.addEventListener('click', toggle);
-  slider.addEventListener('input', function () { stop(); show(parseInt(slider.value, 10)); });
-  var keys = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
-  (WHOLE_PAGE ? document : root).addEventListener('keydown', function (event) {
-    if (event.target === slider) { return; }
-    if (event.key in keys) { stop(); show(now + keys[event.key]); }
-    else if (event.key === 'Home') { stop(); show(0); }
-    else if (event.key === 'End') { stop(); show(last); }
-    else { return; }
-    event.preventDefault();
-  });
-  show(0);
-})();
-"""
+def _asset(name: str) -> str:
+    """A file shipped beside this module (package data), as text."""
+    return resources.files("autograd_lite").joinpath(name).read_text(encoding="utf-8")
 
 
-def steps_data(explanation: Explanation) -> dict[str, Any]:
+#: The page's style sheet; every rule is scoped to the player's ``.agl-explain`` element.
+STYLE = _asset("derivation_page.css")
+
+#: The player. It reads the steps from the JSON beside it (:func:`steps_data`) and the sizes
+#: above (``SETTINGS``). Step k shows the initial texts with the changes of steps 0 … k applied.
+SCRIPT = _asset("derivation_page.js")
+
+
+class PageStep(Protocol):
+    """What the page reads of one step (:class:`~autograd_lite.derivation.Step` has it)."""
+
+    @property
+    def phase(self) -> str: ...
+    @property
+    def node(self) -> int: ...
+    @property
+    def operands(self) -> tuple[int, ...]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def question(self) -> str: ...
+    @property
+    def answer(self) -> float | None: ...
+
+
+class Derivation(Protocol):
+    """What the page reads of a derivation (:class:`~autograd_lite.Explanation` has it)."""
+
+    @property
+    def root(self) -> Value: ...
+    @property
+    def order(self) -> list[Value]: ...
+    @property
+    def names(self) -> Mapping[Value, str]: ...
+    @property
+    def steps(self) -> Sequence[PageStep]: ...
+    @property
+    def gradients(self) -> Mapping[Value, float]: ...
+    @property
+    def drawn(self) -> list[int]: ...
+    @property
+    def restricted(self) -> bool: ...
+
+
+def steps_data(derivation: Derivation) -> dict[str, Any]:
     """The steps as the script plays them: the initial box texts and each step's changes.
 
     Before the first step a box shows its value only if no forward step computes it, and no
-    gradient. The first backward step (∂L/∂L = 1) sets every gradient shown to 0 and the
-    root's to 1; each ``+=`` sets its operand's gradient so far; a last step, "done", sets
-    every box to its final gradient.
+    gradient. The first backward step (the root's gradient, 1) sets every gradient shown to 0 and
+    the root's to 1; each ``+=`` sets its operand's gradient so far; a last step, "done", sets
+    every box to its final gradient. Each step also carries what the quiz asks: its line with
+    the number it works out as ``?`` (``question``), that number (``answer``, ``None`` where
+    nothing is worked out: a leaf, the seed, a number that is not finite) and its text.
     """
-    order, names, drawn = explanation.order, explanation.names, explanation.drawn
-    forward = {s.node for s in explanation.steps if s.phase == "forward" and order[s.node].op}
-    initial = [[i, "data", UNKNOWN if i in forward else _number(order[i].data)] for i in drawn]
+    from autograd_lite.render import number_label  # the boxes' format; graphviz only on use
+
+    order, drawn = derivation.order, derivation.drawn
+    steps_ = derivation.steps
+    forward = {s.node for s in steps_ if s.phase == "forward" and order[s.node].op}
+    initial = [[i, "data", UNKNOWN if i in forward else number_label(order[i].data)] for i in drawn]
     initial += [[i, "grad", UNKNOWN] for i in drawn]
-    kept = {s.node for s in explanation.steps if s.phase == "backward"}
-    kept |= {u for s in explanation.steps if s.phase == "backward" for u in s.operands}
+    kept = {s.node for s in steps_ if s.phase == "backward"}
+    kept |= {u for s in steps_ if s.phase == "backward" for u in s.operands}
     steps: list[dict[str, Any]] = []
-    for s in explanation.steps:
+    for s in steps_:
         if s.phase == "forward":
-            changes = [[s.node, "data", _number(s.value)]]
+            changes = [[s.node, "data", number_label(s.value)]]
         elif not s.operands:  # the seed: gradients start at 0, the root's at 1
             changes = [[i, "grad", "0"] for i in sorted(kept)] + [[s.node, "grad", "1"]]
         else:
-            changes = [[s.operands[0], "grad", _number(s.value)]]
-        steps.append(_step(s.phase, s.node, list(s.operands), s.text, changes))
-    final = [[i, "grad", _number(explanation.gradients[order[i]])] for i in drawn]
-    top = f"∂{names[explanation.root]}/∂v"
-    done = f"Done: every box shows its final gradient {top}, what backward() gives."
+            changes = [[s.operands[0], "grad", number_label(s.value)]]
+        step = _step(s.phase, s.node, list(s.operands), s.text, changes)
+        if s.answer is not None and math.isfinite(s.answer):
+            step.update(question=s.question, answer=s.answer, shown=_shown(s.answer))
+        steps.append(step)
+    final = [[i, "grad", number_label(derivation.gradients[order[i]])] for i in drawn]
+    root = derivation.names[derivation.root]
+    done = f"Done: every box shows its final gradient ḡ(v) = ∂{root}/∂v, what backward() gives."
     steps.append(_step("done", None, [], done, final))
     return {"initial": initial, "steps": steps}
 
 
 def _step(phase: str, node: int | None, operands: list[int], text: str, changes: list[Any]) -> Any:
-    return {"phase": phase, "node": node, "operands": operands, "text": text, "set": changes}
+    return {
+        "phase": phase,
+        "node": node,
+        "operands": operands,
+        "text": text,
+        "set": changes,
+        "question": None,
+        "answer": None,
+        "shown": None,
+    }
 
 
-def check_size(explanation: Explanation, max_nodes: int, caller: str = "to_html") -> None:
+def _shown(x: float) -> str:
+    """A number as the lines write it: six significant digits."""
+    return "0" if x == 0.0 else f"{x:.6g}"
+
+
+def check_size(derivation: Derivation, max_nodes: int, caller: str = "to_html") -> None:
     """Refuse (``ValueError``) a graph of more than ``max_nodes`` Values, saying what to do."""
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"{caller}: max_nodes must be a positive int, got {max_nodes!r}")
-    size = len(explanation.drawn)
+    size = len(derivation.drawn)
     if size > max_nodes:
-        graph = "the part of the graph wrt= keeps" if explanation.restricted else "the graph"
+        graph = "the part of the graph wrt= keeps" if derivation.restricted else "the graph"
         raise ValueError(
             f"{caller}: {graph} has {size:,} Values, more than max_nodes={max_nodes:,}: the "
             "page draws every one (dot would take minutes, the page would be many MB and "
@@ -199,7 +241,7 @@ def check_size(explanation: Explanation, max_nodes: int, caller: str = "to_html"
 
 
 def svg(
-    explanation: Explanation,
+    derivation: Derivation,
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
     target: Path = Path("the page"),
@@ -207,79 +249,126 @@ def svg(
     """The graph as an SVG element, each box with its name, value and final gradient;
     ``target`` is the file named in the messages when ``dot`` is missing or too slow. Call
     :func:`check_size` first: this draws any number of Values."""
-    order = explanation.order
+    from autograd_lite.render import draw_graph
+
+    order = derivation.order
     graph = draw_graph(
-        explanation.root,
+        derivation.root,
         show_grad=True,
-        grads=explanation.gradients,
-        labels=explanation.names,
-        max_nodes=max(1, len(explanation.drawn)),
-        nodes=[order[i] for i in explanation.drawn] if explanation.restricted else None,
+        grads=derivation.gradients,
+        labels=derivation.names,
+        max_nodes=max(1, len(derivation.drawn)),
+        nodes=[order[i] for i in derivation.drawn] if derivation.restricted else None,
     )
     drawn = run_dot(graph.source, "svg", target, timeout=timeout, caller="to_html")
     text = drawn.decode("utf-8")
     return text[text.index("<svg") :]  # without the XML prolog and the DOCTYPE
 
 
+_CONTROLS = """<div class="agl-controls">
+<button type="button" class="agl-previous" title="the step before (←)">Previous</button>
+<button type="button" class="agl-play" title="one step after another">Play</button>
+<button type="button" class="agl-next" title="the step after (→)">Next</button>
+<input type="range" class="agl-slider" min="0" max="LAST" value="0" aria-label="step">
+<span class="agl-count"></span>
+</div>
+<div class="agl-tools">
+<span class="agl-zoom-tools">zoom
+<button type="button" class="agl-zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
+<span class="agl-zoom">100%</span>
+<button type="button" class="agl-zoom-in" title="zoom in (+)" aria-label="zoom in">+</button>
+<button type="button" class="agl-fit" title="the whole graph (0)">Fit</button></span>
+<button type="button" class="agl-quiz" aria-pressed="false"
+ title="asks each step's number before showing it (Q)">Quiz</button>
+<button type="button" class="agl-present" aria-pressed="false"
+ title="the player fills the window, large type (P; Esc leaves)">Presentation</button>
+<span class="agl-keys">keys: ← → Home End · + − 0 · P presentation · Q quiz ·
+wheel: zoom · drag: pan</span>
+</div>
+<div class="agl-line" aria-live="polite"></div>
+<div class="agl-quizbox" hidden>
+<label>your answer <input type="text" class="agl-answer" inputmode="decimal"
+ autocomplete="off" spellcheck="false" size="14"></label>
+<button type="button" class="agl-check">Check</button>
+<button type="button" class="agl-reveal">Show the line</button>
+<span class="agl-verdict" aria-live="polite"></span>
+<span class="agl-score"></span>
+</div>"""
+
+
+def _settings(whole_page: bool) -> str:
+    """The script's settings, as a JavaScript object literal."""
+    settings = {
+        "wholePage": whole_page,
+        "readable": READABLE_PX,
+        "presentationBox": PRESENTATION_BOX_PX,
+        "rtol": QUIZ_RTOL,
+        "atol": QUIZ_ATOL,
+    }
+    return json.dumps(settings)
+
+
 def fragment(
-    explanation: Explanation,
+    derivation: Derivation,
     *,
     whole_page: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
     target: Path = Path("the page"),
     max_nodes: int = MAX_PAGE_NODES,
 ) -> str:
-    """The player as one ``<div>``: graph, controls, the lines and the script.
+    """The player as one ``<div>``: controls, the current line, the graph, the lines, the script.
 
-    ``whole_page``: the arrow keys work anywhere on the page; otherwise (in a notebook) only
-    once the player has the focus (click it), so they still move between a notebook's cells.
-    A graph of more than ``max_nodes`` Values raises ``ValueError`` (:func:`check_size`).
+    ``whole_page``: the keys and the mouse wheel work anywhere on the page and the address
+    follows the step (``#step=N``); otherwise (in a notebook) the keys and the wheel work once
+    the player has the focus (click it), so they still scroll and move between a notebook's
+    cells, and the notebook's address is left alone. A graph of more than ``max_nodes`` Values
+    raises ``ValueError`` (:func:`check_size`).
     """
-    check_size(explanation, max_nodes)
+    check_size(derivation, max_nodes)
     uid = f"agl-explain-{os.getpid()}-{next(_IDS)}"
-    steps = steps_data(explanation)
-    data = json.dumps(steps, ensure_ascii=False).replace("</", "<\\/")
+    steps = steps_data(derivation)
+    data = json.dumps(steps, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     lines = "".join(f"<li>{html.escape(s['text'])}</li>" for s in steps["steps"])
-    script = SCRIPT.replace("ROOT_ID", json.dumps(uid)).replace(
-        "WHOLE_PAGE", "true" if whole_page else "false"
-    )
+    script = SCRIPT.replace("ROOT_ID", json.dumps(uid)).replace("SETTINGS", _settings(whole_page))
+    controls = _CONTROLS.replace("LAST", str(len(steps["steps"]) - 1))
+    graph = svg(derivation, timeout=timeout, target=target)
     return f"""<div class="agl-explain" id="{uid}" tabindex="0">
 <style>{STYLE}</style>
-<div class="agl-graph">{svg(explanation, timeout=timeout, target=target)}</div>
-<div class="agl-controls">
-<button type="button" class="agl-previous">Previous</button>
-<button type="button" class="agl-play">Play</button>
-<button type="button" class="agl-next">Next</button>
-<input type="range" class="agl-slider" min="0" max="{len(explanation.steps)}" value="0">
-<span class="agl-count"></span>
-</div>
-<div class="agl-line"></div>
+{controls}
+<div class="agl-main">
+<div class="agl-view">{graph}</div>
 <ol class="agl-lines">{lines}</ol>
+</div>
 <script type="application/json" class="agl-data">{data}</script>
 <script>{script}</script>
 </div>"""
 
 
 def page(
-    explanation: Explanation,
+    derivation: Derivation,
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
     target: Path = Path("the page"),
     max_nodes: int = MAX_PAGE_NODES,
 ) -> str:
-    """The whole HTML document of :func:`fragment`, arrow keys on the whole page."""
-    title = html.escape(f"Backpropagation through {explanation.names[explanation.root]}")
+    """The whole HTML document of :func:`fragment`: keys on the whole page, ``#step=N`` links."""
+    root = derivation.names[derivation.root]
+    title = html.escape(f"Backpropagation through {root}")
     body = fragment(
-        explanation, whole_page=True, timeout=timeout, target=target, max_nodes=max_nodes
+        derivation, whole_page=True, timeout=timeout, target=target, max_nodes=max_nodes
     )
     return f"""<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>{title}</title></head>
-<body>
-<h1 style="font-family: Helvetica, Arial, sans-serif; font-size: 1.3em">{title}</h1>
-<p style="font-family: Helvetica, Arial, sans-serif">Previous, Next, Play, the slider or the
-arrow keys step through the derivation: forward, each node after its operands; then backward,
-in reverse, each node adding its gradient times the local derivative to each operand.</p>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{title}</title></head>
+<body style="margin: 0.6em 1em; font-family: Helvetica, Arial, sans-serif">
+<h1 style="font-size: 1.3em; margin: 0.2em 0">{title}</h1>
+<p style="margin: 0.2em 0">Forward, each node after
+its operands; then backward, in reverse, each node v adding ḡ(v) · ∂v/∂u to each operand u:
+ḡ(v) = ∂{html.escape(root)}/∂v is the gradient v has gathered (its .grad, a box's grad), ∂v/∂u
+the local derivative of v's op with respect to u, written in the operands' names, then as a
+number. A link to this page ending in
+<code>#step=N</code> opens step N.</p>
 {body}
 </body>
 </html>
@@ -287,7 +376,7 @@ in reverse, each node adding its gradient times the local derivative to each ope
 
 
 def write_page(
-    explanation: Explanation,
+    derivation: Derivation,
     path: str | os.PathLike[str],
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
@@ -298,5 +387,5 @@ def write_page(
     The page is made whole in memory first, so a refusal (too many nodes, ``dot`` missing or
     too slow) or an interrupt leaves ``path`` as it was; then it replaces ``path`` at once.
     """
-    text = page(explanation, timeout=timeout, target=Path(path), max_nodes=max_nodes)
+    text = page(derivation, timeout=timeout, target=Path(path), max_nodes=max_nodes)
     return write_atomically(path, text.encode("utf-8"))

@@ -1,4 +1,5 @@
-"""Atomic file writes: the one writer behind ``nn.save`` and ``render_graph``.
+"""Atomic file writes: the one writer behind every file the package writes (``nn.save``,
+``render_graph``, ``render_network``, an explanation's page, ``History.plot``).
 
 :func:`write_atomically` replaces a file's content all at once. Its guarantees:
 
@@ -24,6 +25,7 @@ progress elsewhere is younger than that, so it is left alone). Nothing else is e
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -49,12 +51,19 @@ def temporary_prefix(target: Path) -> str:
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> Path:
     """Replace the content of ``path`` by ``data`` with the guarantees above; return the path.
 
+    A missing folder is made first, with its missing parents (``mkdir -p``, mode ``0o777``
+    minus the umask), so ``save(model, "out/run1/model.json")`` works in a fresh checkout.
+    Folders made for a write that then fails are left in place (empty, harmless, and perhaps
+    shared with another writer by then).
+
     Raises:
-        OSError: the folder is missing or not writable, the disk is full, …; the message names
-            the target, and the target is unchanged.
+        OSError: the folder cannot be made (a file stands where a folder should be) or is not
+            writable, the disk is full, …; the message names the target, and the target is
+            unchanged.
     """
     target = Path(path)
     folder = target.parent
+    _make_folder(folder, target)
     try:
         mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
@@ -91,6 +100,19 @@ def _create_temporary(target: Path, mode: int) -> tuple[int, Path]:
         except OSError as error:
             raise _naming(error, target) from None
     raise FileExistsError(f"cannot write {str(target)!r}: no free temporary name beside it")
+
+
+def _make_folder(folder: Path, target: Path) -> None:
+    """``mkdir -p folder``, or an OSError naming ``target`` (and the file in the way, if any)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next(p for p in (folder, *folder.parents) if p.exists() and not p.is_dir())
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"cannot write {str(target)!r}: {str(blocker)!r} is a file, not a folder"
+        ) from None
+    except OSError as error:
+        raise _naming(error, target) from None
 
 
 def _naming(error: OSError, target: Path) -> OSError:

@@ -42,7 +42,7 @@ def gradcheck(
     for every direction d, component i of H·d = ∂(∇f)ᵢ/∂d (:func:`~autograd_lite.jacobians.hvp`)
     against ((∇f)ᵢ(x + eps·d) − (∇f)ᵢ(x − eps·d)) / (2·eps), the central difference of the
     analytic gradient. With n ≤ :data:`MAX_HESSIAN_INPUTS` inputs the directions are the basis
-    vectors e₀, …, eₙ₋₁, so every entry H[i][j] = ∂²f/∂xⱼ∂xᵢ is checked, the mixed ones too
+    vectors e₀, …, eₙ₋₁, so every entry ``H[i][j] = ∂²f/∂xⱼ∂xᵢ`` is checked, the mixed ones too
     (column j of the table). With more inputs (2n gradients and n products would be slow) they
     are :data:`RANDOM_DIRECTIONS` random directions v₀, v₁, … (the same every run,
     :data:`DIRECTION_SEED`; columns "v0", "v1", …): a wrong entry still changes H·v, but the

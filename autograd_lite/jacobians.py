@@ -34,7 +34,7 @@ def jacobian(
     create_graph: bool = False,
     mode: Literal["reverse", "forward"] = "reverse",
 ) -> list[list[Any]]:
-    """J[i][j] = ∂outputs[i]/∂inputs[j], a list of rows (one Value as outputs: one row).
+    """``J[i][j] = ∂outputs[i]/∂inputs[j]``, a list of rows (one Value as outputs: one row).
 
     ``mode="reverse"`` takes one backward pass per output, ``"forward"`` one forward pass per
     input; the numbers agree to rounding. Entries are floats, or Values with ``create_graph``.
@@ -57,7 +57,7 @@ def jacobian(
 def hessian(
     output: Value, inputs: Sequence[Value], *, create_graph: bool = False
 ) -> list[list[Any]]:
-    """H[i][j] = ∂²output/∂inputs[i]∂inputs[j]: the Jacobian of the gradient, by rows.
+    """``H[i][j] = ∂²output/∂inputs[i]∂inputs[j]``: the Jacobian of the gradient, by rows.
 
     Floats, or Values with ``create_graph=True`` (third derivatives and beyond).
     """

@@ -20,7 +20,9 @@ Three kinds of leaf look different
 
 Colour by gradient
     ``color_by="grad"`` fills each Value by log₁₀|grad| on the viridis scale (dark purple for
-    the smallest gradients, yellow for the largest), with a legend. A gradient that shrinks by a
+    the smallest gradients, yellow for the largest), with a legend. Rounding noise, a gradient
+    below 2.3e-13 times the largest drawn (:data:`~autograd_lite.palette.NOISE`), is drawn and
+    labelled as ``≈ 0``, so that it does not stretch the scale. A gradient that shrinks by a
     factor at every layer shows up as a colour ramp along the graph: vanishing and exploding
     gradients become visible. A zero gradient is white, a non-finite one red. The colours, these
     and every other, are :mod:`autograd_lite.palette`'s.
@@ -75,6 +77,7 @@ __all__ = [
     "DotNotFoundError",
     "DotTimeoutError",
     "draw_graph",
+    "number_label",
     "render_graph",
 ]
 
@@ -260,7 +263,7 @@ def _add_statements(
             continue
         vid = f"v{i}"
         style = _attribute_text(_value_style(node, node is root, parameters, scale, grads))
-        label = _record(labels.get(node, node.label), node, grads, horizontal)
+        label = _record(labels.get(node, node.label), node, grads, horizontal, scale)
         body.append(f"\t{vid} [label={quote(label)} {style}]\n")
         if not node.op or not all(a in drawn for a in node.args if isinstance(a, Value)):
             continue
@@ -274,7 +277,7 @@ def _add_statements(
                 body.append(f"\tv{index[arg]} -> {oid}{extra}\n")
             else:
                 cid = f"{vid}_c{k}"
-                body.append(f"\t{cid} [label={quote(_number(arg))} {constant_style}]\n")
+                body.append(f"\t{cid} [label={quote(number_label(arg))} {constant_style}]\n")
                 body.append(f"\t{cid} -> {oid}{extra}\n")
         body.append(f"\t{oid} -> {vid}\n")
 
@@ -348,15 +351,23 @@ def _value_style(
     return tuple(sorted(style.items()))
 
 
-def _record(label: str, node: Value, grads: dict[Value, float] | None, horizontal: bool) -> str:
+def _record(
+    label: str,
+    node: Value,
+    grads: dict[Value, float] | None,
+    horizontal: bool,
+    scale: GradScale | None = None,
+) -> str:
     """``label | data … | grad …`` in record syntax, fields side by side in either direction;
-    no grad field when ``grads`` is None."""
+    no grad field when ``grads`` is None, and ``grad ≈ 0`` for what ``scale`` draws as 0."""
     fields = []
     if label:
         fields.append(_escape_record(label))
-    fields.append(f"data {_number(node.data)}")
+    fields.append(f"data {number_label(node.data)}")
     if grads is not None:
-        fields.append(f"grad {_number(grads[node])}")
+        g = grads[node]
+        near_zero = scale is not None and g != 0.0 and scale.is_zero(g)
+        fields.append("grad ≈ 0" if near_zero else f"grad {number_label(g)}")
     body = " | ".join(fields)
     # A record's top-level fields stack across the rank direction; braces turn them once more.
     return f"{{ {body} }}" if horizontal else body
@@ -389,8 +400,9 @@ def _edge_label(op: str, arity: int, position: int) -> str:
     return ""
 
 
-def _number(x: float) -> str:
-    """Four significant digits, short exponents: 2, -1.5, 0.7071, 6.881, 1.2e-5, 3.4e+12."""
+def number_label(x: float) -> str:
+    """A number as the pictures label it (the explanation's page too): four significant
+    digits, short exponents: 2, -1.5, 0.7071, 6.881, 1.2e-5, 3.4e+12."""
     if x == 0.0:
         return "0"  # also for -0.0
     text = f"{x:.4g}"

@@ -7,10 +7,12 @@ layers of their own; this is the entry point that joins them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autograd_lite.tape import Tape
 from autograd_lite.tracer import TraceError, record_graph
+
+if TYPE_CHECKING:
+    from autograd_lite.tape import Tape
 
 __all__ = ["TraceError", "trace"]
 
@@ -25,5 +27,9 @@ def trace(fn: Callable[..., Any], *example: Any) -> Tape:
     be recorded (a branch on a Value's number, ``no_grad`` inside ``fn``, ...) raises
     :class:`TraceError`, naming the line.
     """
+    # The replay and its compiler (and NumPy) are loaded on the first trace, not by
+    # `import autograd_lite`.
+    from autograd_lite.tape import Tape
+
     recorded = record_graph(fn, example)
     return Tape.from_graph(getattr(fn, "__name__", type(fn).__name__), recorded)

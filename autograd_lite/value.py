@@ -36,11 +36,8 @@ from typing import Any, SupportsFloat, TypeAlias
 from autograd_lite import formulas
 from autograd_lite.backward import backward
 from autograd_lite.checks import real
-from autograd_lite.formulas import DomainError
 from autograd_lite.modes import MODES, hands_out, leaf_made, node_made
 from autograd_lite.rules import FORWARDS, RULES, arity, defvjp_variadic, derivative
-
-__all__ = ["DomainError", "Value", "make_node"]  # and the functions below, by name
 
 #: What the operators accept beside a Value: a real number (int, float, NumPy scalar).
 Number: TypeAlias = int | float | SupportsFloat
@@ -85,41 +82,6 @@ class Value:
         self.args = ()
         if not MODES.plain:
             leaf_made(self)
-
-    @classmethod
-    def from_op(cls, data: Number, op: str, args: tuple[Any, ...]) -> Value:
-        """The result of a user-defined op; register its rule first with ``defvjp(op, ...)``.
-
-        ``args`` are the operands in the order the rule's partials are given: Values, or
-        numbers. The built-in ops create their results the same way (without the checks).
-        """
-        if op not in RULES:
-            raise ValueError(f"Value.from_op: op {op!r} has no derivative rule; call defvjp first")
-        if not isinstance(args, tuple):
-            raise TypeError(f"Value.from_op: args must be a tuple, got {type(args).__name__}")
-        expected = arity(op)
-        if expected is not None and len(args) != expected:
-            raise ValueError(
-                f"Value.from_op: op {op!r} has {expected} partials but {len(args)} operands"
-            )
-        operands = tuple(a if isinstance(a, Value) else _real(a, f"{op} operand") for a in args)
-        return make_node(_real(data, f"{op} result"), op, operands)
-
-    @classmethod
-    def apply(cls, op: str, *args: Operand) -> Value:
-        """``op`` applied to ``args`` by its forward formula, ``defvjp(op, ..., forward=f)``.
-
-        The same node as ``Value.from_op(f(*numbers), op, args)``, with the numbers read by the
-        engine: so a function using the op can be traced (:func:`autograd_lite.trace`).
-        """
-        formula = FORWARDS.get(op) if isinstance(op, str) else None
-        if formula is None:
-            raise ValueError(
-                f"Value.apply: op {op!r} has no forward formula; register it with "
-                f"defvjp({op!r}, ..., forward=...)"
-            )
-        data = [a.data if isinstance(a, Value) else _real(a, f"{op} operand") for a in args]
-        return cls.from_op(formula(*data), op, args)
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -272,6 +234,43 @@ class Value:
     def softplus(self) -> Value:
         """log(1 + eˣ), with no positive exponent.   d/dx log(1 + eˣ) = σ(x)."""
         return make_node(formulas.softplus(self.data), "softplus", (self,))
+
+    # --- Ops defined outside this class ------------------------------------------------------
+
+    @classmethod
+    def from_op(cls, data: Number, op: str, args: tuple[Any, ...]) -> Value:
+        """The result of a user-defined op; register its rule first with ``defvjp(op, ...)``.
+
+        ``args`` are the operands in the order the rule's partials are given: Values, or
+        numbers. The built-in ops create their results the same way (without the checks).
+        """
+        if op not in RULES:
+            raise ValueError(f"Value.from_op: op {op!r} has no derivative rule; call defvjp first")
+        if not isinstance(args, tuple):
+            raise TypeError(f"Value.from_op: args must be a tuple, got {type(args).__name__}")
+        expected = arity(op)
+        if expected is not None and len(args) != expected:
+            raise ValueError(
+                f"Value.from_op: op {op!r} has {expected} partials but {len(args)} operands"
+            )
+        operands = tuple(a if isinstance(a, Value) else _real(a, f"{op} operand") for a in args)
+        return make_node(_real(data, f"{op} result"), op, operands)
+
+    @classmethod
+    def apply(cls, op: str, *args: Operand) -> Value:
+        """``op`` applied to ``args`` by its forward formula, ``defvjp(op, ..., forward=f)``.
+
+        The same node as ``Value.from_op(f(*numbers), op, args)``, with the numbers read by the
+        engine: so a function using the op can be traced (:func:`autograd_lite.trace`).
+        """
+        formula = FORWARDS.get(op) if isinstance(op, str) else None
+        if formula is None:
+            raise ValueError(
+                f"Value.apply: op {op!r} has no forward formula; register it with "
+                f"defvjp({op!r}, ..., forward=...)"
+            )
+        data = [a.data if isinstance(a, Value) else _real(a, f"{op} operand") for a in args]
+        return cls.from_op(formula(*data), op, args)
 
     # --- Gradients ------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Batched replay (issue 15): one sample's loss traced, every batch of B samples replayed at once.
+"""Batched replay: one sample's loss traced, every batch of B samples replayed at once.
 
 Moons with an MLP 2-16-16-1 (ReLU hidden, linear out), max-margin loss + 10⁻⁴Σp², one
 full-batch step of SGD, at B = 100, 1,000 and 10,000 points:
@@ -10,7 +10,8 @@ full-batch step of SGD, at B = 100, 1,000 and 10,000 points:
   update θ ← θ − γ g, the parameters θ one array across steps as the NumPy step holds them;
   with ``values=True``, the parameters as Values instead: ``f.backward(X₀, X₁, Y, grad=1/B)``
   into their ``.grad``, and the update written over each (337 Values read, added to and
-  written: 34 µs a step, more than the NumPy step's whole arithmetic at B = 100);
+  written every step: at B = 100 more than the NumPy step's whole arithmetic, as
+  ``python -m bench.batch`` shows);
 * ``numpy_step``: the same step written by hand as tightly as NumPy allows: matrix products
   into buffers allocated once, one flat parameter vector, no Python loop over parameters or
   samples (one BLAS thread, set by ``bench.run``).

@@ -1,4 +1,4 @@
-"""A minimal slotted tape: the yardstick the benchmark issue quotes, written out so it runs here.
+"""A minimal slotted tape: the benchmark's yardstick, the least a graph of one node per op costs.
 
 Only what the workloads use, no checks, no features: each node has ``__slots__``, its operands
 in a tuple (a number operand stays a float, as in autograd-lite) and its derivative inline in

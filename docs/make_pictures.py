@@ -5,7 +5,9 @@ Two kinds, all written into docs/ (or ``--into DIR``):
 * the drawings of graphs and networks (``neuron``, ``vanishing_gradients``, ``mlp_weights``,
   ``mlp_grads``), made here, each as SVG (for the web) and PNG (for viewers that show no SVG);
 * ``explain_page.png``, the neuron's step-by-step page (the command line's ``-o neuron.html``)
-  at a step of backward, as headless Chromium shows it (``make chromium``, Selenium);
+  at a step of backward, and ``explain_presentation.png``, the shallow network's page in
+  presentation mode on a 1920×1080 screen, as headless Chromium shows them (``make
+  chromium``, Selenium);
 * the examples' figures, ``example_<picture>``: each example runs as a user runs it,
   ``python examples/NAME.py --out <temporary folder>`` with its defaults, and the pictures the
   README shows are copied from there (:data:`EXAMPLES` says which).
@@ -69,31 +71,48 @@ def vanishing(stem: Path) -> None:
         render_graph(loss, f"{stem}{suffix}", color_by="grad", rankdir="TB", params=params)
 
 
-def explain_page(path: Path) -> None:
-    """The neuron's page at its sixteenth step (∂out/∂v3 += …), screenshot in Chromium."""
+def _screenshot(page: str, path: Path, size: tuple[int, int], keys: str = "") -> None:
+    """The ``page`` address in headless Chromium on a screen of ``size`` CSS pixels, after
+    ``keys``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.keys import Keys
 
-    argv = ["graph", "tanh(w1*x1 + w2*x2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1"]
-    argv += ["b=6.8813735870195432"]
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--window-size=1100,640"):
+    for flag in ("--headless=new", "--no-sandbox", "--hide-scrollbars"):
         options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        metrics = {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        driver.get(page)
+        if keys:
+            driver.find_element("tag name", "body").send_keys(keys)
+        driver.save_screenshot(str(path))
+    finally:
+        driver.quit()
+
+
+def explain_page(path: Path) -> None:
+    """The neuron's page (the command line's ``-o neuron.html``) at its sixteenth step, a
+    step of backward, opened by its link ``#step=16``."""
+    argv = ["graph", "tanh(w1*x1 + w2*x2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1"]
+    argv += ["b=6.8813735870195432"]
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder) / "neuron.html"
         command = [sys.executable, "-m", "autograd_lite", *argv, "-o", str(page)]
         subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        try:
-            driver.get(page.as_uri())
-            body = driver.find_element("tag name", "body")
-            for _ in range(15):
-                body.send_keys(Keys.ARROW_RIGHT)
-            driver.save_screenshot(str(path))
-        finally:
-            driver.quit()
+        _screenshot(page.as_uri() + "#step=16", path, (1200, 540))
+
+
+def explain_presentation(path: Path) -> None:
+    """The shallow network's page (examples/shallow_network.py) in presentation mode on a
+    1920×1080 screen, at step 75 of backward: what a lecture hall sees."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, str(ROOT / "examples" / "shallow_network.py"), "--out", out]
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        page = Path(out) / "shallow_network_explain.html"
+        _screenshot(page.as_uri() + "#step=75", path, (1920, 1080), keys="p")
 
 
 def network(show: str) -> Callable[[Path], None]:
@@ -128,7 +147,10 @@ DRAWINGS: dict[str, Callable[[Path], None]] = {
 
 
 #: Pictures of a page in the browser, by file name.
-SCREENSHOTS: dict[str, Callable[[Path], None]] = {"explain_page.png": explain_page}
+SCREENSHOTS: dict[str, Callable[[Path], None]] = {
+    "explain_page.png": explain_page,
+    "explain_presentation.png": explain_presentation,
+}
 
 
 def outputs() -> list[str]:

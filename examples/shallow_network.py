@@ -12,10 +12,12 @@ through the graph) and as ``nn.reference.backprop`` computes it (these formulas,
 renders the computation graph of one sample's loss ℓ.
 
 It also writes that graph's step-by-step page (``shallow_network_explain.html``, from
-:func:`autograd_lite.explain`), its nodes named as in the notes: ``a1[k]`` is a⁽¹⁾ₖ, ``z1[k]``
-is z⁽¹⁾ₖ = σ(a⁽¹⁾ₖ), ``a2[k]`` is a⁽²⁾ₖ and ``f[k]`` is fₖ(x). Stepping backward, δ⁽²⁾ = ∂ℓ/∂a⁽²⁾
-= f(x) − Ỹ arrives first, and δ⁽¹⁾ = σ′(a⁽¹⁾) ∘ (W⁽²⁾)ᵀδ⁽²⁾ is assembled from it, one
-``+=`` per weight; both are printed beside the formulas.
+:func:`autograd_lite.explain`), its nodes named as in the notes by ``mlp(x, names=True)``,
+counting from 1: ``x[j]`` is xⱼ, ``W1[k,j]`` is W⁽¹⁾ₖⱼ, ``a1[k]`` is a⁽¹⁾ₖ, ``z1[k]`` is
+z⁽¹⁾ₖ = σ(a⁽¹⁾ₖ), ``a2[k]`` is a⁽²⁾ₖ and ``f[k]`` is fₖ(x); the classes count from 1 too (the
+sample's class y reads f[y]). Stepping backward, δ⁽²⁾ = ∂ℓ/∂a⁽²⁾ = f(x) − Ỹ arrives first, and
+δ⁽¹⁾ = σ′(a⁽¹⁾) ∘ (W⁽²⁾)ᵀδ⁽²⁾ is assembled from it, one ``+=`` per weight; both are printed
+beside the formulas.
 """
 
 from __future__ import annotations
@@ -33,47 +35,18 @@ from nn.reference import LossName, backprop, compare, graph_backprop
 from _output import have_dot, parser, positive_int
 
 
-def name_parameters(mlp: nn.MLP) -> None:
-    """Label the parameters as the notes do: W1[k,j] is W⁽¹⁾ₖⱼ, b2[k] is b⁽²⁾ₖ (from 1)."""
-    for h, layer in enumerate(mlp.layers, start=1):
-        for k, neuron in enumerate(layer.neurons, start=1):
-            for j, w in enumerate(neuron.w, start=1):
-                w.label = f"W{h}[{k},{j}]"
-            neuron.b.label = f"b{h}[{k}]"
-
-
-def name_nodes(mlp: nn.MLP, loss: Value, y: int) -> dict[str, Value]:
-    """Name the nodes of one sample's loss as the notes do; return them by name.
-
-    ``a{h}[k]`` is the pre-activation a⁽ʰ⁾ₖ (the affine node of neuron k of layer h, from 1),
-    ``z{h}[k]`` its activation σ(a⁽ʰ⁾ₖ) and ``f[k]`` the softmax output f_y(x) the loss reads
-    (k = y + 1), the one division of the graph.
-    """
-    places = {
-        id(neuron.w[0]): (h, k)
-        for h, layer in enumerate(mlp.layers, start=1)
-        for k, neuron in enumerate(layer.neurons, start=1)
-    }
-    named: dict[str, Value] = {}
-    for node in topological_order(loss):
-        if node.op == "affine" and id(node.args[1]) in places:
-            h, k = places[id(node.args[1])]
-            node.label = f"a{h}[{k}]"
-        elif len(node.args) == 1 and getattr(node.args[0], "label", "").startswith("a1["):
-            node.label = "z" + node.args[0].label[1:]
-        elif node.op == "div":
-            node.label = f"f[{y + 1}]"
-        if node.label:
-            named[node.label] = node
-    return named
+def named_nodes(loss: Value) -> dict[str, Value]:
+    """The nodes of ``loss``'s graph that have a name (``a1[2]``, ``z1[2]``, ``f[3]``, …)."""
+    return {node.label: node for node in topological_order(loss) if node.label}
 
 
 def print_deltas(mlp: nn.MLP, explanation: Explanation, named: dict[str, Value], y: int) -> None:
-    """δ⁽²⁾ and δ⁽¹⁾ as explain computes them (∂ℓ/∂a) beside the notes' formulas."""
+    """δ⁽²⁾ and δ⁽¹⁾ as explain computes them (∂ℓ/∂a) beside the notes' formulas; ``y`` is the
+    class counted from 1."""
     grads = explanation.gradients
     a2 = np.array([named[f"a2[{k}]"].data for k in range(1, len(mlp.layers[1].neurons) + 1)])
     f = np.exp(a2 - a2.max()) / np.exp(a2 - a2.max()).sum()
-    delta2 = f - np.eye(len(a2))[y]
+    delta2 = f - np.eye(len(a2))[y - 1]
     hidden = [named[f"z1[{k}]"] for k in range(1, len(mlp.layers[0].neurons) + 1)]
     w2 = np.array([[w.data for w in neuron.w] for neuron in mlp.layers[1].neurons])
     z1 = np.array([z.data for z in hidden])
@@ -120,18 +93,17 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
     for task, mlp in networks.items():
         for p in mlp.parameters():
             p.data += float(rng.normal(0.0, 0.1))  # nonzero biases, so that their gradients show
-        name_parameters(mlp)
         print_gradients(mlp, X, targets[task], task, args.lam)
 
     # One sample's loss ℓ = −log f_y(x) as a graph, each Value coloured by log₁₀|∂ℓ/∂v|.
     if not have_dot(f"graph of one sample's loss, nor picture of the network (in {args.out})"):
         return []
     mlp = networks["classification"]
-    x = [Value(float(v), f"x{j}") for j, v in enumerate(X[0], start=1)]
-    y = int(targets["classification"][0])
-    sample_loss = -mlp(x)[y].log()
+    x = [Value(float(v)) for v in X[0]]  # named x[1], x[2] by the call
+    y = int(targets["classification"][0]) + 1  # the class, from 1 as the notes count
+    sample_loss = -mlp(x, names=True)[y - 1].log()  # ℓ = −log f_y(x): f[y]
     sample_loss.label = "ℓ"
-    named = name_nodes(mlp, sample_loss, y)
+    named = named_nodes(sample_loss)
     explanation = explain(sample_loss)
     sample_loss.backward()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -149,8 +121,8 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
     ]
     paths.append(nn.render_network(mlp, args.out / "shallow_network_grads.png", show="grads"))
     print(
-        f"\ngraph of ℓ = −log f_y(x) for x = ({X[0, 0]:.3f}, {X[0, 1]:.3f}), y = {y}, "
-        f"without the penalty: {paths[0]}, {paths[1]}"
+        f"\ngraph of ℓ = −log f_y(x) = −log f[{y}] for x = ({X[0, 0]:.3f}, {X[0, 1]:.3f}), "
+        f"class y = {y} of 3 (from 1), without the penalty: {paths[0]}, {paths[1]}"
     )
     print(f"the network, edges sized by ∂ℓ/∂w: {paths[2]}")
     return paths

@@ -8,9 +8,11 @@
 * :mod:`nn.draw` — ``draw_network``, the network diagram of the course notes, and
   ``render_network``, which writes it to a file.
 * :mod:`nn.reference` — the notes' matrix-form backprop in NumPy, to check the graph against.
+* :mod:`nn.check` — ``check_backprop``: your own matrix-form backprop against the engine's.
 """
 
 from nn import reference
+from nn.check import BackpropReport, check_backprop
 from nn.checkpoint import load, save
 from nn.draw import draw_network, render_network
 from nn.functional import log_softmax, logsumexp, softmax
@@ -27,10 +29,12 @@ from nn.module import Module
 
 __all__ = [
     "MLP",
+    "BackpropReport",
     "Layer",
     "Module",
     "Neuron",
     "binary_cross_entropy",
+    "check_backprop",
     "cross_entropy",
     "draw_network",
     "hinge_loss",

@@ -44,7 +44,8 @@ class _Corrupt(ValueError):
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> None:
-    """Write ``module`` (an ``MLP``, ``Layer`` or ``Neuron``) to ``path``, atomically.
+    """Write ``module`` (an ``MLP``, ``Layer`` or ``Neuron``) to ``path``, atomically; a
+    missing folder is made.
 
     Raises ``TypeError`` for another kind of module (save its ``state_dict`` instead) and
     ``ValueError`` if a parameter is NaN or infinite (JSON has no such numbers); in either
@@ -199,7 +200,7 @@ def _rebuild(document: dict[str, Any]) -> Module:
             f"the file has {len(parameters)}"
         )
     values = {name: _real_value(name, number) for name, number in parameters.items()}
-    module = _blank(kind, shape)
+    module = _zeros(kind, shape)
     names = [name for name, _ in module.named_parameters()]
     missing = [f"parameters[{shown(name)}]" for name in names if name not in values]
     unexpected = [f"parameters[{shown(name)}]" for name in values if name not in set(names)]
@@ -262,15 +263,15 @@ def _parameter_count(kind: str, shape: dict[str, Any]) -> int:
     return sum((fan_in + 1) * size for fan_in, size in zip(fan_ins, shape["layer_sizes"]))
 
 
-def _blank(kind: str, shape: dict[str, Any]) -> Module:
+def _zeros(kind: str, shape: dict[str, Any]) -> Module:
     """The module of the checked ``shape``, all parameters 0, built without drawing weights."""
     if kind == "MLP":
-        return MLP._blank(
+        return MLP.zeros(
             shape["n_in"], shape["layer_sizes"], shape["activation"], shape["output_activation"]
         )
     if kind == "Layer":
-        return Layer._blank(shape["n_in"], shape["n_out"], shape["activation"])
-    return Neuron._blank(shape["n_in"], shape["activation"])
+        return Layer.zeros(shape["n_in"], shape["n_out"], shape["activation"])
+    return Neuron.zeros(shape["n_in"], shape["activation"])
 
 
 def _integer_literal(literal: str) -> int:

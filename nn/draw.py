@@ -4,13 +4,17 @@ The scalar computation graph of even a small MLP has tens of thousands of nodes 
 multiply and add); :func:`autograd_lite.draw_graph` is the tool for a neuron, this one for the
 network. Here a unit is a circle and a weight is an edge:
 
-* one column of input units ``x1 … xn``, then one column per layer, the last being the outputs;
-* each neuron shows its activation and its bias (or the bias's gradient);
-* each edge ``i → j`` stands for the weight ``wⱼᵢ`` of neuron j on input i. Its colour is the
-  sign (blue positive, red negative: a diverging pair readable by colour-blind readers) and its
-  width and opacity grow with the magnitude, relative to the largest in the picture. With
-  ``show="grads"`` the same encoding shows ``∂loss/∂wⱼᵢ`` instead: after ``loss.backward()`` the
-  thick edges are the weights the next gradient step moves most.
+* one column of input units ``x[1] … x[n]``, then one column per layer, the last being the
+  outputs; the units are named as the notes and ``mlp(x, names=True)`` name them, counting from
+  1: ``z1[k]`` is unit k of hidden layer 1 (z⁽¹⁾ₖ), ``f[k]`` the k-th output;
+* each neuron shows its name and its bias (or the bias's gradient); each column its activation;
+* each edge ``j → k`` into layer h stands for the weight ``Wh[k,j]`` (W⁽ʰ⁾ₖⱼ, the parameter's
+  label) of neuron k on input j. Its colour is the sign (blue positive, red negative: a
+  diverging pair readable by colour-blind readers) and its width and opacity grow with the
+  magnitude, relative to the largest in the picture. With ``show="grads"`` the same encoding
+  shows ``∂L/∂Wh[k,j]`` instead: after ``loss.backward()`` the thick edges are the weights the
+  next gradient step moves most. A gradient that is rounding noise beside the largest
+  (:data:`autograd_lite.palette.NOISE`) is drawn as a 0, labelled ≈ 0.
 
 The exact number rides along as the edge's tooltip (hover over it in a browser's SVG view);
 edge labels are left out, since with straight edges between columns nobody can tell which
@@ -22,17 +26,20 @@ inputs green, hidden units blue (the parameter colours), outputs yellow (the op 
 
 from __future__ import annotations
 
+import html
 import math
 import os
+import warnings
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from autograd_lite.checks import count
 from autograd_lite.palette import (
     FONT,
     INPUT,
     NEGATIVE,
+    NOISE,
     OP,
     PARAMETER,
     POSITIVE,
@@ -50,6 +57,12 @@ __all__ = ["draw_network", "render_network"]
 
 Show = Literal["weights", "grads"]
 
+#: What a picture of gradients says when every one of them is 0.
+NO_GRADIENT = (
+    "no gradient computed yet: every ∂L/∂w and ∂L/∂b is 0 "
+    "(call loss.backward() before drawing the gradients)"
+)
+
 
 def draw_network(
     mlp: MLP,
@@ -65,7 +78,10 @@ def draw_network(
     Args:
         mlp: an :class:`nn.MLP`.
         show: ``"weights"`` draws each ``w`` (and each neuron's ``b``); ``"grads"`` draws
-            their ``.grad`` — call ``loss.backward()`` first.
+            their ``.grad`` — call ``loss.backward()`` first. When every gradient is 0 (no
+            backward pass yet, or just after ``zero_grad()``) the caption says so in place of
+            the scale, and a ``UserWarning`` says it too: a picture of zeros is not a picture
+            of the gradients.
         max_edges: refuse (``ValueError``) a network with more weights than this; Graphviz
             cannot lay out a picture of 10⁵ edges that anyone could read.
 
@@ -79,6 +95,8 @@ def draw_network(
 
     magnitudes = [abs(_shown(w, show)) for layer in mlp.layers for n in layer.neurons for w in n.w]
     largest = max((m for m in magnitudes if math.isfinite(m)), default=0.0)
+    scale = _Scale(largest, _noise(mlp, show))
+    no_gradient = _no_gradient(mlp, show)
     dot = graphviz.Digraph(
         "network",
         graph_attr={
@@ -102,8 +120,8 @@ def draw_network(
     )
     previous = _inputs(dot, mlp.n_in)
     for k, layer in enumerate(mlp.layers):
-        previous = _layer(dot, k, layer, k == len(mlp.layers) - 1, previous, show, largest)
-    dot.attr(labelloc="b", label=_legend(show, largest))
+        previous = _layer(dot, k, layer, k == len(mlp.layers) - 1, previous, show, scale)
+    dot.attr(labelloc="b", label=_legend(show, largest, no_gradient))
     return dot
 
 
@@ -160,12 +178,12 @@ def _number(v: float) -> str:
 
 
 def _inputs(dot: graphviz.Digraph, n_in: int) -> list[str]:
-    """The column of input units ``x1 … xn``; returns their node ids."""
+    """The column of input units ``x[1] … x[n]``; returns their node ids."""
     ids = [f"x{i}" for i in range(n_in)]
     with dot.subgraph(name="inputs") as column:
         _column(column, "inputs", "inputs", ids)
         for i in range(n_in):
-            column.node(f"x{i}", label=f"x{i + 1}", fillcolor=INPUT.fill, color=INPUT.pen)
+            column.node(f"x{i}", label=f"x[{i + 1}]", fillcolor=INPUT.fill, color=INPUT.pen)
     return ids
 
 
@@ -176,7 +194,7 @@ def _layer(
     last: bool,
     previous: list[str],
     show: Show,
-    largest: float,
+    scale: _Scale,
 ) -> list[str]:
     """Layer ``k``'s column of units and the edges of its weights from ``previous``; returns
     the units' node ids."""
@@ -190,24 +208,25 @@ def _layer(
         _column(column, f"title{k}", f"{title}\\n{literal(activation)}", current)
         for j, neuron in enumerate(layer.neurons):
             bias = _shown(neuron.b, show)
-            unit = f"y{j + 1}" if last else f"h{j + 1}"
+            unit = f"f[{j + 1}]" if last else f"z{k + 1}[{j + 1}]"
             column.node(
                 current[j],
-                label=f"{unit}\\n∂L/∂b\\n{_number(bias)}"
+                label=f"{unit}\\n∂L/∂b\\n{scale.text(bias)}"
                 if show == "grads"
                 else f"{unit}\\nb = {_number(bias)}",
                 fillcolor=colors.fill,
                 color=colors.pen,
-                tooltip=literal(f"{neuron.b.label or 'b'} = {bias!r}"),
+                tooltip=literal(f"{neuron.b.label or 'b'} = {scale.exact(bias)}"),
             )
     symbol = "∂L/∂w" if show == "grads" else "w"
     for j, neuron in enumerate(layer.neurons):
         for i, w in enumerate(neuron.w):
             value = _shown(w, show)
+            drawn = 0.0 if scale.is_noise(value) else value
             attributes = {
-                "color": signed_color(value, largest),
-                "penwidth": _pen_width(value, largest),
-                "tooltip": literal(f"{w.label or symbol} = {value!r}"),
+                "color": signed_color(drawn, scale.largest),
+                "penwidth": _pen_width(drawn, scale.largest),
+                "tooltip": literal(f"{w.label or symbol} = {scale.exact(value)}"),
             }
             if not math.isfinite(value):
                 attributes["style"] = "dashed"
@@ -215,10 +234,49 @@ def _layer(
     return current
 
 
-def _legend(show: Show, largest: float) -> str:
-    """The caption under the picture: what the edges show, and how."""
-    what = "gradients ∂L/∂w" if show == "grads" else "weights w"
-    symbol = "∂L/∂w" if show == "grads" else "w"
+class _Scale(NamedTuple):
+    """How the edges are drawn: in proportion to |value| / ``largest``, and a gradient with
+    0 < |g| ≤ ``noise`` (rounding noise beside the largest) as a 0, labelled ≈ 0."""
+
+    largest: float
+    noise: float
+
+    def is_noise(self, value: float) -> bool:
+        return value != 0.0 and abs(value) <= self.noise
+
+    def text(self, value: float) -> str:
+        """``value`` as a label shows it: ≈ 0 for rounding noise."""
+        return "≈ 0" if self.is_noise(value) else _number(value)
+
+    def exact(self, value: float) -> str:
+        """``value`` as a tooltip shows it: every digit, and why it is drawn as 0."""
+        return f"{value!r} (≈ 0: rounding noise)" if self.is_noise(value) else repr(value)
+
+
+def _no_gradient(mlp: MLP, show: Show) -> bool:
+    """Whether the picture would show gradients while every one is 0; if so, warn."""
+    if show != "grads" or any(p.grad for p in mlp.parameters()):
+        return False
+    warnings.warn(f"draw_network: {NO_GRADIENT}", UserWarning, stacklevel=3)
+    return True
+
+
+def _noise(mlp: MLP, show: Show) -> float:
+    """The largest |gradient| drawn as 0 (:data:`autograd_lite.palette.NOISE` times the
+    largest of every weight's and bias's); 0 when the picture shows weights."""
+    if show != "grads":
+        return 0.0
+    grads = [abs(p.grad) for p in mlp.parameters() if math.isfinite(p.grad)]
+    return NOISE * max(grads, default=0.0)
+
+
+def _legend(show: Show, largest: float, no_gradient: bool = False) -> str:
+    """The caption under the picture: what the edges show, and how (or that there are no
+    gradients to show)."""
+    what = "gradients ∂L/∂Wh[k,j]" if show == "grads" else "weights Wh[k,j]"
+    symbol = "∂L/∂W" if show == "grads" else "W"
+    if no_gradient:
+        return f"<<B>edges: {what}</B>   {html.escape(NO_GRADIENT)}>"
     return (
         f"<<B>edges: {what}</B>   "
         f'<FONT COLOR="{hex_color(POSITIVE)}">━━ positive</FONT>   '

@@ -21,6 +21,14 @@ Initialisation, drawn from a ``numpy.random.Generator`` so that a seed reproduce
 Inputs may be a list or tuple of floats and Values, or a 1-D NumPy array. They are checked once
 per call of the outermost piece (the MLP, or a layer or neuron called directly); the inner
 loops trust them.
+
+Names, as in the notes (counting from 1), for pictures, ``explain`` and messages: an MLP labels
+its parameters ``W1[k,j]`` (W⁽¹⁾ₖⱼ, the weight of neuron k of layer 1 on input j) and ``b1[k]``
+(b⁽¹⁾ₖ), ``W2[k,j]``, ``b2[k]``, …; a layer on its own ``W[k,j]`` and ``b[k]``, a neuron ``w[j]``
+and ``b``. Asked with ``mlp(x, names=True)``, the MLP labels the nodes of that call too:
+``a1[k]`` is the pre-activation a⁽¹⁾ₖ, ``z1[k]`` = σ(a⁽¹⁾ₖ), …, ``f[k]`` the output fₖ(x), and
+an input Value without a label ``x[j]``. Where σ is the identity, a and z (or f) are one node,
+named by what it outputs.
 """
 
 from __future__ import annotations
@@ -85,8 +93,11 @@ class Neuron(Module):
         self._build(n_in, activation, draw.normal(0.0, std, n_in).tolist())
 
     @classmethod
-    def _blank(cls, n_in: int, activation: str) -> Neuron:
-        """A neuron with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+    def zeros(cls, n_in: int, activation: str = "relu") -> Neuron:
+        """A neuron of this shape with every parameter 0, drawing no random number (what
+        :func:`nn.load` fills in)."""
+        n_in = size(n_in, "Neuron.zeros(n_in)")
+        activation = choice(activation, ACTIVATIONS, "Neuron.zeros(activation)")
         neuron = cls.__new__(cls)
         neuron._build(n_in, activation, [0.0] * n_in)
         return neuron
@@ -97,7 +108,9 @@ class Neuron(Module):
         self.n_in = n_in
         self.activation = activation
         self._sigma = _ACTIVATIONS[activation]
-        _label(self)
+        for j, w in enumerate(self.w, start=1):
+            w.label = f"w[{j}]"
+        self.b.label = "b"
 
     def __call__(self, x: Inputs) -> Value:
         """σ(b + Σᵢ wᵢ xᵢ) for an input of length ``n_in``."""
@@ -105,7 +118,10 @@ class Neuron(Module):
 
     def _forward(self, x: Sequence[Any]) -> Value:
         # a = b + Σᵢ wᵢxᵢ as one node of the graph; a float xᵢ stays a constant operand.
-        a = affine(self.w, x, self.b)
+        return self._activate(affine(self.w, x, self.b))
+
+    def _activate(self, a: Value) -> Value:
+        """σ(a): ``a`` itself for the identity (no node is added)."""
         sigma = self._sigma
         return a if sigma is None else sigma(a)
 
@@ -139,11 +155,15 @@ class Layer(Module):
         self._build(n_in, activation, neurons)
 
     @classmethod
-    def _blank(cls, n_in: int, n_out: int, activation: str) -> Layer:
-        """A layer with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+    def zeros(cls, n_in: int, n_out: int, activation: str = "relu") -> Layer:
+        """A layer of this shape with every parameter 0, drawing no random number (what
+        :func:`nn.load` fills in)."""
+        n_in = size(n_in, "Layer.zeros(n_in)")
+        n_out = size(n_out, "Layer.zeros(n_out)")
+        activation = choice(activation, OUTPUT_ACTIVATIONS, "Layer.zeros(activation)")
         layer = cls.__new__(cls)
         neuron = _per_neuron(activation)
-        layer._build(n_in, activation, [Neuron._blank(n_in, neuron) for _ in range(n_out)])
+        layer._build(n_in, activation, [Neuron.zeros(n_in, neuron) for _ in range(n_out)])
         return layer
 
     def _build(self, n_in: int, activation: str, neurons: list[Neuron]) -> None:
@@ -152,7 +172,7 @@ class Layer(Module):
         self.n_out = len(neurons)
         self.activation = activation
         self._softmax = activation == "softmax"
-        _label(self)
+        _name_parameters(neurons, "")
 
     def __call__(self, x: Inputs) -> list[Value]:
         """The layer's ``n_out`` outputs for an input of length ``n_in``."""
@@ -161,6 +181,13 @@ class Layer(Module):
     def _forward(self, x: Sequence[Any]) -> list[Value]:
         out = [neuron._forward(x) for neuron in self.neurons]
         return softmax_of(out) if self._softmax else out
+
+    def _parts(self, x: Sequence[Any]) -> tuple[list[Value], list[Value]]:
+        """The same graph as :meth:`_forward`, returning the pre-activations a = W x + b too."""
+        pre = [affine(neuron.w, x, neuron.b) for neuron in self.neurons]
+        if self._softmax:
+            return pre, softmax_of(pre)
+        return pre, [neuron._activate(a) for neuron, a in zip(self.neurons, pre)]
 
     def __repr__(self) -> str:
         return f"Layer({self.n_in} → {self.n_out}, {self.activation})"
@@ -185,14 +212,7 @@ class MLP(Module):
         seed: int | np.random.Generator | None = None,
     ) -> None:
         n_in = size(n_in, "MLP(n_in)")
-        if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence):
-            raise TypeError(
-                "MLP(layer_sizes): expected a sequence of layer widths, "
-                f"got {type(layer_sizes).__name__}"
-            )
-        if not layer_sizes:
-            raise ValueError("MLP(layer_sizes): expected at least one layer, got none")
-        sizes = [size(n, f"MLP(layer_sizes[{i}])") for i, n in enumerate(layer_sizes)]
+        sizes = _layer_sizes(layer_sizes, "MLP(layer_sizes)")
         activation = choice(activation, ACTIVATIONS, "MLP(activation)")
         output_activation = choice(output_activation, OUTPUT_ACTIVATIONS, "MLP(output_activation)")
         draw = generator(seed, "MLP(seed)")
@@ -203,13 +223,24 @@ class MLP(Module):
         self._build(n_in, activation, output_activation, layers)
 
     @classmethod
-    def _blank(
-        cls, n_in: int, sizes: Sequence[int], activation: str, output_activation: str
+    def zeros(
+        cls,
+        n_in: int,
+        layer_sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
     ) -> MLP:
-        """An MLP with every parameter 0, nothing drawn, arguments trusted: for ``load``."""
+        """An MLP of this shape with every parameter 0, drawing no random number (what
+        :func:`nn.load` fills in)."""
+        n_in = size(n_in, "MLP.zeros(n_in)")
+        sizes = _layer_sizes(layer_sizes, "MLP.zeros(layer_sizes)")
+        activation = choice(activation, ACTIVATIONS, "MLP.zeros(activation)")
+        output_activation = choice(
+            output_activation, OUTPUT_ACTIVATIONS, "MLP.zeros(output_activation)"
+        )
         mlp = cls.__new__(cls)
         plan = _layer_plan(n_in, sizes, activation, output_activation)
-        mlp._build(n_in, activation, output_activation, [Layer._blank(*step) for step in plan])
+        mlp._build(n_in, activation, output_activation, [Layer.zeros(*step) for step in plan])
         return mlp
 
     def _build(
@@ -220,13 +251,35 @@ class MLP(Module):
         self.layer_sizes = tuple(layer.n_out for layer in layers)
         self.activation = activation
         self.output_activation = output_activation
-        _label(self)
+        for h, layer in enumerate(layers, start=1):
+            _name_parameters(layer.neurons, str(h))
 
-    def __call__(self, x: Inputs) -> list[Value]:
-        """f(x): the output layer's values, a list of ``layer_sizes[-1]`` Values."""
+    def __call__(self, x: Inputs, *, names: bool = False) -> list[Value]:
+        """f(x): the output layer's values, a list of ``layer_sizes[-1]`` Values.
+
+        ``names=True`` labels the nodes made as the notes name them (from 1): ``a{h}[k]`` the
+        pre-activation of neuron k of layer h, ``z{h}[k]`` its activation, ``f[k]`` the k-th
+        output, and an input Value that has no label ``x[j]``; the graph is the same.
+        """
         z: list[Any] = _inputs(x, self.n_in, "MLP")
+        if names:
+            return self._named_forward(z)
         for layer in self.layers:
             z = layer._forward(z)
+        return z
+
+    def _named_forward(self, z: list[Any]) -> list[Value]:
+        """f(x) as :meth:`__call__` makes it, each node labelled as the notes name it."""
+        for j, item in enumerate(z, start=1):
+            if isinstance(item, Value) and not item.label:
+                item.label = f"x[{j}]"
+        last = len(self.layers)
+        for h, layer in enumerate(self.layers, start=1):
+            pre, z = layer._parts(z)
+            for k, a in enumerate(pre, start=1):
+                a.label = f"a{h}[{k}]"
+            for k, out in enumerate(z, start=1):
+                out.label = f"f[{k}]" if h == last else f"z{h}[{k}]"
         return z
 
     def __repr__(self) -> str:
@@ -253,6 +306,18 @@ def _layer_plan(
 
 
 # --- Checks at the public boundary ------------------------------------------------------------
+
+
+def _layer_sizes(layer_sizes: object, where: str) -> list[int]:
+    """An MLP's layer widths: a non-empty sequence of integers ≥ 1."""
+    if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence):
+        raise TypeError(
+            f"{where}: expected a sequence of layer widths, got {type(layer_sizes).__name__}"
+        )
+    if not layer_sizes:
+        raise ValueError(f"{where}: expected at least one layer, got none")
+    name = where.removesuffix(")")
+    return [size(n, f"{name}[{i}])") for i, n in enumerate(layer_sizes)]
 
 
 def _inputs(x: object, n_in: int, where: str) -> list[Any]:
@@ -310,7 +375,10 @@ def _generator(seed: object, rng: object, where: str) -> np.random.Generator:
     return rng
 
 
-def _label(module: Module) -> None:
-    """Label each parameter with its dotted name, for pictures and messages."""
-    for name, value in module.named_parameters():
-        value.label = name
+def _name_parameters(neurons: Sequence[Neuron], layer: str) -> None:
+    """Label a layer's parameters as the notes do, from 1: W{layer}[k,j] (neuron k's weight on
+    input j) and b{layer}[k]."""
+    for k, neuron in enumerate(neurons, start=1):
+        for j, w in enumerate(neuron.w, start=1):
+            w.label = f"W{layer}[{k},{j}]"
+        neuron.b.label = f"b{layer}[{k}]"

@@ -51,8 +51,21 @@ def cross_entropy(logits: Scalars, target: int | Sequence[Value | float]) -> Val
 
     The sum runs over every class, also for an index (0 · log softmax(a)ₖ adds exactly 0), so
     that the graph of a class index is the graph of its one-hot vector.
+
+    Logits that are already a softmax's outputs (an MLP with ``output_activation="softmax"``,
+    or :func:`nn.softmax`'s result) are refused with a ``ValueError``: softmax applied twice
+    gives a plausible number that is not the loss. The graph tells (each is eₖ / Σⱼ eⱼ with
+    eₖ an ``exp`` node; see :func:`softmax_outputs`), so inside ``no_grad()``, where no graph is
+    recorded, it cannot.
     """
     a = as_values(logits, "cross_entropy(logits)")
+    if softmax_outputs(a):
+        raise ValueError(
+            "cross_entropy(logits): these are a softmax's outputs (each exp(aₖ − m) / Σⱼ "
+            "exp(aⱼ − m)), not logits; cross_entropy applies softmax itself, so this would "
+            "apply it twice. Give it the pre-activations (an MLP with "
+            'output_activation="linear"), or score the probabilities p with -p[y].log()'
+        )
     weights = _class_weights(target, len(a))
     return -total([y * log_p for y, log_p in zip(weights, log_softmax(a))])
 
@@ -79,8 +92,19 @@ def binary_cross_entropy(logit: Value | float, target: float) -> Value:
     finite logit and accurate to rounding even where it is tiny (softplus(−40) = 4.2e-18,
     which log(1 + e⁻⁴⁰) rounds to 0); ∂/∂z = σ(z) − y. The label may be a Value (as when
     :func:`autograd_lite.trace` records it); only a number is checked to be 0 or 1.
+
+    A logit that is a sigmoid's output (an MLP with ``output_activation="sigmoid"``) is refused
+    with a ``ValueError``, as :func:`cross_entropy` refuses a softmax's outputs: σ applied twice
+    gives a plausible number that is not the loss.
     """
     z = _value(logit, "binary_cross_entropy(logit)")
+    if z.op == "sigmoid":
+        raise ValueError(
+            "binary_cross_entropy(logit): this is a sigmoid's output σ(z), not the logit z; "
+            "binary_cross_entropy applies σ itself, so this would apply it twice. Give it the "
+            'pre-activation (an MLP with output_activation="linear"), or score the '
+            "probability p with -(y * p.log() + (1 - y) * (1 - p).log())"
+        )
     y = _label(target, (0.0, 1.0), "binary_cross_entropy(target)", "0 or 1")
     return y * (-z).softplus() + (1.0 - y) * z.softplus()
 
@@ -108,6 +132,34 @@ def l2_penalty(module: Module, lam: float) -> Value:
     if not weights:
         return Value(0.0)
     return total([w * w for w in weights]) * (0.5 * lam)
+
+
+def softmax_outputs(values: Sequence[Value]) -> bool:
+    """Whether ``values`` are a softmax's outputs, as the graph shows them: two or more
+    quotients eₖ / s of one denominator s, each eₖ an ``exp`` node that s sums (as
+    :func:`nn.softmax` and a softmax layer build them). Reads no number, so it also holds
+    while tracing."""
+    first = values[0] if len(values) >= 2 else None
+    if first is None or first.op != "div" or not isinstance(first.args[1], Value):
+        return False
+    denominator = first.args[1]
+    numerators = []
+    for v in values:
+        if v.op != "div" or v.args[1] is not denominator:
+            return False
+        numerator = v.args[0]
+        if not isinstance(numerator, Value) or numerator.op != "exp":
+            return False
+        numerators.append(numerator)
+    summands: set[Value] = set()
+    pending = [denominator]
+    while pending:  # the terms of the chain of additions s = e₀ + e₁ + … (no recursion)
+        node = pending.pop()
+        if node.op == "add":
+            pending.extend(a for a in node.args if isinstance(a, Value))
+        else:
+            summands.add(node)
+    return all(e in summands for e in numerators)
 
 
 # --- Helpers --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_lite import Value
 from autograd_lite.checks import fraction, positive
-from optim.optimizer import Buffers, Closure, Optimizer, OptimizerState, Proposal, Update, sized
+from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal, Step, Vector
 from optim.schedules import Rate, as_schedule, rate_at
 
 
@@ -43,6 +43,9 @@ class Adam(Optimizer):
         eps: ε > 0.
     """
 
+    state_type = AdamState
+    buffer_names = ("first_moment", "second_moment")
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -61,29 +64,16 @@ class Adam(Optimizer):
         self.eps = positive(eps, "Adam(eps)")
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
-        return self._array_proposal()
+        return self.update_proposal()
 
-    @property
-    def vectorized(self) -> bool:
-        return True
-
-    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
+    def update(self, w: Vector, g: Vector, k: int, m: Vector, v: Vector) -> Step:
+        """Step k: the formulas above, on vectors over the parameters."""
         gamma = rate_at(self.lr, k, "Adam(lr)")
         beta1, beta2 = self.betas
-        m_old, v_old = buffers or (np.zeros_like(w), np.zeros_like(w))
-        m = beta1 * m_old + (1.0 - beta1) * g
-        v = beta2 * v_old + (1.0 - beta2) * (g * g)
         t = k + 1
-        correction1 = 1.0 - beta1**t
-        correction2 = 1.0 - beta2**t
-        return w - gamma * (m / correction1) / (np.sqrt(v / correction2) + self.eps), (m, v), gamma
-
-    def buffers_of(self, state: OptimizerState, n: int) -> Buffers:
-        if isinstance(state, AdamState) and state.first_moment:
-            m = sized(state.first_moment, n, "Adam.state.first_moment")
-            return (m, sized(state.second_moment, n, "Adam.state.second_moment"))
-        return ()
-
-    def state_of(self, steps: int, step_size: float, buffers: Buffers) -> OptimizerState:
-        m, v = (tuple(b.tolist()) for b in buffers)
-        return AdamState(steps=steps, step_size=step_size, first_moment=m, second_moment=v)
+        m = beta1 * m + (1.0 - beta1) * g  # m ← β₁ m + (1 − β₁) g
+        v = beta2 * v + (1.0 - beta2) * (g * g)  # v ← β₂ v + (1 − β₂) g²
+        m_hat = m / (1.0 - beta1**t)  # m̂ = m / (1 − β₁ᵗ)
+        v_hat = v / (1.0 - beta2**t)  # v̂ = v / (1 − β₂ᵗ)
+        w = w - gamma * m_hat / (np.sqrt(v_hat) + self.eps)  # w ← w − γₖ m̂ / (√v̂ + ε)
+        return Step(w, gamma, (m, v))

@@ -19,8 +19,8 @@ optimiser:
   objective once per batch size and replays it for each step and trial point, bit for bit what
   eager code gives, so the History is the eager fit's. A line search ends on comparisons of
   values that differ by rounding (Brent's method's last trial points, Armijo's test), so a
-  replay whose sums ran in another order would move the steps it chooses: a prototype that
-  replayed batches there moved the History by 1e-7 to 0.24 (relative).
+  replay whose sums ran in another order would move the steps it chooses, and a rounding's
+  difference in one step's α grows over the following steps.
 
 ``compile="batch"`` is another name for ``compile=True`` (the same choice between the two).
 
@@ -35,7 +35,7 @@ for the hinge loss) raises here as it would in an eager fit. It is given them wi
 output for sample 0, computed once: what a loss checks of a target does not depend on the
 model's numbers (a loss that read them would not trace), and the numbers' own failures, a
 domain error in the model at some sample, are the replay's, met at that sample's batch as in an
-eager fit. (Running the model on every sample here took 1.1 s of digits' 3 s of training.)
+eager fit. (Running the model on every sample here would cost an epoch of forward passes.)
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ import numpy as np
 
 from autograd_lite import Value, is_grad_enabled, no_grad, total, trace
 from autograd_lite.checks import real
-from optim.optimizer import Buffers, Optimizer, not_finite
+from optim.optimizer import Buffers, Optimizer, Step, not_finite
 
 #: How one sample's numbers are cut: (features, target), each None for a single number, or
 #: the number of items of a list.
@@ -143,7 +143,7 @@ class _Point(NamedTuple):
 
     w: np.ndarray  # the optimiser's parameters, in its order
     theta: np.ndarray  # the recording's parameters, in its order
-    buffers: Buffers
+    buffers: Buffers  # those the last step carried; () before any
     steps: int
     step_size: float
 
@@ -153,12 +153,12 @@ class ArrayTraining:
     parameters held in one array across steps, as a hand-written NumPy loop holds them.
 
     Each batch's loss and gradient come from :meth:`~autograd_lite.tape.Tape.backward_at` at
-    θ, and :meth:`Optimizer.update` (the same formula as the optimiser's own step) makes the
+    θ, and :attr:`Optimizer.update` (the same formula as the optimiser's own step) makes the
     next θ; no Value is read or written meanwhile. :meth:`write` leaves the Values, their
     ``.grad`` and the optimiser's state as the eager fit would (``fit`` calls it after each
     epoch and whenever it stops), and :meth:`read` takes them up again (after the callbacks,
-    which may change them). Digits' steps, 2,410 parameters under Adam, spent more in the
-    Values and Adam's loops over them than in the replay.
+    which may change them): with thousands of parameters (digits' 2,410) a loop over Values
+    each step would cost more than the replay.
     """
 
     def __init__(
@@ -178,7 +178,7 @@ class ArrayTraining:
         """θ, w, the buffers and the step count from the Values and the optimiser's state."""
         opt, params = self.optimizer, self.tape.parameters
         w = np.array([p.data for p in opt.params], dtype=float)
-        buffers = opt.buffers_of(opt.state, len(w))
+        buffers = opt.buffers_in(opt.state, len(w))
         state = opt.state
         self.point = _Point(w, self.tape.parameter_vector(), buffers, state.steps, state.step_size)
         self.start = state.steps
@@ -203,7 +203,7 @@ class ArrayTraining:
         """The optimiser's update at the last evaluation's gradient (a FloatingPointError, and
         nothing changed, if a parameter would not be finite)."""
         opt, point = self.optimizer, self.point
-        w, buffers, gamma = opt.updated(point.w, self.grads, point.buffers, point.steps)
+        w, gamma, buffers = opt.vector_step(point.w, self.grads, point.steps, point.buffers)
         bad = np.flatnonzero(~np.isfinite(w))
         if len(bad):
             i = int(bad[0])
@@ -228,7 +228,7 @@ class ArrayTraining:
             for i, base, added in zip(self.kept, self.kept_base, self.kept_sum.tolist()):
                 params[i].grad = base + added
         if point.steps > self.start:
-            opt.state = opt.state_of(point.steps, point.step_size, point.buffers)
+            opt.state = opt.state_after(point.steps, Step(point.w, point.step_size, point.buffers))
 
 
 def _cut(values: Sequence[Value], items: int | None) -> Any:

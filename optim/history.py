@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from autograd_lite.files import write_atomically
 
 StopReason = Literal["running", "completed", "converged", "interrupted"]
 
@@ -118,8 +121,10 @@ class History:
         """Save loss, gradient norm and step size against the epoch to ``path`` (PNG, SVG, …).
 
         Needs matplotlib (the ``examples`` extra); draws on a ``Figure`` of its own, without
-        pyplot, so it changes no global state. Positive series are drawn on a log scale.
-        Returns the path written.
+        pyplot, so it changes no global state. Positive series are drawn on a log scale. The
+        format is the suffix's (PNG without one); the file is written as every file of the
+        package is (:func:`autograd_lite.files.write_atomically`: its folder made if missing,
+        the old file kept until the new one is complete). Returns the path written.
         """
         try:
             from matplotlib.figure import Figure
@@ -146,5 +151,6 @@ class History:
         axes[-1].set_xlabel("epoch")
         figure.suptitle(title or f"training history ({self.stop_reason})")
         target = Path(path)
-        figure.savefig(target)
-        return target
+        image = io.BytesIO()
+        figure.savefig(image, format=target.suffix.removeprefix(".").lower() or "png")
+        return write_atomically(target, image.getvalue())

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple, NoReturn
+from typing import Any, ClassVar, NamedTuple, NoReturn
 
 import numpy as np
 
@@ -30,8 +30,28 @@ from optim.params import parameter_list
 #: ``closure()`` zeroes the gradients, computes the loss, calls ``backward()``, returns the loss.
 Closure = Callable[[], Value]
 
-#: An optimiser's per-parameter buffers as arrays (SGD's velocity; Adam's two moments).
-Buffers = tuple[np.ndarray, ...]
+#: One number per parameter, in the optimiser's parameter order: w, g, a momentum buffer.
+Vector = np.ndarray
+
+#: An optimiser's per-parameter buffers as vectors (SGD's velocity; Adam's two moments).
+Buffers = tuple[Vector, ...]
+
+
+class Step(NamedTuple):
+    """What an optimiser's ``update`` returns: the new parameters w, the step size γₖ, and
+    the buffers carried to the next step (named by the optimiser's ``buffer_names``)."""
+
+    w: Vector
+    gamma: float
+    buffers: Buffers = ()
+
+
+def _no_update(optimizer: Optimizer, *args: object) -> NoReturn:
+    """``update`` of an optimiser whose step is not a rule on w and g alone."""
+    raise TypeError(
+        f"{type(optimizer).__name__}.update: its step is not a rule on w and g alone "
+        "(vectorized is False); use step()"
+    )
 
 
 @dataclass(frozen=True)
@@ -72,13 +92,14 @@ class Optimizer:
     Subclasses implement :meth:`_proposal`: given the loss the closure returned (None without
     a closure) and the closure, it reads ``p.data`` and ``p.grad`` and returns a
     :class:`Proposal`. A step that is a rule on w and g alone (SGD, Adam, a fixed step) is
-    written once, as :meth:`update` on arrays (elementwise, the same IEEE operations as on
-    floats), with :meth:`buffers_of` and :meth:`state_of` converting its state; its
-    ``_proposal`` runs it on the Values' numbers, and ``fit(compile=True)`` on the parameters
-    held in one array (:class:`optim.compiled.ArrayTraining`). A ``_proposal`` may evaluate
-    the closure at trial points, moving the parameters there (a line search is a way of
-    proposing a step); :meth:`step` writes the proposal over them, or rolls everything back if
-    the proposal raises.
+    written once, as :attr:`update`: the optimiser's formulas, line by line, on vectors over
+    the parameters (NumPy arrays: elementwise, the same IEEE operations as on floats). Its
+    ``_proposal`` runs it on the Values' numbers (:meth:`update_proposal`), and
+    ``fit(compile=True)`` on the parameters held in one array
+    (:class:`optim.compiled.ArrayTraining`). A ``_proposal`` may evaluate the closure at trial
+    points, moving the parameters there (a line search is a way of proposing a step);
+    :meth:`step` writes the proposal over them, or rolls everything back if the proposal
+    raises.
 
     Raises:
         TypeError: ``params`` is not an iterable of Values.
@@ -87,6 +108,16 @@ class Optimizer:
 
     params: list[Value]
     state: OptimizerState
+
+    #: ``update(w, g, k, *buffers) -> Step``: step k on the vectors w (the parameters) and g
+    #: (their gradient), and the buffers the previous step carried (zeros before the first),
+    #: one for each of :attr:`buffer_names`, in that order. Subclasses define it as a method
+    #: whose arguments are named as the formulas name them (``update(w, g, k, m, v)``).
+    update: Callable[..., Step] = _no_update
+    #: The class of the state after an :attr:`update` that carries buffers, and the names of
+    #: its fields that hold them (SGD's ``("velocity",)``, Adam's two moments).
+    state_type: ClassVar[type[OptimizerState]] = OptimizerState
+    buffer_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Iterable[Value]) -> None:
         self.params = parameter_list(params, f"{type(self).__name__}(params)")
@@ -123,43 +154,47 @@ class Optimizer:
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
         raise NotImplementedError(f"{type(self).__name__} does not implement _proposal")
 
-    # --- A step on arrays: the optimisers whose step needs no closure -----------------------
+    # --- A step on vectors: the optimisers whose step needs no closure ----------------------
 
     @property
     def vectorized(self) -> bool:
-        """Whether :meth:`update` computes the step (a rule on w and g alone, no closure):
+        """Whether :attr:`update` computes the step (a rule on w and g alone, no closure):
         then ``fit(compile=True)`` keeps the parameters in one array across steps."""
-        return False
+        return type(self).update is not _no_update
 
-    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
-        """Step k on arrays: the new parameters w, the new buffers, and γₖ. The one formula
-        of the step: :meth:`_proposal` runs it too, on the Values' numbers."""
-        raise TypeError(
-            f"{type(self).__name__}.update: its step is not a rule on w and g alone "
-            "(vectorized is False); use step()"
-        )
-
-    def buffers_of(self, state: OptimizerState, n: int) -> Buffers:
-        """The buffers ``state`` holds for n parameters, as arrays (zeros before any step)."""
-        return ()
-
-    def state_of(self, steps: int, step_size: float, buffers: Buffers) -> OptimizerState:
-        """The state after ``steps`` steps, the last of size γ, with these buffers."""
-        return OptimizerState(steps, step_size)
-
-    def _array_proposal(self) -> Proposal:
-        """The :class:`Proposal` of :meth:`update` on the parameters' ``.data`` and ``.grad``."""
-        params, k = self.params, self.state.steps
+    def update_proposal(self) -> Proposal:
+        """The :class:`Proposal` of :attr:`update` on the parameters' ``.data`` and ``.grad``."""
+        params, state = self.params, self.state
         w = np.array([p.data for p in params], dtype=float)
         g = np.array([p.grad for p in params], dtype=float)
-        data, buffers, gamma = self.updated(w, g, self.buffers_of(self.state, len(params)), k)
-        return Proposal(data.tolist(), self.state_of(k + 1, gamma, buffers))
+        step = self.vector_step(w, g, state.steps, self.buffers_in(state, len(params)))
+        return Proposal(step.w.tolist(), self.state_after(state.steps + 1, step))
 
-    def updated(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
-        """:meth:`update` without NumPy's overflow warnings: a number that is not finite is
-        the caller's to report, naming the parameter (see :func:`not_finite`)."""
+    def vector_step(self, w: Vector, g: Vector, k: int, buffers: Buffers) -> Step:
+        """:attr:`update` at step k, its buffers zero where none were carried yet (v₀ = 0,
+        m₀ = 0), without NumPy's overflow warnings: a number that is not finite is the
+        caller's to report, naming the parameter (see :func:`not_finite`)."""
+        if not buffers:
+            buffers = tuple(np.zeros_like(w) for _ in self.buffer_names)
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.update(w, g, buffers, k)
+            return self.update(w, g, k, *buffers)
+
+    def buffers_in(self, state: OptimizerState, n: int) -> Buffers:
+        """The buffers ``state`` holds for n parameters, as vectors; () if it holds none."""
+        held = [getattr(state, name, ()) for name in self.buffer_names]
+        if not any(held):
+            return ()
+        where = f"{type(self).__name__}.state"
+        return tuple(sized(b, n, f"{where}.{name}") for name, b in zip(self.buffer_names, held))
+
+    def state_after(self, steps: int, step: Step) -> OptimizerState:
+        """The state after ``steps`` steps, the last of them ``step``."""
+        if not step.buffers:
+            return OptimizerState(steps, step.gamma)
+        fields: dict[str, Any] = {"steps": steps, "step_size": step.gamma}
+        for name, buffer in zip(self.buffer_names, step.buffers):
+            fields[name] = tuple(buffer.tolist())
+        return self.state_type(**fields)
 
     @contextmanager
     def _rollback(self) -> Iterator[None]:
@@ -208,10 +243,6 @@ class Optimizer:
             for p, g in zip(params, grads):
                 p.grad = g
         self.state = state
-
-
-#: What :meth:`Optimizer.update` returns: the new parameters, the new buffers, γₖ.
-Update = tuple[np.ndarray, Buffers, float]
 
 
 def sized(buffer: Sequence[float], n: int, where: str) -> np.ndarray:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
 from autograd_lite import Value
 from autograd_lite.checks import flag, fraction
-from optim.optimizer import Buffers, Closure, Optimizer, OptimizerState, Proposal, Update, sized
+from optim.optimizer import Closure, Optimizer, OptimizerState, Proposal, Step, Vector
 from optim.schedules import Rate, as_schedule, rate_at
 
 
@@ -42,6 +40,9 @@ class SGD(Optimizer):
         nesterov: use Nesterov's look-ahead form; needs momentum > 0.
     """
 
+    state_type = SGDState
+    buffer_names = ("velocity",)
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -58,28 +59,15 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def _proposal(self, loss: Value | None, closure: Closure | None) -> Proposal:
-        return self._array_proposal()
+        return self.update_proposal()
 
-    @property
-    def vectorized(self) -> bool:
-        return True
-
-    def update(self, w: np.ndarray, g: np.ndarray, buffers: Buffers, k: int) -> Update:
+    def update(self, w: Vector, g: Vector, k: int, velocity: Vector) -> Step:
+        """Step k: the formulas above, on vectors over the parameters."""
         gamma = rate_at(self.lr, k, "SGD(lr)")
         mu = self.momentum
         if mu == 0.0:
-            return w - gamma * g, (), gamma
-        (previous,) = buffers or (np.zeros_like(w),)
-        velocity = mu * previous + g
-        step = g + mu * velocity if self.nesterov else velocity
-        return w - gamma * step, (velocity,), gamma
-
-    def buffers_of(self, state: OptimizerState, n: int) -> Buffers:
-        if isinstance(state, SGDState) and state.velocity:
-            return (sized(state.velocity, n, "SGD.state.velocity"),)
-        return ()
-
-    def state_of(self, steps: int, step_size: float, buffers: Buffers) -> OptimizerState:
-        if not buffers:
-            return OptimizerState(steps, step_size)
-        return SGDState(steps=steps, step_size=step_size, velocity=tuple(buffers[0].tolist()))
+            return Step(w - gamma * g, gamma)  # w ← w − γₖ g
+        v = mu * velocity + g  # v ← μ v + g
+        if self.nesterov:
+            return Step(w - gamma * (g + mu * v), gamma, (v,))  # w ← w − γₖ (g + μ v)
+        return Step(w - gamma * v, gamma, (v,))  # w ← w − γₖ v

@@ -384,13 +384,17 @@ def network_fn(net: Network, params: list[Value]) -> Fn:
             out = nn.cross_entropy(row, net.label)
         elif net.head == "softmax_xent":
             one_hot = [1.0 if k == net.label else 0.0 for k in range(len(row))]
-            out = nn.cross_entropy(nn.softmax(row), one_hot)
+            # The graph nn.cross_entropy would build on softmax's outputs, which it refuses.
+            log_p = nn.log_softmax(nn.softmax(row))
+            out = -al.total([y * lp for y, lp in zip(one_hot, log_p)])
         elif net.head == "squared":
             out = nn.squared_error(row, [0.5 * k for k in range(len(row))])
         elif net.head == "mse":
             out = nn.mse_loss(row, [-0.5] * len(row))
         elif net.head == "bce":
-            out = nn.binary_cross_entropy(row[0], float(net.label % 2))
+            # The graph nn.binary_cross_entropy builds, also on a sigmoid's output (it refuses).
+            y = float(net.label % 2)
+            out = y * (-row[0]).softplus() + (1.0 - y) * row[0].softplus()
         elif net.head == "input":
             out = xs[-1]
         elif net.head == "param":

@@ -1,21 +1,25 @@
-"""write_atomically, the one writer behind nn.save and render_graph: its guarantees, tested."""
+"""write_atomically, the one writer behind every file the package writes: its guarantees, tested,
+and every writer shown to use it (each makes the folder it writes into)."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import nn
-from autograd_lite import Value
+import optim
+from autograd_lite import Value, explain
+from autograd_lite.cli import main as cli_main
 from autograd_lite.files import STALE_AFTER, write_atomically
 from autograd_lite.render import render_graph
 
@@ -102,10 +106,58 @@ def test_an_interrupted_write_leaves_the_target_and_no_temporary(
     assert target.read_bytes() == b"old"
 
 
-def test_a_missing_folder_is_an_oserror_naming_the_target(tmp_path: Path) -> None:
-    target = tmp_path / "missing" / "a.bin"
-    with pytest.raises(OSError, match=re.escape(str(target))):
+def test_a_missing_folder_is_made_with_its_parents(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "deeper" / "a.bin"
+    assert write_atomically(target, b"x") == target and target.read_bytes() == b"x"
+    assert [p.name for p in target.parent.iterdir()] == ["a.bin"]  # no temporary left
+
+
+@pytest.mark.parametrize("where", ["f/a.bin", "f/deeper/a.bin"])
+def test_a_file_where_the_folder_should_be_is_an_oserror_naming_both(
+    tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "f").write_bytes(b"keep")
+    target = tmp_path / where
+    message = f"cannot write {str(target)!r}: {str(tmp_path / 'f')!r} is a file, not a folder"
+    with pytest.raises(NotADirectoryError, match=re.escape(message)):
         write_atomically(target, b"x")
+    assert (tmp_path / "f").read_bytes() == b"keep"
+
+
+def every_writer() -> dict[str, Callable[[Path], object]]:
+    """Each way the package writes a file, as a function of the path to write."""
+    mlp = nn.MLP(2, [3, 1], seed=0)
+    explanation = explain(neuron_graph())
+    history = optim.fit(
+        mlp, [[0.0, 1.0]], [1.0], loss=nn.squared_error,
+        optimizer=optim.SGD(mlp.parameters(), lr=0.1), epochs=2, progress=False,
+    )  # fmt: skip
+    return {
+        "render_graph.dot": lambda p: render_graph(neuron_graph(), p.with_suffix(".dot")),
+        "render_graph.svg": lambda p: render_graph(neuron_graph(), p.with_suffix(".svg")),
+        "render_network.dot": lambda p: nn.render_network(mlp, p.with_suffix(".dot")),
+        "nn.save": lambda p: nn.save(mlp, p.with_suffix(".json")),
+        "Explanation.to_html": lambda p: explanation.to_html(p.with_suffix(".html")),
+        "History.plot": lambda p: history.plot(p.with_suffix(".png")),
+        "the command line": lambda p: cli_main(["graph", "x * 2", "--at", "x=1", "-o", f"{p}.dot"]),
+    }
+
+
+NEEDS_DOT = {"render_graph.svg", "Explanation.to_html"}
+
+
+@pytest.mark.parametrize("name", sorted(every_writer()))
+def test_every_writer_makes_the_folder_it_writes_into(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if name in NEEDS_DOT and shutil.which("dot") is None:
+        pytest.skip("needs Graphviz's dot (make dot)")
+    if name == "History.plot":
+        pytest.importorskip("matplotlib")
+    folder = tmp_path / "out" / "run 1"
+    every_writer()[name](folder / "result")
+    written = list(folder.iterdir())
+    assert len(written) == 1 and written[0].stem == "result" and written[0].stat().st_size > 0
 
 
 # The child saves a checkpoint over an existing one and is killed while its data is written.

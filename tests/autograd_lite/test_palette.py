@@ -14,11 +14,13 @@ from autograd_lite.palette import (
     FONT,
     INPUT,
     NEGATIVE,
+    NOISE,
     NONFINITE_FILL,
     OP,
     PARAMETER,
     POSITIVE,
     VIRIDIS,
+    ZERO_EDGE,
     ZERO_FILL,
     GradScale,
     hex_color,
@@ -82,13 +84,37 @@ def test_grad_scale_special_fills_and_a_single_decade() -> None:
 
 
 def test_a_wide_grad_scale_labels_at_most_about_six_decades() -> None:
-    legend = GradScale([1e-20, 1e3]).legend()
+    legend = GradScale([1e-9, 1e3]).legend()
     labels = re.findall(r">1e(-?\d+)<", legend)
-    assert labels[0] == "-20" and labels[-1] == "3" and len(labels) <= 8
+    assert labels[0] == "-9" and labels[-1] == "3" and len(labels) <= 8
+
+
+def test_rounding_noise_is_drawn_as_zero_and_does_not_set_the_scale() -> None:
+    # softmax's max-shift node beside gradients of order 10 (examples/shallow_network.py).
+    scale = GradScale([1.4e-16, -0.004, 0.3, 10.0])
+    assert (scale.low, scale.high) == (-3, 1)  # 1e-3 … 1e1, not 1e-16 … 1e1
+    assert scale.noise == NOISE * 10.0 and NOISE == 2.0**-42
+    assert scale.is_zero(1.4e-16) and scale.is_zero(-1.4e-16) and scale.is_zero(0.0)
+    assert not scale.is_zero(0.004) and not scale.is_zero(1e-11)
+    assert scale.colors(1.4e-16) == scale.colors(0.0) == (ZERO_FILL, "black")
+    assert scale.has_noise and not scale.has_zero
+    legend = scale.legend()
+    assert f'BGCOLOR="{ZERO_FILL}">≈ 0<' in legend and "rounding noise" in legend
+    assert re.findall(r">1e(-?\d+)<", legend) == ["-3", "-2", "-1", "0", "1"]
+
+
+def test_only_noise_relative_to_the_largest_counts_as_noise() -> None:
+    tiny = GradScale([1e-16, 1e-17])  # every gradient small: none is noise beside the others
+    assert (tiny.low, tiny.high) == (-17, -16) and not tiny.has_noise
+    zeros = GradScale([0.0, 0.0])  # all exactly zero: the legend says 0, not ≈ 0
+    assert zeros.has_zero and not zeros.has_noise and ">0<" in zeros.legend()
+    with_nan = GradScale([math.nan, 1e-20, 1.0])  # a NaN does not make the largest NaN
+    assert with_nan.has_noise and with_nan.noise == NOISE
 
 
 def test_signed_color_is_the_sign_with_an_opacity_by_magnitude() -> None:
     assert signed_color(2.0, 2.0) == hex_color(POSITIVE) + "ff"
     assert signed_color(-1.0, 2.0) == hex_color(NEGATIVE) + f"{round(255 * 0.625):02x}"
-    assert signed_color(0.0, 0.0) == hex_color(POSITIVE) + "40"  # nothing to compare with
+    # A zero has no sign: grey, as faint as the smallest magnitude, whatever the largest.
+    assert signed_color(0.0, 0.0) == signed_color(-0.0, 2.0) == ZERO_EDGE == "#6b728040"
     assert signed_color(math.nan, 1.0) == signed_color(-math.inf, 1.0) == "black"

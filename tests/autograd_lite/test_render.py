@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -10,9 +11,11 @@ import sys
 from pathlib import Path
 
 import graphviz
+import numpy as np
 import pytest
 
 import autograd_lite
+import nn
 from autograd_lite import Value, draw_graph, render_graph, tanh
 from autograd_lite.cli import main
 from autograd_lite.palette import INPUT, PARAMETER
@@ -273,6 +276,46 @@ def test_color_by_grad_marks_zero_and_nonfinite_grads() -> None:
     assert "fillcolor=white" in by_label["a"] and 'fillcolor="#ef4444"' in by_label["b"]
     legend = nodes(source)["legend"]
     assert ">0</TD>" in legend and "nan/inf" in legend
+
+
+def shallow_network_loss() -> Value:
+    """One sample's loss −log f_y(x) through the notes' D = 2 network with a softmax output,
+    as examples/shallow_network.py draws it, after backward(): softmax's max-shift node m gets
+    ∂ℓ/∂m = 1 − Σⱼ softmaxⱼ, 0 in exact arithmetic and −1.1e-16 in float64."""
+    x0 = np.random.default_rng(0).normal(0.0, 1.0, 2)
+    mlp = nn.MLP(2, [3, 3], "tanh", "softmax", seed=0)
+    loss = -mlp([Value(float(v)) for v in x0])[0].log()
+    loss.backward()
+    return loss
+
+
+def test_color_by_grad_is_not_stretched_by_rounding_noise() -> None:
+    loss = shallow_network_loss()
+    order = autograd_lite.topological_order(loss)
+    noise = [v for v in order if 0.0 < abs(v.grad) < 1e-14]
+    assert [v.op for v in noise] == ["max"]  # the premise: one node of rounding noise
+    informative = min(abs(v.grad) for v in order if abs(v.grad) >= 1e-14)
+    source = draw_graph(loss, color_by="grad").source
+    legend = nodes(source)["legend"]
+    decades = [int(d) for d in re.findall(r">1e(-?\d+)<", legend)]
+    # The scale covers the informative gradients (4e-3 to 3.2), not 1e-16: 1e-3 to 1e1.
+    assert decades[0] == math.floor(math.log10(informative)) == -3 and decades[-1] == 1
+    assert ">≈ 0</TD>" in legend and "rounding noise" in legend
+    m = nodes(source)[f"v{order.index(noise[0])}"]
+    assert "grad ≈ 0" in m and "fillcolor=white" in m
+    # Without colour by gradient the exact number is shown.
+    plain = nodes(draw_graph(loss).source)[f"v{order.index(noise[0])}"]
+    assert "grad -1.11e-16" in plain
+
+
+def test_a_vanishing_gradient_is_not_noise() -> None:
+    # 10⁻¹⁰ of the largest is a gradient worth seeing; 10⁻¹⁶ of it is not.
+    a, b, c = Value(1.0, "a"), Value(1.0, "b"), Value(1.0, "c")
+    y = a * 1e-10 + b * 1e-16 + c
+    y.backward()
+    by_label = records(draw_graph(y, color_by="grad").source)
+    assert "grad 1e-10" in by_label["a"] and "fillcolor=white" not in by_label["a"]
+    assert "grad ≈ 0" in by_label["b"] and "fillcolor=white" in by_label["b"]
 
 
 def test_render_dot_needs_no_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -426,3 +426,49 @@ def test_a_gradient_passed_on_by_additions_keeps_its_sign_of_zero(seed: float) -
     assert bits(w.grad) == eager[1]
     if seed == 1.0:
         assert bits(dx) == eager[0]
+
+
+PARAMETER_READS = {
+    "data": lambda x, w: x * w.data,
+    "float": lambda x, w: x * float(w),
+    "item": lambda x, w: x * w.item(),
+    "comparison": lambda x, w: x if w > 0 else -x,
+    "truth": lambda x, w: x if w else -x,
+    "format": lambda x, w: x * float(f"{w:.3f}"),
+    "math": lambda x, w: x * math.exp(w),
+}
+
+
+@pytest.mark.parametrize("name", list(PARAMETER_READS))
+def test_a_parameter_read_before_any_op_uses_it_is_refused_naming_the_line(name: str) -> None:
+    # x * w.data would bake w's number into the recording: after w.data changes, a replay
+    # would silently compute something other than eager code.
+    w = Value(2.0)
+    with pytest.raises(TraceError) as error:
+        trace(lambda x: PARAMETER_READS[name](x, w), 1.0)
+    assert f"{__file__}:" in str(error.value)
+    assert w.data == 2.0 and float(w) == 2.0 and w > 1.0 and f"{w:.1f}" == "2.0"
+
+
+def test_a_value_outside_the_function_s_graph_is_guarded_too_and_released_after() -> None:
+    unrelated = Value(5.0)
+
+    def fn(x: Value) -> Value:
+        print(unrelated.data)
+        return x
+
+    with pytest.raises(TraceError, match=r"reading \.data"):
+        trace(fn, 1.0)
+    # The guard lives on the class only while a function is traced: reading a number is a
+    # plain slot read again.
+    assert type(Value.__dict__["data"]).__name__ == "member_descriptor"
+    assert unrelated.data == 5.0 and repr(unrelated) == "Value(data=5.0, grad=0.0)"
+
+
+def test_the_engine_reads_numbers_freely_while_tracing() -> None:
+    w = Value(0.5)
+    f = trace(lambda x: al.maximum([x * w, x.relu()]) + (x * x).tanh(), 2.0)
+    w.data = 3.0
+    x = Value(-1.5)
+    eager = al.maximum([x * w, x.relu()]) + (x * x).tanh()
+    assert f(-1.5) == eager.data

@@ -326,3 +326,70 @@ def test_total_adds_left_to_right_without_a_zero_node() -> None:
         total([])
     with pytest.raises(TypeError, match="expected Values"):
         total([1.0, 2.0])
+
+
+# --- NumPy numbers on either side of every operator -----------------------------------------
+
+REAL_DTYPES = [
+    np.float64, np.float32, np.float16, np.longdouble,
+    np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+]  # fmt: skip
+OPERATORS = ["+", "-", "*", "/", "**"]
+
+
+def _graph(v: Value) -> list[tuple[str, tuple[object, ...], float]]:
+    """What a result records: each node's op, operands (Values by position) and data."""
+    from autograd_lite import topological_order
+
+    order = topological_order(v)
+    where = {node: i for i, node in enumerate(order)}
+    return [
+        (n.op, tuple(f"v{where[a]}" if isinstance(a, Value) else a for a in n.args), n.data)
+        for n in order
+    ]
+
+
+@pytest.mark.parametrize("dtype", REAL_DTYPES, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("symbol", OPERATORS)
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_numpy_real_scalars_work_on_either_side_as_a_python_float_does(
+    dtype: type, symbol: str, side: str
+) -> None:
+    number = dtype(3)
+    expression = f"n {symbol} x" if side == "left" else f"x {symbol} n"
+    x, x_float = Value(2.0), Value(2.0)
+    result = eval(expression, {"x": x, "n": number})
+    expected = eval(expression, {"x": x_float, "n": float(number)})
+    assert isinstance(result, Value)
+    assert _graph(result) == _graph(expected)
+    assert all(type(a) in (float, str) for _, args, _ in _graph(result) for a in args)
+    result.backward()
+    expected.backward()
+    assert x.grad == x_float.grad
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.bool_(True), np.complex128(1), np.complex64(1j), np.array(1.0), np.str_("1")],
+    ids=lambda b: type(b).__name__ + ("-0d" if isinstance(b, np.ndarray) else ""),
+)
+@pytest.mark.parametrize("symbol", OPERATORS)
+def test_what_the_right_side_refuses_the_left_side_refuses_with_the_same_error(
+    bad: object, symbol: str
+) -> None:
+    x = Value(2.0)
+    with pytest.raises(TypeError) as right:
+        eval(f"x {symbol} bad", {"x": x, "bad": bad})
+    with pytest.raises(TypeError) as left:
+        eval(f"bad {symbol} x", {"x": x, "bad": bad})
+    assert str(left.value) == str(right.value)
+    assert type(bad).__name__ in str(left.value)
+
+
+def test_numpy_divide_on_the_left_is_division() -> None:
+    # NumPy 2 names true division's ufunc `divide`: X[i, 0] / w with X an array.
+    X, w = np.array([[6.0, 1.0]]), Value(2.0)
+    q = X[0, 0] / w
+    assert q.data == 3.0 and q.op == "div" and q.args == (6.0, w)
+    q.backward()
+    assert w.grad == -6.0 / 4.0

@@ -4,11 +4,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.project.test_history_wording import HISTORY
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
-    out = tmp_path / "RESULTS.md"
+    out = tmp_path / "new folder" / "RESULTS.md"  # made by the writer
     result = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--out", str(out)],
         cwd=ROOT,
@@ -39,6 +41,9 @@ def test_quick_benchmark_runs_and_writes_its_table(tmp_path: Path) -> None:
     assert "- moons step, micrograd's graph: eager" in report  # eager against the minimal tape
     assert "bytes per link" in report
     assert "met: the chain graph is freed by reference counting" in report
+    # The report speaks of the benchmark, not of how it came to be.
+    assert not HISTORY.search(report), HISTORY.search(report)
+    assert [p.name for p in out.parent.iterdir()] == ["RESULTS.md"]  # no temporary left
 
 
 def test_quick_phase_profile_runs() -> None:

@@ -31,3 +31,13 @@ def test_out_folder_is_ignored_and_is_the_examples_default() -> None:
         assert ignored(f"{out}/{name}"), f"git does not ignore {out}/{name}"
     assert not ignored("docs/neuron.svg")  # the README's pictures are committed
     assert not ignored("examples/demo.py")
+
+
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout"
+)
+def test_the_built_site_is_ignored() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "\nsite_dir: site\n" in config
+    assert ignored("site/index.html") and ignored("site/assets/javascripts/bundle.js")
+    assert not ignored("docs/index.md") and not ignored("mkdocs.yml")

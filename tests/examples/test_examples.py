@@ -113,11 +113,14 @@ def test_shallow_network(tmp_path: Path) -> None:
         differences = [float(d) for d in line.split(":")[1].split(",")]
         assert len(differences) == 2 and max(differences) <= 1e-12
     page = (tmp_path / "shallow_network_explain.html").read_text(encoding="utf-8")
-    for name in ("a1[1]", "z1[3]", "a2[3]", "W2[1,3]", "b1[2]", "x1"):
+    for name in ("a1[1]", "z1[3]", "a2[3]", "W2[1,3]", "b1[2]", "x[1]"):
         assert f">{name}</text>" in page, name  # each box named as in the notes
-    lines = re.findall(r"<li>(∂ℓ/∂[^<]*)</li>", page)
+    # One convention in the printout and the picture: the class counts from 1, as f[k] does.
+    y = int(re.findall(r"−log f\[(\d)\] for x = .*, class y = (\d) of 3 \(from 1\)", out)[0][0])
+    assert f"class y = {y} of 3" in out and f">f[{y}]</text>" in page
+    lines = re.findall(r"<li>(ḡ\([^<]*)</li>", page)
     first = {
-        h: next(i for i, line in enumerate(lines) if line.startswith(f"∂ℓ/∂a{h}[")) for h in "12"
+        h: next(i for i, line in enumerate(lines) if line.startswith(f"ḡ(a{h}[")) for h in "12"
     }
     assert first["2"] < first["1"]  # δ⁽²⁾ arrives first, δ⁽¹⁾ is assembled from it
     deltas = [line for line in out.splitlines() if line.strip().startswith("δ⁽")]

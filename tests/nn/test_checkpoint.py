@@ -177,10 +177,17 @@ def test_an_interrupt_mid_save_also_cleans_up(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_saving_into_a_missing_folder_fails_cleanly(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        nn.save(nn.Neuron(2), tmp_path / "nowhere" / "m.json")
-    assert list(tmp_path.iterdir()) == []
+def test_saving_into_a_missing_folder_makes_it(tmp_path: Path) -> None:
+    neuron = nn.Neuron(2, seed=0)
+    nn.save(neuron, tmp_path / "runs" / "1" / "m.json")
+    assert nn.load(tmp_path / "runs" / "1" / "m.json").state_dict() == neuron.state_dict()
+
+
+def test_saving_where_a_file_stands_in_for_the_folder_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "runs").write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        nn.save(nn.Neuron(2), tmp_path / "runs" / "m.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["runs"]
 
 
 # --- Corrupt files ------------------------------------------------------------------------------
@@ -288,7 +295,7 @@ CORRUPT: dict[str, tuple[str | bytes, str]] = {
         GOOD.replace(str(PARAMS[NAMES[0]]), "1e400", 1),
         "w.0']: expected a finite number, got inf",
     ),  # type: ignore[index]
-    # Issue 12: each was an OverflowError or a TypeError, not a ValueError naming the key.
+    # Each is a ValueError naming the key, not an OverflowError or TypeError from deep inside.
     "400-digit parameter": (
         GOOD.replace(str(PARAMS[NAMES[0]]), "1" * 400, 1),  # type: ignore[index]
         r"parameters\['layers.0.neurons.0.w.0'\]: expected a number within the float range "

@@ -6,12 +6,14 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 import nn
 from autograd_lite import Value
+from autograd_lite.palette import ZERO_EDGE
 from autograd_lite.pictures import LAYOUT_LIMITS, DotTimeoutError
 from nn.draw import draw_network, render_network
 
@@ -49,10 +51,13 @@ def test_one_edge_per_weight_and_one_node_per_unit() -> None:
     assert len(edges) == 3 * 4 + 4 * 4 + 4 * 1
     units = re.findall(r"^\t+(x\d+|l\d+n\d+) \[", source, re.MULTILINE)
     assert len(units) == 3 + 4 + 4 + 1
-    # Edge i → j of layer k stands for layers.k.neurons.j.w.i, with its value as the tooltip.
+    # Edge j → k into layer h stands for Wh[k,j], named as the notes (from 1), its value the
+    # tooltip; the units are named as mlp(x, names=True) names the nodes.
     w = mlp.layers[1].neurons[2].w[3]
     (edge,) = [e for e in edges if e[:2] == ("l0n3", "l1n2")]
-    assert f'tooltip="layers.1.neurons.2.w.3 = {w.data!r}"' in edge[2]
+    assert f'tooltip="W2[3,4] = {w.data!r}"' in edge[2]
+    assert 'label="x[3]"' in source and 'label="z2[4]\\nb = ' in source
+    assert 'label="f[1]\\nb = ' in source and "h1" not in source and "y1" not in source
     assert "hidden layer 1\\ntanh" in source and "outputs\\nlinear" in source
 
 
@@ -78,7 +83,7 @@ def test_show_grads_draws_the_gradients() -> None:
     grads = [w.grad for layer in mlp.layers for n in layer.neurons for w in n.w]
     for g, edge in zip(grads, edges):
         assert f"= {g!r}" in edge[2]
-    assert "gradients ∂L/∂w" in source and "∂L/∂b" in source
+    assert "gradients ∂L/∂Wh[k,j]" in source and "∂L/∂b" in source
     # The thickest edge is the largest gradient, not the largest weight.
     thickest = max(range(len(grads)), key=lambda k: abs(grads[k]))
     assert "penwidth=4.00" in edges[thickest][2]
@@ -136,3 +141,44 @@ def test_render_network_stops_dot_after_its_timeout(tmp_path: Path) -> None:
         render_network(trained_mlp(), tmp_path / "net.svg", timeout=1e-9)
     assert not list(tmp_path.iterdir())
     assert "hidden layer 2" in render_network(trained_mlp(), tmp_path / "net.svg").read_text()
+
+
+def test_gradients_drawn_before_any_backward_say_there_are_none() -> None:
+    mlp = nn.MLP(3, [4, 1], activation="tanh", seed=1)
+    with pytest.warns(UserWarning, match=r"no gradient computed yet.*call loss\.backward\(\)"):
+        source = draw_network(mlp, show="grads").source
+    caption = re.search(r"^\tlabel=<(.*)> labelloc=b$", source, re.MULTILINE)
+    assert caption is not None and "no gradient computed yet" in caption.group(1)
+    assert "largest" not in caption.group(1)  # no scale of zeros
+    # Every edge is drawn in the neutral colour of a zero, neither positive nor negative.
+    assert {edge[2].split()[0] for edge in weight_edges(source)} == {f'color="{ZERO_EDGE}"'}
+    # After zero_grad() too: the picture would show zeros, not gradients.
+    trained = trained_mlp()
+    trained.zero_grad()
+    with pytest.warns(UserWarning, match="no gradient computed yet"):
+        draw_network(trained, show="grads")
+
+
+def test_gradients_after_backward_and_weights_at_any_time_draw_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        source = draw_network(trained_mlp(), show="grads").source
+        assert "no gradient" not in source and "largest" in source
+        fresh = nn.MLP(3, [4, 1], activation="tanh", seed=1)
+        assert "no gradient" not in draw_network(fresh).source
+
+
+def test_a_gradient_of_rounding_noise_is_drawn_as_zero() -> None:
+    mlp = trained_mlp()
+    w, b = mlp.layers[0].neurons[0].w[0], mlp.layers[0].neurons[0].b
+    w.grad, b.grad = 1.4e-16, -2e-17  # beside gradients of order 1: rounding noise
+    source = draw_network(mlp, show="grads").source
+    edge = next(e for e in weight_edges(source) if w.label in e[2])
+    assert f'color="{ZERO_EDGE}"' in edge[2] and "penwidth=0.4" in edge[2]
+    assert "1.4e-16 (≈ 0: rounding noise)" in edge[2]
+    unit = re.search(r"^\t+l0n0 \[(.*)\]$", source, re.MULTILINE)
+    assert unit is not None and "∂L/∂b\\n≈ 0" in unit.group(1)
+    # The weights themselves are never noise: a weight of 1e-16 is a small weight.
+    w.data = 1e-16
+    edge = next(e for e in weight_edges(draw_network(mlp).source) if w.label in e[2])
+    assert "rounding" not in edge[2] and f'color="{ZERO_EDGE}"' not in edge[2]

@@ -1,12 +1,13 @@
 """nn.Neuron, nn.Layer, nn.MLP: what they compute, what they accept, how they start."""
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 import nn
-from autograd_lite import Value, grad
+from autograd_lite import Value, draw_graph, explain, grad, topological_order
 
 SIGMA = {
     "relu": lambda a: max(a, 0.0),
@@ -302,3 +303,102 @@ def test_huge_ints_and_odd_types_are_named_errors_everywhere(
 ) -> None:
     with pytest.raises(error, match=message):
         build()  # type: ignore[operator]
+
+
+# --- Names, as in the notes ------------------------------------------------------------------
+
+
+def test_parameters_are_labelled_as_the_notes_do_counting_from_1() -> None:
+    mlp = nn.MLP(2, [3, 2], seed=0)
+    first, second = mlp.layers
+    assert [w.label for w in first.neurons[2].w] == ["W1[3,1]", "W1[3,2]"]
+    assert first.neurons[2].b.label == "b1[3]"
+    assert [w.label for w in second.neurons[1].w] == ["W2[2,1]", "W2[2,2]", "W2[2,3]"]
+    assert second.neurons[1].b.label == "b2[2]"
+    labels = [p.label for p in mlp.parameters()]
+    assert len(set(labels)) == len(labels)  # one name each
+    layer = nn.Layer(2, 2, seed=0)
+    assert [p.label for p in layer.parameters()] == [
+        "W[1,1]",
+        "W[1,2]",
+        "b[1]",
+        "W[2,1]",
+        "W[2,2]",
+        "b[2]",
+    ]
+    neuron = nn.Neuron(2, seed=0)
+    assert [p.label for p in neuron.parameters()] == ["w[1]", "w[2]", "b"]
+    blank = nn.MLP.zeros(2, [3, 2], "relu", "linear")  # as load() builds it
+    assert [p.label for p in blank.parameters()] == labels
+
+
+@pytest.mark.parametrize(
+    ("hidden", "output"), [("tanh", "softmax"), ("sigmoid", "sigmoid"), ("relu", "linear")]
+)
+def test_names_label_each_node_of_the_call_as_the_notes_do(hidden: str, output: str) -> None:
+    mlp = nn.MLP(2, [3, 4, 2], hidden, output, seed=1)
+    x = [Value(0.5), Value(-1.0, "mine")]
+    named = mlp(x, names=True)
+    plain = mlp([0.5, -1.0])
+    assert [v.data for v in named] == [v.data for v in plain]  # the same numbers, to the bit
+    assert [v.label for v in named] == ["f[1]", "f[2]"]
+    assert [v.label for v in x] == ["x[1]", "mine"]  # a label given is kept
+    nodes = {v.label: v for f in named for v in topological_order(f) if v.label}
+    for h, width in ((1, 3), (2, 4)):
+        for k in range(1, width + 1):
+            a, z = nodes[f"a{h}[{k}]"], nodes[f"z{h}[{k}]"]
+            assert a.op == "affine" and a.args[1] is mlp.layers[h - 1].neurons[k - 1].w[0]
+            assert z.args == (a,) and z.op == hidden
+    if output == "linear":  # f = a⁽³⁾: one node, named by what it outputs
+        assert all(v.op == "affine" for v in named) and "a3[1]" not in nodes
+    else:
+        assert all(nodes[f"a3[{k}]"].op == "affine" for k in (1, 2))
+    assert not [v.label for v in topological_order(plain[0]) if v.op and v.label]
+
+
+def test_names_reach_explain_and_the_graph_picture() -> None:
+    mlp = nn.MLP(2, [2, 1], "tanh", seed=0)
+    out = mlp([Value(1.0), Value(2.0)], names=True)[0]
+    text = str(explain(out))
+    assert "a1[2] = b1[2] + W1[2,1]·x[1] + W1[2,2]·x[2] =" in text
+    assert "z1[2] = tanh(a1[2]) =" in text
+    assert "f[1] = b2[1] + W2[1,1]·z1[1] + W2[1,2]·z1[2] =" in text
+    source = draw_graph(out, params=mlp.parameters()).source
+    assert "W1[2,1]" in source and "a1[2]" in source and "f[1]" in source
+
+
+def test_names_is_keyword_only() -> None:
+    mlp = nn.MLP(1, [1], seed=0)
+    with pytest.raises(TypeError):
+        mlp([1.0], True)  # type: ignore[misc]
+
+
+def test_zeros_builds_the_shape_with_every_parameter_zero_and_draws_nothing() -> None:
+    state = np.random.get_state()
+    mlp = nn.MLP.zeros(3, [4, 2], "tanh", "softmax")
+    assert repr(mlp) == repr(nn.MLP(3, [4, 2], "tanh", "softmax", seed=0))
+    assert [p.data for p in mlp.parameters()] == [0.0] * mlp.num_parameters()
+    assert [p.label for p in mlp.parameters()][:3] == ["W1[1,1]", "W1[1,2]", "W1[1,3]"]
+    layer = nn.Layer.zeros(2, 3, "softmax")
+    assert repr(layer) == "Layer(2 → 3, softmax)" and not any(p.data for p in layer.parameters())
+    neuron = nn.Neuron.zeros(2, "sigmoid")
+    assert neuron.activation == "sigmoid" and [p.data for p in neuron.parameters()] == [0.0] * 3
+    assert np.all(np.random.get_state()[1] == state[1])
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "text"),
+    [
+        (lambda: nn.Neuron.zeros(0), ValueError, r"Neuron\.zeros\(n_in\)"),
+        (lambda: nn.Neuron.zeros(2, "softmax"), ValueError, r"Neuron\.zeros\(activation\)"),
+        (lambda: nn.Layer.zeros(2, 0), ValueError, r"Layer\.zeros\(n_out\)"),
+        (lambda: nn.MLP.zeros(2, []), ValueError, r"MLP\.zeros\(layer_sizes\): .* at least one"),
+        (lambda: nn.MLP.zeros(2, [3, "1"]), TypeError, r"MLP\.zeros\(layer_sizes\[1\]\)"),
+        (lambda: nn.MLP.zeros(2, [3], "x"), ValueError, r"MLP\.zeros\(activation\)"),
+    ],
+)
+def test_zeros_checks_its_arguments_as_the_constructors_do(
+    make: Callable[[], object], error: type[Exception], text: str
+) -> None:
+    with pytest.raises(error, match=text):
+        make()

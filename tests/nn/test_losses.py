@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import nn
+import optim
 from autograd_lite import Value, grad
 
 
@@ -260,3 +261,91 @@ def test_losses_against_pytorch() -> None:
                 t, torch.tensor([label], dtype=torch.float64)
             )
             check(nn.binary_cross_entropy(v[0], label), v, bce, t)
+
+
+# --- A softmax (or sigmoid) applied twice ---------------------------------------------------
+
+
+def test_cross_entropy_refuses_the_outputs_of_a_softmax_mlp_and_says_what_to_use() -> None:
+    mlp = nn.MLP(2, [4, 3], "tanh", "softmax", seed=0)
+    with pytest.raises(ValueError, match=r"softmax's outputs .* not logits") as caught:
+        nn.cross_entropy(mlp([0.5, -1.0]), 2)
+    message = str(caught.value)
+    assert 'output_activation="linear"' in message and "-p[y].log()" in message
+    # With linear outputs the same network's loss is −log softmax(a)_y, and what the error
+    # suggests for probabilities gives the same number.
+    linear = nn.MLP(2, [4, 3], "tanh", "linear", seed=0)
+    logits = linear([0.5, -1.0])
+    expected = nn.cross_entropy(logits, 2).data
+    assert -nn.softmax(logits)[2].log().data == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [nn.softmax, lambda a: nn.Layer(3, 3, "softmax", seed=1)(a)],
+    ids=["nn.softmax", "softmax layer"],
+)
+def test_cross_entropy_refuses_every_softmax_of_nn(make: object) -> None:
+    a = [Value(0.1), Value(-2.0), Value(0.7)]
+    with pytest.raises(ValueError, match=r"softmax's outputs"):
+        nn.cross_entropy(make(a), 0)  # type: ignore[operator]
+
+
+def test_cross_entropy_of_softmax_built_with_one_exp_list_by_hand_is_refused() -> None:
+    a = [Value(0.1), Value(-2.0), Value(0.7)]
+    exps = [x.exp() for x in a]
+    s = sum(exps)  # starts from 0: a constant among the additions
+    assert isinstance(s, Value)
+    with pytest.raises(ValueError, match=r"softmax's outputs"):
+        nn.cross_entropy([e / s for e in exps], 1)
+
+
+def test_cross_entropy_takes_logits_that_only_look_like_a_softmax() -> None:
+    a = [Value(0.1), Value(-2.0), Value(0.7)]
+    exps = [x.exp() for x in a]
+    other = exps[0] + exps[1]  # not a sum over the numerators: a[2]'s exp is missing
+    nn.cross_entropy([e / other for e in exps], 0)  # logits that are ratios, not a softmax
+    nn.cross_entropy([x / 2.0 for x in a], 0)  # divided by a constant
+    nn.cross_entropy([a[0] / a[1], a[1] / a[1]], 0)  # numerators are not exp nodes
+    nn.cross_entropy(nn.log_softmax(a), 0)  # log_softmax(log_softmax(a)) = log_softmax(a)
+
+
+def test_binary_cross_entropy_refuses_a_sigmoids_output_and_says_what_to_use() -> None:
+    mlp = nn.MLP(2, [3, 1], "relu", "sigmoid", seed=0)
+    with pytest.raises(ValueError, match=r"sigmoid's output σ\(z\), not the logit") as caught:
+        nn.binary_cross_entropy(mlp([0.2, 0.4])[0], 1.0)
+    assert 'output_activation="linear"' in str(caught.value)
+    z = Value(0.3)
+    p = z.sigmoid()
+    y = 1.0
+    suggested = -(y * p.log() + (1 - y) * (1 - p).log())
+    assert suggested.data == pytest.approx(nn.binary_cross_entropy(z, y).data, rel=1e-15)
+
+
+def test_the_other_losses_take_any_output() -> None:
+    # Squared error on probabilities (the Brier score) and the hinge loss on a tanh are
+    # losses in their own right: no activation is applied twice.
+    a = [Value(0.1), Value(-2.0)]
+    nn.squared_error(nn.softmax(a), [1.0, 0.0])
+    nn.mse_loss(nn.softmax(a), [1.0, 0.0])
+    nn.hinge_loss(a[0].tanh(), -1.0)
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_fit_with_a_softmax_mlp_and_cross_entropy_is_refused_before_any_step(
+    compile: bool,
+) -> None:
+    mlp = nn.MLP(2, [3, 3], "tanh", "softmax", seed=0)
+    before = [p.data for p in mlp.parameters()]
+    with pytest.raises(ValueError, match=r"softmax's outputs"):
+        optim.fit(
+            mlp,
+            [[0.0, 1.0], [1.0, 0.0]],
+            [0, 2],
+            loss=nn.cross_entropy,
+            optimizer=optim.SGD(mlp.parameters(), lr=0.1),
+            epochs=1,
+            progress=False,
+            compile=compile,
+        )
+    assert [p.data for p in mlp.parameters()] == before

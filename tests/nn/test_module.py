@@ -56,8 +56,9 @@ def test_mlp_parameter_names_and_order() -> None:
     assert len(names) == len(set(names)) == mlp.num_parameters() == (2 + 1) * 3 + (3 + 1) * 1
     expected = [p for layer in mlp.layers for n in layer.neurons for p in [*n.w, n.b]]
     assert all(a is b for a, b in zip(mlp.parameters(), expected, strict=True))
-    # Every parameter carries its name as its label, for pictures.
-    assert all(value.label == name for name, value in mlp.named_parameters())
+    # Each parameter's label is the notes' name (nn.layers), its dotted name the state's key.
+    labels = [value.label for value in mlp.parameters()]
+    assert labels[:3] == ["W1[1,1]", "W1[1,2]", "b1[1]"] and labels[-1] == "b2[1]"
 
 
 def test_zero_grad_clears_every_gradient() -> None:

@@ -59,7 +59,7 @@ FIXED: dict[str, Callable[[list[Value]], optim.Optimizer]] = {
 #: Line searches: compile=True records the batch objective per batch size, bit for bit.
 SEARCHING: dict[str, Callable[[list[Value]], optim.Optimizer]] = {
     "GD, exact line search": lambda ps: optim.GradientDescent(ps),
-    "GD, exact line search from 0.5": lambda ps: optim.GradientDescent(ps, lr=0.5),
+    "GD, exact line search from 0.5": lambda ps: optim.GradientDescent(ps, initial_step=0.5),
     "GD, backtracking": lambda ps: optim.GradientDescent(ps, line_search="backtracking"),
 }
 

@@ -74,11 +74,11 @@ def test_exact_line_search_on_a_quadratic_matches_the_closed_form() -> None:
 
 
 def test_exact_line_search_with_a_far_or_near_first_trial_step() -> None:
-    # Whether the bracket has to grow (lr ≪ α*) or shrink (lr ≫ α*), the answer is the same.
+    # Whether the bracket has to grow (initial_step ≪ α*) or shrink (≫ α*), the answer is the same.
     for trial in (1e-6, 1e3):
         model = Quadratic(W0)
         g = A @ W0 - B
-        opt = optim.GradientDescent(model.parameters(), lr=trial, line_search="exact")
+        opt = optim.GradientDescent(model.parameters(), initial_step=trial, line_search="exact")
         opt.step(model.closure)
         assert opt.last_step_size == pytest.approx((g @ g) / (g @ A @ g), rel=1e-6)
 
@@ -124,7 +124,7 @@ def test_gradient_descent_converges_to_grad_norm_below_1e_8_and_stops_there() ->
 
 def test_backtracking_takes_the_longest_halved_step_that_satisfies_armijo() -> None:
     model = Quadratic(W0)
-    opt = optim.GradientDescent(model.parameters(), lr=8.0, line_search="backtracking")
+    opt = optim.GradientDescent(model.parameters(), initial_step=8.0, line_search="backtracking")
     for _ in range(5):
         w = model.weights()
         g = A @ w - B
@@ -217,7 +217,7 @@ def test_overflow_along_the_ray_is_a_too_long_step_not_an_error() -> None:
         loss.backward()
         return loss
 
-    opt = optim.GradientDescent([w], lr=1e5, max_step=1e6)
+    opt = optim.GradientDescent([w], initial_step=1e5, max_step=1e6)
     for _ in range(30):
         opt.step(closure)
     assert abs(w.data) < 1e-6

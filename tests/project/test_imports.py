@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("examples", "bench", "docs")
 OURS = {"autograd_lite", "nn", "optim", "examples", "bench"}
 #: What pyproject.toml's dependencies and extras provide, by import name.
-INSTALLED = {"numpy", "graphviz", "tqdm", "matplotlib", "micrograd", "torch", "selenium"}
+INSTALLED = {"numpy", "graphviz", "tqdm", "matplotlib", "micrograd", "torch", "selenium", "mkdocs"}
 SCRIPTS = sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("*.py"))
 
 

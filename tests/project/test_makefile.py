@@ -82,6 +82,14 @@ def test_make_test_installs_the_browser_and_the_notebook_kernel_first() -> None:
     assert "chromium" in rule.split() and "$(VENV)/.installed-notebook" in rule.split()
 
 
+def test_make_test_installs_sympy_for_the_symbolic_tests() -> None:
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    rule = next(line for line in lines if line.startswith("test:"))
+    assert "$(VENV)/.installed-symbolic" in rule.split()
+    recipe = lines[lines.index("$(VENV)/.installed-symbolic: $(VENV)/.installed-dev") + 2]
+    assert "symbolic]" in recipe  # pyproject's extra, which holds SymPy
+
+
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium is not installed")
 def test_make_chromium_does_nothing_where_chromium_is_installed() -> None:
     result = subprocess.run(
