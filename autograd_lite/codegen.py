@@ -1,23 +1,16 @@
 """Python source for replaying a recorded graph, written by the rule table itself.
 
-A rule is ordinary arithmetic. Run on :class:`Symbol` operands, which stand for the replay's
-slots and record each operation as text, a rule *writes its own source*: the partial
-``lambda g, out, a, b: g * b`` of ``mul``, run on ``G[7]``, ``V[7]``, ``V[3]`` and ``V[4]``,
-returns the text ``G[7] * V[4]``. The forward formulas are run the same way (``operator.mul``
-gives ``V[3] * V[4]``). So the generated code holds no second copy of any derivative, and its
-floats are the ones the eager float pass computes: the same operations in the same order.
-
-A formula that looks at its operands' values (a branch such as ``_relu``'s ``x <= 0.0``,
-``float(a)``, a call into :mod:`math`) cannot be written out like this: the symbolic run raises
-and the source calls the formula itself on the floats instead, ``_relu(V[3])``. Constants are
-written as literals that read back exactly (``repr`` of a float round-trips; NaN and the
-infinities by name).
+The rules write it (:mod:`autograd_lite.rule_code`), run on :class:`Symbol` operands, which
+stand for the replay's slots and record each operation as text: ``G[7] * V[4]`` for the
+partial of ``mul``; where a formula cannot be written out, the source calls it on the floats,
+``_relu_3(V[3])``. Constants are written as literals that read back exactly (``repr`` of a
+float round-trips; NaN and the infinities by name).
 
 The replay works on two lists: ``V``, every slot's value (inputs, then parameters, then constant
 leaves, then the nodes in topological order), and ``G``, every slot's gradient, starting at 0.0
-as the eager pass's sums do. The code is cut into functions of :data:`CHUNK` nodes each, so that
-a graph of a million nodes compiles piece by piece; inside one, its own nodes are local
-variables (``v7``, ``g7``), which Python reads about twice as fast as list items.
+as the eager pass's sums do. The code is cut into functions of :data:`NODES_PER_FUNCTION` nodes
+each, so that a graph of a million nodes compiles piece by piece; inside one, its own nodes are
+local variables (``v7``, ``g7``), which Python reads about twice as fast as list items.
 
 Three things keep the code short without changing a float: a node whose value only its one
 consumer reads is written into the consumer's line (``v9 = V[0] * V[3] + V[2]``); each kind of
@@ -29,18 +22,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from autograd_lite import value
-from autograd_lite.rules import RULES, Variadic, forward
+from autograd_lite.listing import Instruction
+from autograd_lite.rule_code import (
+    ENGINE_FUNCTIONS,
+    MAX_DEPTH,
+    PARTIALS,
+    Names,
+    Opaque,
+    partial_expressions,
+    value_expression,
+)
 
-#: Nodes per generated function.
-CHUNK = 120
-
-#: Deepest expression written inline; a deeper one (a wide ``affine``) becomes a call.
-MAX_DEPTH = 40
+#: How many nodes one generated function replays: a graph of a million nodes compiles piece by
+#: piece, and inside a function its own nodes are locals.
+NODES_PER_FUNCTION = 120
 
 #: Deepest expression a node is folded into its consumer with; a deeper one gets its own line.
 FUSED_DEPTH = 24
@@ -50,23 +48,6 @@ _CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
 _VALUE_READ = re.compile(r"\bv(\d+)\b|\bV\[(\d+)\]")
 
 _ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 10, 8, 7, 6, 5
-
-
-class Opaque(Exception):
-    """A symbolic run asked for a value: the formula must be called, not written out."""
-
-
-@dataclass(frozen=True)
-class Instruction:
-    """One node of a recording: ``V[slot] = op(*operands)``.
-
-    An operand is a slot index (an ``int``) or a constant operand (a ``float``), in the op's
-    argument order.
-    """
-
-    slot: int
-    op: str
-    operands: tuple[int | float, ...]
 
 
 class Symbol:
@@ -139,6 +120,32 @@ class Symbol:
             raise Opaque(f"no engine function {name!r}")
         return Symbol(f"{name}({self.text})", _ATOM, self.depth + 1)
 
+    # The syntax a rule's expression is written in (:func:`value_expression`), text here; the
+    # batched replay's syntax trees offer the same four.
+
+    @classmethod
+    def literal(cls, x: object) -> Symbol:
+        return literal(x)  # type: ignore[arg-type]
+
+    @classmethod
+    def named(cls, name: str) -> Symbol:
+        return cls(name)
+
+    @classmethod
+    def call(cls, function: str, *args: Symbol | list[Any]) -> Symbol:
+        """``function(*args)``; an argument that is a list is written as one: ``[1, 2]``."""
+        texts = [
+            "[" + ", ".join(x.text if isinstance(x, Symbol) else repr(x) for x in a) + "]"
+            if isinstance(a, list)
+            else a.text
+            for a in args
+        ]
+        depth = max((a.depth for a in args if isinstance(a, Symbol)), default=0) + 1
+        return cls(f"{function}({', '.join(texts)})", _ATOM, depth)
+
+    def item(self, index: int) -> Symbol:
+        return Symbol(f"{self.text}[{index}]")
+
     def _value(self, *_: object) -> Any:
         raise Opaque(f"the value of {self.text} was asked for")
 
@@ -164,40 +171,6 @@ def _symbol(x: object) -> Symbol:
 
 def _wrapped(s: Symbol, parenthesize: bool) -> str:
     return f"({s.text})" if parenthesize else s.text
-
-
-def written(function: Callable[..., Any], *args: Any) -> Symbol | None:
-    """``function`` run on symbols, as one expression; None if it must be called instead."""
-    try:
-        return _symbol(function(*args))
-    except Exception:  # any failure of a symbolic run just means: call the function
-        return None
-
-
-#: The functions of :mod:`autograd_lite.value` that rules call and generated code may call.
-ENGINE_FUNCTIONS = (
-    *("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "log1p", "expm1"),
-    *("softplus", "step", "sign"),
-)
-
-
-class Names:
-    """The functions generated code calls, each under one name in its namespace."""
-
-    def __init__(self) -> None:
-        engine = {name: getattr(value, name) for name in ENGINE_FUNCTIONS}
-        self.namespace: dict[str, Any] = {"_nan": math.nan, "_inf": math.inf, **engine}
-        self.templates: dict[Any, Any] = {}  # see `partial_templates` and `forward_expression`
-        self._names: dict[int, str] = {}
-
-    def of(self, function: Callable[..., Any], hint: str) -> str:
-        name = self._names.get(id(function))
-        if name is None:
-            stem = "".join(c if c.isalnum() else "_" for c in hint)
-            name = f"_{stem}_{len(self._names)}"
-            self._names[id(function)] = name
-            self.namespace[name] = function
-        return name
 
 
 class Scope:
@@ -249,31 +222,19 @@ def forward_expression(
     Where every operand is a name or a number, the expression is a template worked out once
     per op and operand mask, as the partials are (:func:`partial_templates`)."""
     if any(s.depth for s in operands):  # an operand is a folded expression: write it out
-        return _forward_expression(instruction.op, operands, names, inline)
+        return value_expression(instruction.op, operands, names, inline)
     mask = tuple(type(x) is int for x in instruction.operands)
     key = ("forward", instruction.op, mask, inline)
     template = names.templates.get(key)
     if template is None:
         placeholders = [Symbol(f"{{a{k}}}") for k in range(len(operands))]
-        template = names.templates[key] = _forward_expression(
+        template = names.templates[key] = value_expression(
             instruction.op, placeholders, names, inline
         )
     fills = {
         f"a{k}": f"({s.text})" if s.precedence < _ATOM else s.text for k, s in enumerate(operands)
     }
     return Symbol(template.text.format_map(fills), template.precedence, template.depth)
-
-
-def _forward_expression(op: str, operands: Sequence[Symbol], names: Names, inline: bool) -> Symbol:
-    formula = forward(op)
-    if formula is None:
-        raise ValueError(f"op {op!r} has no forward formula")
-    expression = written(formula, *operands) if inline else None
-    if expression is None:
-        arguments = ", ".join(s.text for s in operands)
-        depth = max((s.depth for s in operands), default=0) + 1
-        expression = Symbol(f"{names.of(formula, op)}({arguments})", _ATOM, depth)
-    return expression
 
 
 def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline: bool) -> list[str]:
@@ -292,7 +253,7 @@ def backward_lines(instruction: Instruction, names: Names, scope: Scope, inline:
         if template == "{g}" and i >= 0 and scope.passes_on(s, slot):
             scope.aliases[slot] = fills["g"]
             continue
-        target = "_t =" if i < 0 else f"{scope.grad(slot)} +="
+        target = f"{PARTIALS} =" if i < 0 else f"{scope.grad(slot)} +="
         lines.append(f"{target} {text}")  # `+=` adds the whole partial, as eager does
     return lines
 
@@ -319,22 +280,8 @@ def _partial_templates(
     g, out = Symbol("{g}"), Symbol("{out}")
     operands = [Symbol(f"{{a{k}}}") for k in range(len(mask))]
     wanted = [i for i, is_slot in enumerate(mask) if is_slot]
-    rule = RULES[op]
-    if isinstance(rule, Variadic):
-        partials = _variadic(rule, wanted, g, out, operands, inline)
-        if partials is None:  # one call for all partials (index -1), then its items
-            arguments = "[" + ", ".join(x.text for x in operands) + "]"
-            call = _call(names.of(rule.partials, op), [repr(wanted), g.text, out.text, arguments])
-            return [(-1, call), *[(i, f"_t[{j}]") for j, i in enumerate(wanted)]]
-        return [(i, p.text) for i, p in zip(wanted, partials)]
-    templates = []
-    for i in wanted:
-        partial = written(rule[i], g, out, *operands) if inline else None
-        if partial is None:
-            name = names.of(rule[i], f"{op}_{i}")
-            partial = Symbol(_call(name, [g.text, out.text, *[x.text for x in operands]]))
-        templates.append((i, partial.text))
-    return templates
+    found = partial_expressions(op, wanted, g, out, operands, names, inline)
+    return [(i, p.text) for i, p in found]
 
 
 def _cannot_raise(text: str) -> bool:
@@ -342,24 +289,6 @@ def _cannot_raise(text: str) -> bool:
     ±inf), nor do ``abs``, ``step`` and ``sign``; a division or a power can."""
     calls = set(_CALL.findall(text))
     return "/" not in text and "**" not in text and calls <= {"abs", "step", "sign"}
-
-
-def _variadic(
-    rule: Variadic, wanted: list[int], g: Symbol, out: Symbol, args: list[Symbol], inline: bool
-) -> list[Symbol] | None:
-    if not inline:
-        return None
-    try:
-        partials = list(rule.partials(wanted, g, out, args))
-        if len(partials) != len(wanted):
-            return None
-        return [_symbol(p) for p in partials]
-    except Exception:  # as in `written`: call the rule instead
-        return None
-
-
-def _call(name: str, arguments: Sequence[str]) -> str:
-    return f"{name}({', '.join(arguments)})"
 
 
 def functions(
@@ -373,16 +302,23 @@ def functions(
 
     ``instructions[:live]`` are the output's graph in topological order; the rest were made by
     the function but do not lead to its output (they run forward only: eager code runs them,
-    and they may raise). Each function covers :data:`CHUNK` consecutive nodes, consecutive
-    slots ``lo`` to ``hi``. ``forward_k(V)`` computes them into locals and stores them with one
-    slice assignment; ``backward_k(V, G)`` loads the values its partials read and the nodes'
-    gradients so far, and adds each node's partials in reverse order: into a local for a node
-    of the chunk, into ``G`` for the others (the leaves among them). The partials of the
-    ``discarded`` slots (constant leaves: no one reads their gradient) are left out where
-    they cannot raise; where they can, they stay, since eager code would raise there too.
+    and they may raise). Each function covers :data:`NODES_PER_FUNCTION` consecutive nodes,
+    consecutive slots ``lo`` to ``hi``. ``forward_k(V)`` computes them into locals and stores
+    them with one slice assignment; ``backward_k(V, G)`` loads the values its partials read
+    and the nodes' gradients so far, and adds each node's partials in reverse order: into a
+    local for a node of the chunk, into ``G`` for the others (the leaves among them). The
+    partials of the ``discarded`` slots (constant leaves: no one reads their gradient) are left
+    out where they cannot raise; where they can, they stay, since eager code would raise there
+    too.
     """
-    chunks = [instructions[i : min(i + CHUNK, live)] for i in range(0, live, CHUNK)]
-    dead = [instructions[i : i + CHUNK] for i in range(live, len(instructions), CHUNK)]
+    chunks = [
+        instructions[i : min(i + NODES_PER_FUNCTION, live)]
+        for i in range(0, live, NODES_PER_FUNCTION)
+    ]
+    dead = [
+        instructions[i : i + NODES_PER_FUNCTION]
+        for i in range(live, len(instructions), NODES_PER_FUNCTION)
+    ]
     backwards, read = [], set()
     once = _used_once(instructions[:live])
     root = instructions[live - 1].slot if live else -1
@@ -473,7 +409,8 @@ def _fusible(instructions: Sequence[Instruction], live: int, read: set[int]) -> 
         for ins in instructions[: live - 1]
         if uses.get(ins.slot) == 1
         and ins.slot not in read
-        and (consumer[ins.slot] - first) // CHUNK == (ins.slot - first) // CHUNK
+        and (consumer[ins.slot] - first) // NODES_PER_FUNCTION
+        == (ins.slot - first) // NODES_PER_FUNCTION
         and consumer[ins.slot] < instructions[live - 1].slot + 1
     }
 

@@ -1,17 +1,18 @@
-"""A recorded graph, replayed on plain floats by code the rule table wrote (:mod:`codegen`).
+"""A recorded graph, replayed: what :func:`autograd_lite.trace` returns.
 
-A :class:`Tape` is what :func:`autograd_lite.trace` returns. Its slots are numbered inputs
-first, then parameters, then constant leaves, then the nodes in the topological order of the
-recording, the order the eager backward pass visits them in reverse. A replay fills the list
-``V`` of slot values and runs the generated forward functions, and for a gradient the list ``G``
-(all 0.0 but the output's, which is the seed) and the backward functions. Those do what the eager
-float pass does, operation for operation, so the numbers are bit for bit eager's.
+A :class:`Tape` holds a recording's :class:`~autograd_lite.listing.Listing` and replays it three
+ways, all with eager code's numbers:
 
-Two cases run the eager machinery itself on a graph of Values rebuilt from the recording, op by
-op in the order the function made them (as slow as eager code, and by construction the same):
-inside ``detect_anomaly``, whose checks live there, and after a replay raised (a domain error
-forward, a division by zero or an overflow backward), so that the error is eager's own, from
-the op eager code meets first.
+* one sample on plain floats, by code the rule table wrote (:mod:`autograd_lite.float_replay`):
+  bit for bit eager's;
+* a batch, arrays among the inputs, in blocks (:mod:`autograd_lite.batch`): within 1e-12 of
+  eager code sample by sample, and one sample at a time by the float replay where NumPy
+  signals anything;
+* through the eager machinery itself, on a graph of Values rebuilt from the listing op by op in
+  the order the function made them (as slow as eager code, and by construction the same):
+  inside ``detect_anomaly``, whose checks live there, and after a replay raised (a domain
+  error forward, a division by zero or an overflow backward), so that the error is eager's
+  own, from the op eager code meets first.
 
 Parameters are held by weak reference: a model that replaced one by a new Value leaves the
 recording pointing at nothing, and a replay raises instead of reading a stale number.
@@ -20,125 +21,61 @@ recording pointing at nothing, and a replay raises instead of reading a stale nu
 from __future__ import annotations
 
 import itertools
-import math
 import operator
 import weakref
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from autograd_lite import batched, blocks, codegen
-from autograd_lite.backward import backward, float_pass, grad
+from autograd_lite.backward import backward, float_pass, grad, gradients
+from autograd_lite.batch import inputs, samples
+from autograd_lite.batch.replay import BlockReplay
 from autograd_lite.checks import real
-from autograd_lite.codegen import Instruction, Names
-from autograd_lite.formulas import DomainError
-from autograd_lite.graph import topological_order
-from autograd_lite.modes import MODES, enable_grad
-from autograd_lite.rules import forward
-from autograd_lite.tracer import TraceError, Tracer
-from autograd_lite.value import Value, make_node
+from autograd_lite.float_replay import FloatReplay
+from autograd_lite.listing import Instruction, Listing, listing_of
+from autograd_lite.modes import MODES
+from autograd_lite.tracer import RecordedGraph, TraceError
+from autograd_lite.value import Value
 
+_data = operator.attrgetter("data")
 
-@dataclass(frozen=True)
-class Program:
-    """What a recording holds: where each slot's value comes from, and each node's op.
-
-    Slots are numbered inputs first, then parameters, then constant leaves, then nodes.
-    ``instructions[:live]`` are the output's graph in topological order (the order of the
-    eager backward pass, reversed); the rest are nodes the function made that do not lead to
-    its output, which eager code still computes (and which may raise). ``creation`` lists the
-    instructions in the order the function made them, the order eager code would raise in.
-    """
-
-    n_inputs: int
-    parameters: list[Value]
-    constants: list[float]
-    instructions: tuple[Instruction, ...]
-    live: int
-    creation: tuple[int, ...]
-    root: int
-
-    @classmethod
-    def of(
-        cls, inputs: list[Value], order: list[Value], recording: Tracer
-    ) -> tuple[Program, dict[int, int]]:
-        """The program of the graph in ``order`` (its output last), and each Value's slot (by
-        ``id``)."""
-        out = order[-1]
-        live = {id(v) for v in order}
-        dead = [v for v in recording.created if id(v) not in live]
-        nodes = [v for v in order if v.args] + dead
-        leaves = _unique(
-            [v for v in order if not v.args] + [a for v in dead for a in v.parents if not a.args]
-        )
-        known = {id(x) for x in inputs} | set(recording.constants)
-        parameters = [v for v in leaves if id(v) not in known]
-        fixed = [v for v in leaves if id(v) in recording.constants]
-        slots = {id(v): i for i, v in enumerate([*inputs, *parameters, *fixed, *nodes])}
-        instructions = tuple(_instruction(node, slots) for node in nodes)
-        made = {id(v): i for i, v in enumerate(recording.created)}
-        creation = tuple(sorted(range(len(nodes)), key=lambda i: made[id(nodes[i])]))
-        constants = [v.data for v in fixed]
-        n_live = len(nodes) - len(dead)
-        program = cls(
-            len(inputs), parameters, constants, instructions, n_live, creation, slots[id(out)]
-        )
-        return program, slots
-
-
-def _instruction(node: Value, slots: dict[int, int]) -> Instruction:
-    if forward(node.op) is None:
-        raise TraceError(
-            f"trace: op {node.op!r} has no forward formula to replay it with; "
-            f"register one: defvjp({node.op!r}, ..., forward=...)"
-        )
-    operands = tuple(slots[id(a)] if isinstance(a, Value) else a for a in node.args)
-    return Instruction(slots[id(node)], node.op, operands)
-
-
-def _unique(values: list[Value]) -> list[Value]:
-    return list({id(v): v for v in values}.values())
+#: What a batch's replay gives: the outputs, each input's gradients, the parameters' sums.
+BatchResult = tuple[np.ndarray, list[np.ndarray], np.ndarray]
 
 
 class Tape:
     """``fn``'s graph, recorded once by :func:`~autograd_lite.trace`, replayed on new inputs."""
 
-    def __init__(self, name: str, program: Program) -> None:
-        self.name = name
-        self.n_inputs = program.n_inputs
+    def __init__(self, name: str, listing: Listing, parameters: list[Value], inline: bool) -> None:
+        self.name, self.listing, self.n_inputs = name, listing, listing.n_inputs
         # Set when a parameter is collected (each reference's callback): until then no
         # replay needs to look for the one that is gone. A list, not the tape: the callbacks
         # must not keep the tape alive.
         self._gone = gone = [False]
-        self._parameters = [
-            weakref.ref(p, lambda _: gone.__setitem__(0, True)) for p in program.parameters
-        ]
-        self._labels = [p.label for p in program.parameters]
-        self._constants = program.constants
-        self.instructions = program.instructions
-        self._live_count = program.live
-        self._creation = program.creation
-        self.root = program.root
-        self._blank: list[Any] = [None] * len(self.instructions)
-        self._forward: list[Any] = []
-        self._backward: list[Any] = []
-        self.source = ""
-        self._names: dict[str, Any] = {}
-        self._code: list[Any] = []
-        self._batched: blocks.Replay | None = None
-        #: Whether the formulas are written out (True: every rule computed on symbols as on
-        #: floats), rather than each called as a function (the fallback, also bit for bit).
-        self.written_out = False
+        self._parameters = [weakref.ref(p, lambda _: gone.__setitem__(0, True)) for p in parameters]
+        self._labels = [p.label for p in parameters]
+        self._floats = FloatReplay(listing, name, inline)
+        self._blocks: BlockReplay | None = None
 
     @classmethod
-    def record(cls, name: str, inputs: list[Value], out: Value, recording: Tracer) -> Tape:
-        """The recording of ``out``'s graph, compiled and checked against it bit for bit."""
-        order = topological_order(out)
-        program, slots = Program.of(inputs, order, recording)
-        tape = cls(name, program)
-        tape._compile_checked([(slots[id(v)], v) for v in order], [x.data for x in inputs], out)
-        return tape
+    def from_graph(cls, name: str, recorded: RecordedGraph) -> Tape:
+        """The tape of a recorded graph (:func:`~autograd_lite.tracer.record_graph`), checked
+        against it bit for bit: every node's value, every input's and parameter's gradient.
+        Its formulas are written out where the rules compute on symbols as on floats, else
+        each is called."""
+        listed = listing_of(recorded)
+        nodes = [(listed.slots[id(v)], v) for v in listed.order]
+        example = tuple(x.data for x in recorded.inputs)
+        for inline in (True, False):
+            tape = cls(name, listed.listing, listed.parameters, inline)
+            values = tape._slots(example, None)
+            try:
+                if tape._floats.agrees(values, nodes, recorded.output):
+                    return tape
+            except Exception:
+                tape._eager(example)  # eager code's own error, from the op it meets first
+                raise
+        raise TraceError(f"{name}: the replay disagrees with the recorded graph")
 
     # --- Replays ------------------------------------------------------------------------------
 
@@ -154,11 +91,12 @@ class Tape:
         parameter's ``.grad``. On a batch (arrays among the inputs) it adds Σ_b g_b ∂out_b/∂p,
         ``grad`` a number or an array of g_b, and returns the array of outputs; within 1e-12 of
         eager code sample by sample (a layer's sums run as matrix products, in another order:
-        :mod:`autograd_lite.blocks`).
+        :mod:`autograd_lite.batch`).
         """
-        if batched.is_batch(xs):
+        self._count(xs)
+        if inputs.is_batch(xs):
             live = self._live()
-            outputs, _, sums = self._batch(xs, grad, list(map(_data, live)), inputs=False)
+            outputs, _, sums = self._batch(xs, grad, list(map(_data, live)), with_inputs=False)
             for p, g in zip(live, sums.tolist()):
                 p.grad += g
             return outputs
@@ -167,8 +105,8 @@ class Tape:
             root = self._eager(xs)[self.root]
             backward(root, seed)
             return root.data
-        values, gradients = self._replay(xs, seed)
-        for p, g in zip(self._live(), gradients[self.n_inputs :]):
+        values, found = self._passes(xs, seed, None)
+        for p, g in zip(self._live(), found[self.n_inputs :]):
             p.grad += g
         return values[self.root]
 
@@ -188,8 +126,9 @@ class Tape:
             TypeError / ValueError: θ is not a sequence of ``len(parameters)`` real numbers.
         """
         theta = self._vector(parameters, f"{self.name}.backward_at(parameters)")
-        if batched.is_batch(xs):
-            outputs, _, sums = self._batch(xs, grad, theta, inputs=False)
+        self._count(xs)
+        if inputs.is_batch(xs):
+            outputs, _, sums = self._batch(xs, grad, theta, with_inputs=False)
             return outputs, sums  # a new array
         seed = real(grad, f"{self.name}.backward_at(grad)", "a real number")
         numbers = theta.tolist()
@@ -198,8 +137,8 @@ class Tape:
             backward(graph[self.root], seed)
             leaves = graph[self.n_inputs : self.n_inputs + len(numbers)]
             return graph[self.root].data, np.array([p.grad for p in leaves], dtype=float)
-        values, gradients = self._replay(xs, seed, numbers)
-        return values[self.root], np.array(gradients[self.n_inputs :], dtype=float)
+        values, found = self._passes(xs, seed, numbers)
+        return values[self.root], np.array(found[self.n_inputs :], dtype=float)
 
     def value_at(self, parameters: Any, *xs: Any) -> Any:
         """``f(*xs)`` at the parameter values θ = ``parameters`` (as :meth:`backward_at`): the
@@ -212,6 +151,27 @@ class Tape:
         """
         return self._value(xs, self._vector(parameters, f"{self.name}.value_at(parameters)"))
 
+    def grad(self, *xs: Any) -> tuple[Any, list[Any]]:
+        """The output's value and ∂out/∂xᵢ for each input, touching no ``.grad``; on a batch,
+        the array of outputs and one array per input."""
+        self._count(xs)
+        if inputs.is_batch(xs):
+            outputs, columns, _ = self._batch(xs, 1.0, None)
+            return outputs, columns
+        if MODES.checking:
+            graph = self._eager(xs)
+            root, leaves = graph[self.root], graph[: self.n_inputs]
+            return root.data, grad(root, leaves)
+        values, found = self._passes(xs, 1.0, None)
+        return values[self.root], found[: self.n_inputs]
+
+    # --- Parameters -----------------------------------------------------------------------
+
+    @property
+    def parameters(self) -> list[Value]:
+        """The parameters, in the order the replay reads them (TraceError if one is gone)."""
+        return self._live()
+
     def parameter_vector(self) -> np.ndarray:
         """θ: a new array of the parameters' numbers, in the order of :attr:`parameters`."""
         return np.array(list(map(_data, self._live())), dtype=float)
@@ -223,27 +183,44 @@ class Tape:
         for p, x in zip(self._live(), theta.tolist()):
             p.data = x
 
-    def grad(self, *xs: Any) -> tuple[Any, list[Any]]:
-        """The output's value and ∂out/∂xᵢ for each input, touching no ``.grad``; on a batch,
-        the array of outputs and one array per input."""
-        if batched.is_batch(xs):
-            outputs, inputs, _ = self._batch(xs, 1.0)
-            return outputs, inputs
-        if MODES.checking:
-            graph = self._eager(xs)
-            root, inputs = graph[self.root], graph[: self.n_inputs]
-            return root.data, grad(root, inputs)
-        values, gradients = self._replay(xs, 1.0)
-        return values[self.root], gradients[: self.n_inputs]
+    # --- What it replays ------------------------------------------------------------------
 
     @property
-    def parameters(self) -> list[Value]:
-        """The parameters, in the order the replay reads them (TraceError if one is gone)."""
-        return self._live()
+    def source(self) -> str:
+        """The Python the float replay runs, written by the rules themselves."""
+        return f"# {self!r}: V holds the slots' values, G their gradients\n{self._floats.text}"
+
+    @property
+    def written_out(self) -> bool:
+        """Whether the formulas are written out (True: every rule computed on symbols as on
+        floats), rather than each called as a function (the fallback, also bit for bit)."""
+        return self._floats.inline
+
+    @property
+    def instructions(self) -> tuple[Instruction, ...]:
+        """The recording's nodes, in the order of the graph (:class:`Listing`)."""
+        return self.listing.instructions
+
+    @property
+    def root(self) -> int:
+        """The output's slot."""
+        return self.listing.root
+
+    def block_replay(self) -> BlockReplay:
+        """The batched replay in blocks (:mod:`autograd_lite.batch`), planned on first use."""
+        if self._blocks is None:
+            self._blocks = BlockReplay(self.listing, self.written_out)
+        return self._blocks
+
+    def block_source(self) -> str:
+        """The Python a batch is replayed by: the block programs of its forward pass, of its
+        backward pass for every gradient and of its backward pass for the parameters' alone
+        (:mod:`autograd_lite.batch.program`), written on first use."""
+        return self.block_replay().source()
 
     def __len__(self) -> int:
         """The number of op nodes replayed."""
-        return len(self.instructions)
+        return len(self.listing.instructions)
 
     def __repr__(self) -> str:
         return (
@@ -253,151 +230,123 @@ class Tape:
 
     # --- Machinery ----------------------------------------------------------------------------
 
-    def _batch(
-        self, xs: tuple[Any, ...], grad: Any, theta: Any = None, inputs: bool = True
-    ) -> tuple[Any, list[Any], Any]:
-        """A batched replay (:mod:`autograd_lite.blocks`): the outputs, the inputs' gradients
-        (if ``inputs``) and the parameters' summed over the batch, an array (only outputs if
-        ``grad`` is None); one sample at a time where NumPy signals an error
-        (:func:`batched.run`). ``theta``: the parameters' numbers read from the Values (a list;
-        None: read here), or θ of :meth:`backward_at` (an array: then the sample-by-sample
-        paths run on new Values holding it, not on the Values themselves)."""
-        numbers, size = batched.inputs(self.name, xs, self.n_inputs)
-        seed = None if grad is None else batched.seed_of(self.name, grad, size)
-        fresh = isinstance(theta, np.ndarray)
-        if MODES.checking:
-            at = theta.tolist() if fresh else None
-            return self._batch_checked(batched.each_sample(numbers, size), seed, at)
-        replay = self._blocks()
-        parameters = list(map(_data, self._live())) if theta is None else theta
-
-        def passes() -> tuple[Any, list[Any], Any]:
-            return replay.run(numbers, parameters, size, seed, inputs=inputs)
-
-        def one_by_one() -> tuple[Any, list[Any], Any]:
-            at = theta.tolist() if fresh else None
-            return self._samples_alone(batched.each_sample(numbers, size), seed, at)
-
-        return batched.run(passes, one_by_one)  # type: ignore[no-any-return]
-
-    def _value(self, xs: tuple[Any, ...], theta: np.ndarray | None) -> Any:
-        """The output (or a batch's outputs) at the Values' numbers, or at ``theta``."""
-        if batched.is_batch(xs):
-            return self._batch(xs, None, theta)[0]
-        numbers = None if theta is None else theta.tolist()
-        if MODES.checking:  # eager code, on fresh Values at θ if given
-            return self._eager(xs, numbers)[self.root].data
-        values = self._values(xs, numbers)
-        self._run_forward(values, xs, numbers)
-        return values[self.root]
-
-    def _samples_alone(
-        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float] | None
-    ) -> tuple[Any, list[Any], Any]:
-        """The batch one sample at a time by the float replay, eager's numbers to the bit: the
-        first sample that raises raises, named."""
-        outputs, inputs, sums = [], [], [0.0] * len(self._parameters)
-        n = self.n_inputs
-        for i, sample in enumerate(samples):
-            try:
-                if seed is None:
-                    values = self._values(sample, theta)
-                    self._run_forward(values, sample, theta)
-                else:
-                    g = seed if isinstance(seed, float) else float(seed[i])
-                    values, gradients = self._passes(sample, g, theta)
-                    inputs.append(gradients[:n])
-                    sums = [s + d for s, d in zip(sums, gradients[n : n + len(sums)])]
-            except Exception as error:  # eager's own error, from the first sample that fails
-                raise batched.at_sample(error, i) from None
-            outputs.append(values[self.root])
-        columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and n else []
-        return np.array(outputs, dtype=float), columns, np.array(sums, dtype=float)
-
-    def _batch_checked(
-        self, samples: list[tuple[float, ...]], seed: Any, theta: list[float] | None
-    ) -> tuple[Any, list[Any], Any]:
-        """The batch one sample at a time through eager code, inside ``detect_anomaly``."""
-        outputs, inputs, sums = [], [], [0.0] * len(self._parameters)
-        for i, sample in enumerate(samples):
-            try:
-                graph = self._eager(sample, theta)
-                root = graph[self.root]
-                g = 0.0 if seed is None else seed if isinstance(seed, float) else float(seed[i])
-                leaves = graph[: self.n_inputs + len(self._parameters)]
-                derivatives = grad(root, leaves) if seed is not None else [0.0] * len(leaves)
-            except Exception as error:  # eager's own error, from the first sample that fails
-                raise batched.at_sample(error, i) from None
-            outputs.append(root.data)
-            inputs.append([d * g for d in derivatives[: self.n_inputs]])
-            sums = [s + d * g for s, d in zip(sums, derivatives[self.n_inputs :])]
-        columns = [np.array(c, dtype=float) for c in zip(*inputs)] if inputs and inputs[0] else []
-        return np.array(outputs, dtype=float), columns, np.array(sums, dtype=float)
-
-    def _blocks(self) -> blocks.Replay:
-        """The batched replay in blocks (:mod:`autograd_lite.blocks`), planned on first use."""
-        if self._batched is None:
-            self._batched = blocks.Replay(
-                self.instructions,
-                self._live_count,
-                self.n_inputs,
-                len(self._parameters),
-                self._constants,
-                self.root,
-                self.written_out,
-            )
-        return self._batched
-
-    def _values(self, xs: tuple[Any, ...], theta: list[float] | None = None) -> list[Any]:
-        """The slots' starting values: the inputs, the parameters' numbers (``theta``, or the
-        Values'), the constants, and None for every node."""
+    def _count(self, xs: tuple[Any, ...]) -> None:
+        """The one check of how many inputs a replay was given."""
         if len(xs) != self.n_inputs:
             raise TraceError(
                 f"{self.name}: the recording takes {self.n_inputs} inputs, got {len(xs)}"
             )
+
+    def _value(self, xs: tuple[Any, ...], theta: np.ndarray | None) -> Any:
+        """The output (or a batch's outputs) at the Values' numbers, or at ``theta``."""
+        self._count(xs)
+        if inputs.is_batch(xs):
+            return self._batch(xs, None, theta)[0]
+        numbers = None if theta is None else theta.tolist()
+        if MODES.checking:  # eager code, on fresh Values at θ if given
+            return self._eager(xs, numbers)[self.root].data
+        return self._forward(xs, numbers)[self.root]
+
+    def _batch(
+        self, xs: tuple[Any, ...], grad: Any, theta: Any, with_inputs: bool = True
+    ) -> BatchResult:
+        """A batched replay: the outputs, the inputs' gradients (if ``with_inputs``) and the
+        parameters' summed over the batch (only outputs if ``grad`` is None); one sample at a
+        time where NumPy signals an error (:mod:`autograd_lite.batch.samples`), and through
+        eager code inside ``detect_anomaly``. ``theta``: the parameters' numbers read from the
+        Values (a list; None: read here), or θ of :meth:`backward_at` (an array: then the
+        sample-by-sample paths run on new Values holding it, not on the Values themselves)."""
+        numbers, size = inputs.checked(self.name, xs)
+        seed = None if grad is None else inputs.seed_of(self.name, grad, size)
+
+        def one_by_one() -> BatchResult:
+            at = theta.tolist() if isinstance(theta, np.ndarray) else None
+            replay = self._eager_sample if MODES.checking else self._float_sample
+            each = samples.each_sample(numbers, size)
+            return samples.one_by_one(replay(at), each, seed, len(self._parameters))
+
+        if MODES.checking:
+            return one_by_one()
+        blocks = self.block_replay()
+        parameters = list(map(_data, self._live())) if theta is None else theta
+        return samples.strictly(  # type: ignore[no-any-return]
+            lambda: blocks.run(numbers, parameters, size, seed, inputs=with_inputs), one_by_one
+        )
+
+    def _float_sample(self, theta: list[float] | None) -> samples.OneSample:
+        """One sample by the float replay: eager's numbers to the bit, or eager's error."""
+        leaves = self.n_inputs + len(self._parameters)
+
+        def replay(sample: tuple[float, ...], g: float | None) -> tuple[float, list[float]]:
+            if g is None:
+                return self._forward(sample, theta)[self.root], []
+            values, found = self._passes(sample, g, theta)
+            return values[self.root], found[:leaves]
+
+        return replay
+
+    def _eager_sample(self, theta: list[float] | None) -> samples.OneSample:
+        """One sample through eager code, inside ``detect_anomaly``: its backward pass seeded
+        with the sample's own g, as ``fn(*sample).backward(g)`` is, so it raises where that
+        pass makes an infinity or NaN, the inputs' gradients included."""
+        leaves = self.n_inputs + len(self._parameters)
+
+        def replay(sample: tuple[float, ...], g: float | None) -> tuple[float, list[float]]:
+            graph = self._eager(sample, theta)
+            root = graph[self.root]
+            if g is None:
+                return root.data, []
+            found = gradients(root, g)
+            return root.data, [found.get(leaf, 0.0) for leaf in graph[:leaves]]
+
+        return replay
+
+    def _slots(self, xs: tuple[Any, ...], theta: list[float] | None) -> list[Any]:
+        """The slots' starting values: the inputs, the parameters' numbers (``theta``, or the
+        Values'), the constants, and None for every node."""
         numbers = [
             x if type(x) is float else real(x, f"{self.name}: input {i}", "a real number")
             for i, x in enumerate(xs)
         ]
         parameters = [p.data for p in self._live()] if theta is None else theta
-        return [*numbers, *parameters, *self._constants, *self._blank]
+        return [*numbers, *parameters, *self.listing.constants, *self._blank()]
 
-    def _replay(
-        self, xs: tuple[Any, ...], seed: float, theta: list[float] | None = None
-    ) -> tuple[list[Any], list[float]]:
-        """Both passes: the slot values, and the gradients of the inputs and parameters."""
-        values, gradients = self._passes(xs, seed, theta)
-        return values, gradients[: self.n_inputs + len(self._parameters)]
+    def _blank(self) -> list[None]:
+        return [None] * len(self.listing.instructions)
 
-    def _passes(
-        self, xs: tuple[Any, ...], seed: float, theta: list[float] | None = None
-    ) -> tuple[list[Any], list[float]]:
-        """Both passes: every slot's value and gradient."""
-        values = self._values(xs, theta)
-        self._run_forward(values, xs, theta)
-        gradients = [0.0] * len(values)
-        gradients[self.root] = seed
+    def _forward(self, xs: tuple[Any, ...], theta: list[float] | None) -> list[Any]:
+        """Every slot's value by the float replay; where it raises, eager code's own error."""
+        values = self._slots(xs, theta)
         try:
-            for function in self._backward:
-                function(values, gradients)
-        except (ZeroDivisionError, OverflowError):
-            float_pass(self._eager(xs, theta)[self.root], seed)  # raises eager's DomainError
-            raise TraceError(f"{self.name}: the replay failed where eager code did not") from None
-        return values, gradients
-
-    def _run_forward(
-        self, values: list[Any], xs: tuple[Any, ...], theta: list[float] | None = None
-    ) -> None:
-        try:
-            for function in self._forward:
-                function(values)
+            self._floats.forward(values)
         except Exception:
             self._eager(xs, theta)  # eager code's own error, from the op eager code meets first
             raise
+        return values
+
+    def _passes(
+        self, xs: tuple[Any, ...], seed: float, theta: list[float] | None
+    ) -> tuple[list[Any], list[float]]:
+        """Both passes by the float replay: the slots' values, and the gradients of the inputs
+        and then the parameters."""
+        values = self._forward(xs, theta)
+        try:
+            found = self._floats.backward(values, seed)
+        except (ZeroDivisionError, OverflowError):
+            float_pass(self._eager(xs, theta)[self.root], seed)  # raises eager's DomainError
+            raise TraceError(f"{self.name}: the replay failed where eager code did not") from None
+        return values, found[: self.n_inputs + len(self._parameters)]
+
+    def _eager(self, xs: tuple[Any, ...], theta: list[float] | None = None) -> list[Any]:
+        """The recording rebuilt as a graph of Values by the eager ops' own code: every slot.
+        Its parameters are the Values themselves, or new ones holding ``theta``."""
+        numbers = self._slots(xs, theta)[: self.n_inputs]
+        parameters = self._live() if theta is None else [Value(x) for x in theta]
+        return self.listing.rebuilt(numbers, parameters)
 
     def _live(self) -> list[Value]:
         parameters = list(map(operator.call, self._parameters))
-        # not `None in parameters`: that calls Value.__eq__ on each (four times slower)
+        # not `None in parameters`: that calls Value.__eq__ on each
         if not self._gone[0] or all(map(operator.is_not, parameters, itertools.repeat(None))):
             return parameters  # type: ignore[return-value]
         for i, p in enumerate(parameters):
@@ -409,65 +358,6 @@ class Tape:
                 )
         return parameters  # type: ignore[return-value]
 
-    def _eager(self, xs: tuple[Any, ...], theta: list[float] | None = None) -> list[Any]:
-        """The recording rebuilt as a graph of Values by the eager ops' own code: every slot.
-        Its parameters are the Values themselves, or new ones holding ``theta``."""
-        numbers = self._values(xs, theta)[: self.n_inputs]
-        parameters = self._live() if theta is None else [Value(x) for x in theta]
-        constants = [Value(c) for c in self._constants]
-        graph: list[Any] = [*[Value(x) for x in numbers], *parameters, *constants, *self._blank]
-        with enable_grad():  # a tape is its own record: no_grad aside
-            for ins in (self.instructions[i] for i in self._creation):
-                args = tuple(graph[x] if type(x) is int else x for x in ins.operands)
-                data = [a.data if isinstance(a, Value) else a for a in args]
-                graph[ins.slot] = make_node(forward(ins.op)(*data), ins.op, args)  # type: ignore[misc]
-        return graph
-
-    def _compile(self, inline: bool) -> None:
-        names = Names()
-        forwards, backwards = codegen.functions(
-            self.instructions, self._live_count, names, inline, self._constant_slots()
-        )
-        self._names = dict(names.namespace)
-        namespace = dict(names.namespace)
-        self._code = [
-            compile(text, f"<tape {self.name}>", "exec") for text in [*forwards, *backwards]
-        ]
-        self._batched = None
-        for code in self._code:  # one by one: a huge graph is never one code object
-            exec(code, namespace)
-        self._forward = [namespace[f"forward_{i}"] for i in range(len(forwards))]
-        self._backward = [namespace[f"backward_{i}"] for i in reversed(range(len(backwards)))]
-        header = f"# {self!r}: V holds the slots' values, G their gradients\n"
-        self.source = header + "\n".join([*forwards, *backwards])
-
-    def _compile_checked(self, slots: list[tuple[int, Value]], xs: list[float], out: Value) -> None:
-        """Compile, and check every node's value and every input's and parameter's gradient
-        against the recorded graph, bit for bit.
-
-        Written-out formulas are the rules run on symbols; a rule that computes otherwise on
-        symbols than on floats would show here, and the tape then calls every formula instead.
-        """
-        for inline in (True, False):
-            self._compile(inline)
-            if self._agrees(slots, tuple(xs), out):
-                self.written_out = inline
-                return
-        raise TraceError(f"{self.name}: the replay disagrees with the recorded graph")
-
-    def _agrees(self, slots: list[tuple[int, Value]], xs: tuple[float, ...], out: Value) -> bool:
-        values = self._values(xs)
-        self._run_forward(values, xs)
-        if not all(_same(values[slot], v.data) for slot, v in slots if values[slot] is not None):
-            return False
-        try:
-            float_pass(out, 1.0)
-        except DomainError:
-            return True  # no gradient at the example to compare with
-        _, gradients = self._passes(xs, 1.0)
-        leaves = self.n_inputs + len(self._parameters)  # the gradients a replay hands out
-        return all(_same(gradients[s], v.upstream) for s, v in slots if s < leaves)
-
     def _vector(self, parameters: Any, where: str) -> np.ndarray:
         """``parameters`` as θ, a 1-D float array of one number per parameter (the array
         itself if it is one: nothing here writes into it or keeps it)."""
@@ -477,24 +367,10 @@ class Tape:
             theta = np.asarray(parameters, dtype=float)
         except (TypeError, ValueError):
             raise TypeError(f"{where} must be an array of real numbers") from None
-        if theta.shape != (len(self._parameters),):
+        n = len(self._parameters)
+        if theta.shape != (n,):
             raise ValueError(
-                f"{where}: the recording has {len(self._parameters)} parameters, so θ must have "
-                f"shape ({len(self._parameters)},), got {theta.shape}"
+                f"{where}: the recording has {n} parameters, so θ must have shape ({n},), "
+                f"got {theta.shape}"
             )
         return theta
-
-    def _constant_slots(self) -> frozenset[int]:
-        """The constant leaves' slots: their gradients are never read, and not all computed."""
-        first = self.n_inputs + len(self._parameters)
-        return frozenset(range(first, first + len(self._constants)))
-
-
-_data = operator.attrgetter("data")
-
-
-def _same(a: float, b: float) -> bool:
-    """Equal as bits go: NaN equals NaN, 0.0 differs from -0.0."""
-    if a != a or b != b:
-        return a != a and b != b
-    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)

@@ -32,5 +32,4 @@ def trace(fn: Callable[..., Any], *example: Any) -> Tape:
     from autograd_lite.tape import Tape
 
     recorded = record_graph(fn, example)
-    name = getattr(fn, "__name__", type(fn).__name__)
-    return Tape.record(name, recorded.inputs, recorded.output, recorded.tracer)
+    return Tape.from_graph(getattr(fn, "__name__", type(fn).__name__), recorded)

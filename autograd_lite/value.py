@@ -467,7 +467,7 @@ def first_maximum(out: Any, args: Sequence[Any]) -> list[float]:
     """Where the gradient of out = max(a₀, ..., aₙ₋₁) goes: for each aᵢ, 1.0 if it is the
     first operand equal to out, else 0.0; NaN for every one if out is NaN. Piecewise constant
     in the operands, so a number even when they are Values (its own derivative is 0); on a
-    batch its array form (:mod:`autograd_lite.batched`) computes it for every sample."""
+    batch its array form (:mod:`autograd_lite.batch.array_forms`) computes it for every sample."""
     top = _number(out)
     if top != top:
         return [math.nan] * len(args)

@@ -256,7 +256,7 @@ def agreement(problem: MoonsProblem, torch: bool = False) -> dict[str, Result]:
 
 def pieces(problem: MoonsProblem) -> dict[str, Callable[[], Any]]:
     """The parts of the traced ``nn.MLP`` step, to time beside it: the block program alone
-    (``Replay.run`` on the batch at θ: the step less the checks and the call around it and the
+    (``BlockReplay.run`` on the batch at θ: the step less the checks and the call around it and the
     update), and the NumPy step's matrix products alone (what any step of this network must
     compute)."""
     from autograd_lite import trace
@@ -264,7 +264,7 @@ def pieces(problem: MoonsProblem) -> dict[str, Callable[[], Any]]:
     params, _, loss = _model(problem, "nn")
     columns = _columns(problem)
     tape = trace(lambda *x: loss(*x) + ALPHA * sum(p * p for p in params), 0.0, 0.0, 1.0)
-    replay, theta, n = tape._blocks(), tape.parameter_vector(), len(columns[2])
+    replay, theta, n = tape.block_replay(), tape.parameter_vector(), len(columns[2])
     return {
         "nn.MLP's block program": lambda: replay.run(columns, theta, n, 1.0 / n, inputs=False),
         "the NumPy step's matrix products": numpy_step(problem, products_only=True),

@@ -7,7 +7,7 @@
 
 Every weight is a Value and the loss of a sample is a graph of scalars, but training does not
 build it again for every sample: ``fit(..., compile=True)`` traces one sample's loss once
-and replays each mini-batch on NumPy arrays (:mod:`autograd_lite.batched`). The example also
+and replays each mini-batch on NumPy arrays (:mod:`autograd_lite.batch`). The example also
 times one epoch of eager training on the same model, for comparison. Prints the accuracies,
 the confusion matrix and the costs; writes the training curves and the confusion matrix.
 """

@@ -8,7 +8,7 @@ optimiser:
 
 * A fixed or scheduled step (SGD, momentum, Adam, GradientDescent without a line search):
   :class:`BatchedObjective` traces one sample's loss once and replays each batch on it in one
-  go, each input an array over the batch (:mod:`autograd_lite.batched`). Each sample's numbers
+  go, each input an array over the batch (:mod:`autograd_lite.batch`). Each sample's numbers
   are eager code's, but the sums over the batch run in NumPy's order, so the History agrees
   with the eager fit's to about 1e-12 (relative), not to the bit. When the optimiser's step is
   a rule on arrays (SGD, Adam, GradientDescent with a fixed step: ``vectorized``),
@@ -114,7 +114,7 @@ class BatchedObjective(CompiledObjective):
     replayed in one go.
 
     Each input of the sample's tape gets the array of that number over the batch
-    (:mod:`autograd_lite.blocks`); the tape is the sample's loss plus the penalty R(w), so the
+    (:mod:`autograd_lite.batch`); the tape is the sample's loss plus the penalty R(w), so the
     mean of its outputs is L_B and ``backward(..., grad=1/|B|)`` adds L_B's gradient (R's nodes
     do not depend on the sample: the replay computes them once per batch). The History agrees
     with the eager fit's to about 1e-12 (the sums over the batch run in another order), not to

@@ -11,7 +11,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import DomainError, TraceError, Value, detect_anomaly, grad, trace
-from autograd_lite.batched import CHECKED
+from autograd_lite.batch import array_forms, samples
+from autograd_lite.batch.array_forms import ARRAY_FORMS, CHECKED, WRITES_OUT
 from autograd_lite.graph import topological_order
 from tests.autograd_lite.test_properties import Step
 from tests.autograd_lite.test_trace import bits, program_fn, programs
@@ -177,7 +178,6 @@ SPECIAL = [-0.0, 0.0, math.nan, math.inf, -math.inf, 1.0, -1.0, 5e-324, -5e-324,
 )
 def test_array_forms_are_eager_formulas_to_the_bit_at_special_numbers(name: str) -> None:
     import autograd_lite.value as value
-    from autograd_lite.batched import ARRAY_FORMS
 
     function = getattr(value, name)
     # A batched replay runs with NumPy's errors raised and replays the batch sample by sample
@@ -185,7 +185,7 @@ def test_array_forms_are_eager_formulas_to_the_bit_at_special_numbers(name: str)
     defined = [x for x in SPECIAL if not isinstance(outcome(lambda x=x: function(x)), tuple)]
     for x in defined:
         block = np.full((3, 2), x)  # a block, as a batched replay has
-        with np.errstate(divide="raise", over="raise", invalid="raise"):  # as batched.run
+        with np.errstate(divide="raise", over="raise", invalid="raise"):  # as samples.strictly
             try:
                 got = ARRAY_FORMS[function](block)
             except FloatingPointError:
@@ -198,7 +198,6 @@ def test_array_forms_are_eager_formulas_to_the_bit_at_special_numbers(name: str)
 @pytest.mark.parametrize("name", ["relu", "step"])
 def test_array_forms_into_a_buffer_are_eager_formulas_to_the_bit(name: str, order: str) -> None:
     import autograd_lite.value as value
-    from autograd_lite.batched import ARRAY_FORMS, WRITES_OUT
 
     function = getattr(value, name)
     form = ARRAY_FORMS[function]
@@ -215,7 +214,7 @@ def test_array_forms_into_a_buffer_are_eager_formulas_to_the_bit(name: str, orde
 
 @pytest.mark.parametrize("formula", sorted(CHECKED, key=lambda f: f.__name__))
 def test_a_checked_formula_is_its_math_function_or_both_raise(formula: Any) -> None:
-    # The batch runs the math function itself (batched.CHECKED): where the formula gives a
+    # The batch runs the math function itself (array_forms.CHECKED): where the formula gives a
     # number it must be the function's, bit for bit; where the formula raises, the function
     # must raise too, so that the batch falls back to eager code sample by sample.
     function = CHECKED[formula]
@@ -249,7 +248,6 @@ def rows_of_max() -> list[list[float]]:
 def test_the_gradient_of_max_runs_on_blocks_as_written_and_agrees_with_eager(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import autograd_lite.batched as batched
     from autograd_lite import maximum
 
     rows = rows_of_max()
@@ -263,14 +261,14 @@ def test_the_gradient_of_max_runs_on_blocks_as_written_and_agrees_with_eager(
     def refused(*args: Any) -> Any:
         raise AssertionError("max went sample by sample")
 
-    monkeypatch.setattr(batched, "per_sample", refused)
+    monkeypatch.setattr(array_forms, "per_sample", refused)
+    monkeypatch.setattr(samples, "one_by_one", refused)  # the blocks must run
     f = trace(lambda a, b, c: maximum([a, b, c]), 0.0, 1.0, 2.0)
-    f._samples_alone = refused  # type: ignore[method-assign]  # the blocks must run
     columns = [np.array(column) for column in zip(*rows)]
     with np.errstate(invalid="ignore"):
-        found = batched.first_maximum(np.array([r[0] for r in eager]), columns)
+        found = array_forms.first_maximum(np.array([r[0] for r in eager]), columns)
     with np.errstate(invalid="raise"):  # as a batch runs: NaN and ties raise nothing
-        tops = batched._maximum(*columns)
+        tops = array_forms.maximum(*columns)
     assert [bits(float(x)) for x in tops] == [bits(e[0]) for e in eager]
     for b, row in enumerate(rows):
         expected = value_first_maximum(eager[b][0], row)
@@ -286,3 +284,30 @@ def value_first_maximum(out: float, row: list[float]) -> list[float]:
     from autograd_lite.value import first_maximum
 
     return first_maximum(out, row)
+
+
+def test_detect_anomaly_raises_where_eager_backward_makes_an_infinity() -> None:
+    # Eager code seeds each sample's backward pass with its own g_b: g_b·w overflows for the
+    # input's gradient at sample 1 (1e300·1e300), and detect_anomaly raises there, naming mul.
+    w = Value(1e300)
+    f = trace(lambda x: x * w, 1.0)
+    xs, seeds = np.array([1.0, 2.0]), np.array([1.0, 1e300])
+    with detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"^backward through mul at .* produced inf$"):
+            (Value(2.0) * w).backward(1e300)
+        for replay in (
+            lambda: f.backward(xs, grad=seeds),
+            lambda: f.backward_at(f.parameter_vector(), xs, grad=seeds),
+        ):
+            with pytest.raises(
+                FloatingPointError, match=r"^backward through mul .* \(at sample 1\)$"
+            ):
+                replay()
+        # here the parameter's gradient g_b·x overflows, the input's g_b·v does not
+        v = Value(1.0)
+        g = trace(lambda x: x * v, 1.0)
+        with pytest.raises(FloatingPointError, match=r"^backward through mul .* \(at sample 1\)$"):
+            g.backward(np.array([1.0, 1e300]), grad=seeds)
+        w.grad = 0.0
+        assert f.backward(xs, grad=np.array([1.0, 1.0])).tolist() == [1e300, 2e300]
+        assert w.grad == 3.0

@@ -1,6 +1,7 @@
 """blocks: a batched replay groups a layer into one matrix product and its other nodes into
 one call per op, and agrees with eager code sample by sample."""
 
+import ast
 import itertools
 import math
 import re
@@ -15,7 +16,12 @@ from hypothesis import strategies as st
 import nn
 from autograd_lite import DomainError, Value, grad, total, trace
 from autograd_lite import affine as al_affine
-from autograd_lite.blocks import Affine, Elementwise
+from autograd_lite.batch import samples
+from autograd_lite.batch.affine import Affine
+from autograd_lite.batch.buffers import View
+from autograd_lite.batch.elementwise import Elementwise
+from autograd_lite.batch.replay import Pass
+from autograd_lite.batch.syntax import Expr
 from autograd_lite.rules import defvjp
 
 B = 40
@@ -32,8 +38,24 @@ def shape(f: Any) -> list[tuple[str, int, int]]:
     """The plan: each group's kind, its width and (affine) how many inputs it reads."""
     return [
         (type(g).__name__, g.m if isinstance(g, Affine) else g.width, getattr(g, "n", 0))
-        for g, _ in f._blocks().groups
+        for g in f.block_replay().plan.groups
     ]
+
+
+def source(f: Any, kind: Pass) -> str:
+    """The block program of a pass, as its source shows it."""
+    return f.block_replay().program(kind).program.source(kind.value)
+
+
+def lines(f: Any, kind: Pass) -> list[str]:
+    """The statements of a pass's block program, one a line as its source shows them."""
+    return [line.strip() for line in source(f, kind).splitlines()]
+
+
+def evaluate(expr: Expr, scope: dict[str, Any]) -> Any:
+    """An expression of a block program worked out in ``scope``."""
+    tree = ast.fix_missing_locations(ast.Expression(expr.node))
+    return eval(compile(tree, "<bound>", "eval"), scope)
 
 
 def agrees_with_eager(
@@ -45,12 +67,12 @@ def agrees_with_eager(
     seeds = RNG.uniform(0.5, 1.5, len(columns[0]))
     for p in params:
         p.grad = 0.0
-    f._samples_alone = fell_back  # the blocks must run: a fall-back would hide their errors
-    try:
+    one_by_one, samples.one_by_one = samples.one_by_one, fell_back  # the blocks must run: a
+    try:  # fall-back would hide their errors
         outputs = f.backward(*columns, grad=seeds)
         _, input_grads = f.grad(*columns)
     finally:
-        del f._samples_alone
+        samples.one_by_one = one_by_one
     sums = [p.grad for p in params]
     expected = [0.0] * len(params)
     for b in range(len(columns[0])):
@@ -107,7 +129,8 @@ def test_micrographs_chains_of_mul_and_add_fold_into_the_same_products() -> None
         ("Affine", 8, 8),
         ("Affine", 1, 8),
     ]
-    penalty = [g for g, _ in f._blocks().groups if f._blocks().uniform[g.index]]
+    plan = f.block_replay().plan
+    penalty = [g for g in plan.groups if plan.uniform[g.index]]
     assert penalty, "Σp² does not depend on the sample: computed once per batch"
     agrees_with_eager(loss, params, moons(B))
 
@@ -142,7 +165,7 @@ def test_an_infinity_in_a_product_is_replayed_as_eager_code_makes_it() -> None:
     # The matrix product would add 10·10³⁰⁸ − 10·10³⁰⁸ as −∞ (a fused multiply-add); eager code
     # makes ∞ − ∞ = NaN, and NumPy's overflow sends the batch to the float replay.
     f = trace(lambda x: x * 1e308 * 10.0 - x * 1e308 * 10.0, 1.0)
-    assert any(isinstance(g, Affine) for g, _ in f._blocks().groups)
+    assert any(isinstance(g, Affine) for g in f.block_replay().plan.groups)
     out = f(np.array([1.0, 0.0]))
     assert math.isnan(out[0]) and out[1] == 0.0
 
@@ -190,8 +213,8 @@ def test_a_users_op_with_no_array_form_runs_sample_by_sample_in_its_group() -> N
 def test_a_domain_error_after_a_product_names_the_first_sample() -> None:
     w, b = Value(2.0), Value(1.0)
     f = trace(lambda x: (x * w + b).log(), 1.0)
-    assert isinstance(f._blocks().groups[0][0], Affine)
-    assert isinstance(f._blocks().groups[1][0], Elementwise)
+    assert isinstance(f.block_replay().plan.groups[0], Affine)
+    assert isinstance(f.block_replay().plan.groups[1], Elementwise)
     with pytest.raises(DomainError, match=r"^log: log\(-1\.0\) .* \(at sample 2\)$"):
         f(np.array([1.0, 2.0, -1.0, -3.0]))
 
@@ -222,13 +245,13 @@ def test_the_views_a_program_makes_once_are_views_of_its_buffers_at_every_size()
     f = trace(loss, 0.5, -0.5, 1.0)
     for size in (B, 7, B):
         agrees_with_eager(loss, model.parameters(), moons(size), f)
-        pool = f._blocks()._pools[size]
-        for kind in ("forward", "inputs", "parameters"):
-            src = f._blocks()._program(kind)[1]
-            P = pool[kind]
-            bases = [P[n] for n, (_, k) in enumerate(src.buffers) if k != "view"]
-            bases += [pool["[1 | inputs]"], pool["[1 | parameters | constants]"]]
-            views = [P[n] for n, (_, k) in enumerate(src.buffers) if k == "view"]
+        pool = f.block_replay().pools[size]
+        for kind in Pass:
+            layouts = f.block_replay().program(kind).program.buffers.layouts
+            P = pool.buffers[kind]
+            bases = [P[n] for n, layout in enumerate(layouts) if not isinstance(layout, View)]
+            bases += [pool.inputs_with_ones, pool.leaves]
+            views = [P[n] for n, layout in enumerate(layouts) if isinstance(layout, View)]
             assert views and all(any(np.shares_memory(v, b) for b in bases) for v in views)
 
 
@@ -247,12 +270,12 @@ def test_a_replay_returns_arrays_of_its_own_and_a_concurrent_one_gets_buffers_of
     kept = [a.copy() for a in (outputs, g0, g1, g2)]
     f.grad(*second)
     assert all(np.array_equal(a, b) for a, b in zip(kept, (outputs, g0, g1, g2)))
-    replay = f._blocks()
-    assert replay._lock.acquire()
+    replay = f.block_replay()
+    assert replay.lock.acquire()
     try:
         agrees_with_eager(loss, model.parameters(), second, f)
     finally:
-        replay._lock.release()
+        replay.lock.release()
     agrees_with_eager(loss, model.parameters(), first, f)
 
 
@@ -294,24 +317,21 @@ def test_a_layer_reads_its_bounds_from_its_neighbours_and_measures_when_they_are
     columns = moons(B)[:2]
     f = trace(fn, float(columns[0][0]), float(columns[1][0]))
     agrees_with_eager(fn, model.parameters(), columns, f)
-    programs = f._blocks()._programs
-    forward, backward = (
-        "\n".join(itertools.chain(*programs[k][1].chunks)) for k in ("forward", "inputs")
-    )
+    forward, backward = source(f, Pass.FORWARD), source(f, Pass.BACKWARD)
     # read: by the first layer (the inputs' magnitude), the five hidden layers after it, the
     # output layer, the product by 1e60
-    assert forward.count("mx = R[") == 8 and forward.count(":= magnitude(X)") == 8
+    assert forward.count("mx = K[") == 8 and forward.count(":= magnitude(X)") == 8
     # by the six hidden layers: each one's gradient is bounded by the layer above; the root's
     # gradient is the seed's
-    assert backward.count("mD = R[") == 6 and "mD = seed_bound(seed, size)" in backward
+    assert backward.count("mD = K[") == 6 and "mD = seed_bound(seed, size)" in backward
     assert backward.count(":= magnitude(D)") == 7
 
 
 def _bounded(fn: Any) -> dict[int, int]:
-    from autograd_lite.blocks import gradient_bounds
+    from autograd_lite.batch.plan import gradient_bounds
 
-    replay = trace(fn, 0.1, 0.2)._blocks()
-    return gradient_bounds(replay.groups, replay.root[0])
+    plan = trace(fn, 0.1, 0.2).block_replay().plan
+    return gradient_bounds(plan.groups, plan.root.group)
 
 
 def test_a_gradient_is_bounded_from_above_only_through_one_shrinking_op_and_one_layer() -> None:
@@ -341,9 +361,9 @@ def test_no_bound_is_read_through_a_column_taken_twice() -> None:
     assert _bounded(fn) == {}
     f = trace(fn, 0.1, 0.2)
     agrees_with_eager(fn, [*w[0], *w[1], *b, *v], moons(B)[:2], f)
-    forward = "\n".join(itertools.chain(*f._blocks()._programs["forward"][1].chunks))
+    forward = source(f, Pass.FORWARD)
     assert forward.count("mx = magnitude(X)") == 1  # the layer after the ReLUs measures
-    assert "][6]" not in forward.split("mx = magnitude(X)")[1]
+    assert ".bound" not in forward.split("mx = magnitude(X)")[1]
 
 
 def network(seed: int, depth: int, width: int, act: str, twice: bool, skip: bool) -> Any:
@@ -391,20 +411,20 @@ def test_every_bound_a_check_reads_is_one(
 ) -> None:
     # The bounds the checks read instead of a pass (a layer's input, a layer's gradient) are
     # at least the magnitudes they stand for, in every network of these shapes.
-    from autograd_lite.blocks import magnitude
+    from autograd_lite.batch.bounds import magnitude
 
     fn, params = network(seed, depth, width, act, twice, skip)
     columns = [RNG.normal(0.0, 3.0, 9), RNG.normal(0.0, 3.0, 9)]
     f = trace(fn, float(columns[0][0]), float(columns[1][0]))
     agrees_with_eager(fn, params, columns, f)
-    replay, values = f._blocks(), [p.data for p in f.parameters]
-    V, _, R = replay.blocks(columns, values, 9, None)
-    for group, bound in replay._program("forward")[1].bounds.items():
-        assert magnitude(V[group]) <= eval(bound, {"R": R}) * (1 + 1e-12)
-    _, G, R = replay.blocks(columns, values, 9, np.ones(9), inputs=True)
-    for group, _ in replay.groups:
+    replay, values = f.block_replay(), [p.data for p in f.parameters]
+    V, _, K = replay.blocks(columns, values, 9, None)
+    for group, bound in replay.program(Pass.FORWARD).program.bounds.items():
+        assert magnitude(V[group]) <= evaluate(bound, {"K": K}) * (1 + 1e-12)
+    _, G, K = replay.blocks(columns, values, 9, np.ones(9), inputs=True)
+    for group in replay.plan.groups:
         if isinstance(group, Affine) and group.gradient_bound is not None:
-            assert magnitude(G[group.index]) <= R[group.gradient_bound] * (1 + 1e-12)
+            assert magnitude(G[group.index]) <= K[group.gradient_bound].below * (1 + 1e-12)
 
 
 def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None:
@@ -420,20 +440,19 @@ def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None
     columns = [RNG.normal(size=9), RNG.normal(size=9)]
     f = trace(fn, float(columns[0][0]), float(columns[1][0]))
     agrees_with_eager(fn, model.parameters(), columns, f)
-    replay = f._blocks()
-    V, _, R = replay.blocks(columns, [p.data for p in f.parameters], 9, None)  # forward
-    plain = [g for g, _ in replay.groups if isinstance(g, Affine) and g.plain is not None]
-    views = [np.shares_memory(R[g.index][1], V[1]) for g in plain]
-    sliced = [isinstance(g._rows(), slice) for g in plain]
+    replay = f.block_replay()
+    V, _, K = replay.blocks(columns, [p.data for p in f.parameters], 9, None)  # forward
+    plain = [g for g in replay.plan.groups if isinstance(g, Affine) and g.plain is not None]
+    views = [np.shares_memory(K[g.index].W, V[1]) for g in plain]
+    sliced = [isinstance(g.rows(), slice) for g in plain]
     assert views == sliced and True in sliced and False in sliced
     _, G, _ = replay.blocks(columns, [p.data for p in f.parameters], 9, 1.0, inputs=False)
-    src = replay._program("parameters")[1]
-    backward = "\n".join(line for chunk in src.chunks for line in chunk)
+    backward = "\n".join(lines(f, Pass.PARAMETERS_BACKWARD))
     DT = r"(?:D\.T|P\[\d+\])"  # Δᵀ, or its view made once
-    added = [int(n) for n in re.findall(rf"^P\[(\d+)\] \+= {DT} @ X1$", backward, re.M)]
-    P = replay._pools[9]["parameters"]  # each a view, made once, of the leaves' gradient
+    added = [int(n) for n in re.findall(rf"^P\[(\d+)\] \+= {DT} @ layer\.X1$", backward, re.M)]
+    P = replay.pools[9].buffers[Pass.PARAMETERS_BACKWARD]  # each a view of the leaves' gradient
     assert len(added) == sliced.count(True) and all(np.shares_memory(P[n], G[1]) for n in added)
-    scattered = rf"^np\.matmul\({DT}, X1, out=P\[\d+\]\)\nP\[\d+\]\[_k\d+\] \+= P\[\d+\]$"
+    scattered = rf"^np\.matmul\({DT}, layer\.X1, out=P\[\d+\]\)\nP\[\d+\]\[k\d+\] \+= P\[\d+\]$"
     assert re.search(scattered, backward, re.M)  # Δᵀ[1 | X] into a row, added by indexing
 
 
@@ -454,17 +473,18 @@ def test_a_layer_whose_weights_lie_side_by_side_reads_and_writes_views() -> None
     ],
 )
 def test_only_sums_and_products_cannot_raise(text: str, arithmetic: bool) -> None:
-    from autograd_lite.blocks import _arithmetic
+    from autograd_lite.batch.syntax import arithmetic_operands
 
-    assert _arithmetic(text) is arithmetic
+    expr = Expr(ast.parse(text, mode="eval").body)
+    assert (arithmetic_operands(expr) is not None) is arithmetic
 
 
 @pytest.mark.parametrize(
     ("text", "sure"),
     [
         ("g * a[1]", True),
-        ("g * _k0", True),  # a number times a block
-        ("_k0 * 2.0", False),  # no block: a number
+        ("g * k0", True),  # a number times a block
+        ("k0 * 2.0", False),  # no block: a number
         ("g * a[0]", False),  # a block of one row: the result has one shape or the other
         ("g * x", False),  # not known
         ("g / a[1]", False),
@@ -472,10 +492,17 @@ def test_only_sums_and_products_cannot_raise(text: str, arithmetic: bool) -> Non
     ],
 )
 def test_a_result_needs_no_check_only_when_sure_to_be_a_block(text: str, sure: bool) -> None:
-    from autograd_lite.blocks import _is_block
+    from autograd_lite.batch.elementwise import is_block
+    from autograd_lite.batch.program import Shape
+    from autograd_lite.batch.syntax import key
 
-    shapes = {"g": (True, 4), "a[1]": (True, 4), "a[0]": (False, 4), "_k0": None}
-    assert _is_block(text, shapes, (True, 4)) is sure
+    def parsed(code: str) -> Expr:
+        return Expr(ast.parse(code, mode="eval").body)
+
+    block, row = Shape(True, 4), Shape(False, 4)
+    named = {"g": block, "a[1]": block, "a[0]": row, "k0": None}
+    shapes = {key(parsed(name)): shape for name, shape in named.items()}
+    assert is_block(parsed(text), shapes, block) is sure
 
 
 def test_backward_computes_no_input_partial_of_sums_and_products() -> None:
@@ -486,18 +513,14 @@ def test_backward_computes_no_input_partial_of_sums_and_products() -> None:
     f = trace(lambda x, y: (x * y).tanh() * w + (y * y).sqrt(), 1.0, 2.0)
     x, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, -1.0, 2.0])
     agrees_with_eager(lambda a, b: (a * b).tanh() * w + (b * b).sqrt(), [w], [x, y], f)
-    replay = f._blocks()
 
-    def partials(kind: str) -> list[str]:
-        chunks = replay._program(kind)[1].chunks
-        return [line for chunk in chunks for line in chunk if line.startswith("p = np.")]
+    def partials(kind: Pass) -> list[str]:
+        return [line for line in lines(f, kind) if line.startswith("p = np.")]
 
-    assert sum("a[0]" in line or "a[1]" in line for line in partials("inputs")) == 2
-    assert [line.split("(")[0] for line in partials("parameters")] == ["p = np.true_divide"]
-
-
-def _lines(f: Any, kind: str) -> list[str]:
-    return [line for chunk in f._blocks()._program(kind)[1].chunks for line in chunk]
+    assert sum("a[0]" in line or "a[1]" in line for line in partials(Pass.BACKWARD)) == 2
+    assert [line.split("(")[0] for line in partials(Pass.PARAMETERS_BACKWARD)] == [
+        "p = np.true_divide"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -521,7 +544,7 @@ def test_a_loss_beside_a_penalty_agrees_whatever_weighs_the_loss(weight: Any) ->
     columns = moons(11)
     f = trace(fn, *(float(col[0]) for col in columns))
     agrees_with_eager(fn, params, columns, f)
-    forward, backward = _lines(f, "forward"), _lines(f, "parameters")
+    forward, backward = lines(f, Pass.FORWARD), lines(f, Pass.PARAMETERS_BACKWARD)
     assert not any("np.concatenate(([1.0]" in line for line in forward)
     # a weight that is a parameter has a gradient ΔᵀX too: that row is added up in zeros
     zeros = any(line.startswith("d = np.zeros(") for line in backward)
@@ -544,7 +567,7 @@ def test_a_square_of_a_block_adds_g_x_twice_into_its_gradient() -> None:
 
     f = trace(fn, 0.5)
     agrees_with_eager(fn, [w], [RNG.normal(size=13)], f)
-    backward = _lines(f, "parameters")
+    backward = lines(f, Pass.PARAMETERS_BACKWARD)
     at = next(k for k, line in enumerate(backward) if line.startswith("p = np.multiply(g, V["))
     became, added = backward[at + 1 : at + 3]  # G[h] = p, then G[h] += p
     assert became.endswith(" = p") and added == became.replace(" = p", " += p")
@@ -603,18 +626,18 @@ def test_every_bound_of_an_elementwise_block_is_one(seed: int, depth: int) -> No
     # Bounds carried through sums, products and the shrinking ops (so that a layer reading
     # such blocks, and a penalty's row of squares, need no pass over them) are at least the
     # magnitudes they stand for; the replay agrees with eager code.
-    from autograd_lite.blocks import magnitude
+    from autograd_lite.batch.bounds import magnitude
 
     fn, params = elementwise_chain(seed, depth)
     columns = moons(9)
     f = trace(fn, *(float(col[0]) for col in columns))
     agrees_with_eager(fn, params, columns, f)
-    replay, values = f._blocks(), [p.data for p in f.parameters]
-    V, _, R = replay.blocks(columns, values, 9, None)
-    scope = {"R": R, "size": 9, "hypot": math.hypot, "inf": math.inf}
-    for group, bound in replay._program("forward")[1].bounds.items():
-        assert eval(bound, scope) >= 1.0  # at least 1: no product of bounds is 0·∞
-        assert magnitude(V[group]) <= eval(bound, scope) * (1 + 1e-12), bound
+    replay, values = f.block_replay(), [p.data for p in f.parameters]
+    V, _, K = replay.blocks(columns, values, 9, None)
+    scope = {"K": K, "size": 9, "hypot": math.hypot, "inf": math.inf}
+    for group, bound in replay.program(Pass.FORWARD).program.bounds.items():
+        assert evaluate(bound, scope) >= 1.0  # at least 1: no product of bounds is 0·∞
+        assert magnitude(V[group]) <= evaluate(bound, scope) * (1 + 1e-12), bound
 
 
 def test_a_bound_past_the_limit_is_measured_instead() -> None:
@@ -630,6 +653,6 @@ def test_a_bound_past_the_limit_is_measured_instead() -> None:
     columns[0][::2], columns[1][1::2] = 1e150, -1e150
     f = trace(fn, 0.1, 0.2)
     agrees_with_eager(fn, [*w, b, *w1, b1], columns, f)
-    _, _, R = f._blocks().blocks(columns, [p.data for p in f.parameters], B, None)
-    bounded = [line for line in _lines(f, "forward") if line.startswith("mx = R[7] * R[7]")]
-    assert bounded and eval(bounded[0][5:], {"R": R}) > 1e300  # then measured: the check passed
+    _, _, K = f.block_replay().blocks(columns, [p.data for p in f.parameters], B, None)
+    bounded = [line for line in lines(f, Pass.FORWARD) if line.startswith("mx = K[0] * K[0]")]
+    assert bounded and eval(bounded[0][5:], {"K": K}) > 1e300  # then measured: the check passed

@@ -1,4 +1,4 @@
-"""A hostile sweep of the batched replay (:mod:`autograd_lite.blocks`): network-shaped graphs,
+"""A hostile sweep of the batched replay (:mod:`autograd_lite.batch`): network-shaped graphs,
 special numbers, errors in some samples, user ops, wide and deep graphs, each batch checked
 against eager code sample by sample.
 
@@ -554,7 +554,7 @@ def test_a_wide_layer_of_200_inputs() -> None:
     columns[5] = 0.25  # some inputs shared by every sample
     columns[17] = -0.0
     f = agrees(fn, params, columns, RNG.normal(size=7))
-    assert any(type(g).__name__ == "Affine" for g, _ in f._blocks().groups)
+    assert any(type(g).__name__ == "Affine" for g in f.block_replay().plan.groups)
 
 
 def test_a_deep_chain_of_5000_links_plans_and_runs() -> None:

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import codegen
-from autograd_lite.codegen import Symbol, literal, written
+from autograd_lite.codegen import Symbol, literal
+from autograd_lite.rule_code import written
 
 
 def bits(x: Any) -> bytes:

@@ -323,7 +323,7 @@ def test_a_deep_chain_replays_across_many_generated_functions() -> None:
         return y
 
     f = trace(chain, 0.5)
-    assert f.source.count("def forward_") == -(-10_000 // codegen.CHUNK) > 1
+    assert f.source.count("def forward_") == -(-10_000 // codegen.NODES_PER_FUNCTION) > 1
     inputs = [Value(0.25)]
     out = chain(inputs[0])
     assert f.grad(0.25) == (out.data, grad(out, inputs))

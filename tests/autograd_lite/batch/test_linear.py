@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from autograd_lite import linear
-from autograd_lite.linear import GRAD, Form, NotPolynomial, Poly, fold, form, probe
+from autograd_lite.batch import linear
+from autograd_lite.batch.linear import GRAD, Form, NotPolynomial, Poly, fold, form, probe
 
 
 def test_mul_add_and_affine_are_polynomials_with_their_rules_partials() -> None:

@@ -1,6 +1,6 @@
 """Which nodes are sums of products, found by running their formulas on unknowns.
 
-A batched replay (:mod:`autograd_lite.blocks`) writes a layer of neurons as one matrix product.
+A batched replay (:mod:`autograd_lite.batch`) writes a layer of neurons as one matrix product.
 For that it must know which nodes are *affine in the samples' numbers*: a pre-activation
 b + Σⱼ wⱼxⱼ, built as one ``affine`` node or as micrograd's chain of ``*`` and ``+``. It finds
 out as JAX traces, with abstract values: each op's forward formula is run on :class:`Poly`
@@ -116,7 +116,7 @@ class Probe:
 @functools.lru_cache(maxsize=1024)
 def probe(op: str, mask: tuple[bool, ...]) -> Probe | None:
     """The polynomial an op is (``mask``: which operands are slots), or None if it is not one:
-    worked out once per kind of node, as :mod:`codegen`'s templates are."""
+    worked out once per kind of node, as the float replay's templates are."""
     formula, rule = forward(op), RULES.get(op)
     if formula is None or rule is None:
         return None
@@ -150,13 +150,23 @@ class Form:
     ``size``: how many nodes it holds; ``peak``: the largest magnitude of any coefficient it
     has had, folds included. Eager code computes the nodes one by one, and each of its intermediate
     numbers is a sum of terms with coefficients the form had at some fold: so no intermediate
-    exceeds (number of terms)·peak·(the largest leaf's magnitude)² (how :mod:`blocks` knows when the
-    order of a sum cannot matter beyond rounding)."""
+    exceeds (number of terms)·peak·(the largest leaf's magnitude)² (how
+    :mod:`autograd_lite.batch.bounds` knows when the order of a sum cannot matter beyond
+    rounding)."""
 
     value: Terms
     partials: dict[int, Terms]
     size: int = 1
     peak: float = 0.0
+
+    def leaves(self) -> set[int]:
+        """The slots the form reads: its value's and partials' unknowns, and the leaves it has
+        a partial for."""
+        found = set(self.partials)
+        for terms in (self.value, *self.partials.values()):
+            for monomial in terms:
+                found.update(monomial)
+        return found
 
 
 def form(op: str, operands: Sequence[int | float]) -> Form | None:
