@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 from autograd_lite.backward import grad
 from autograd_lite.derivation import Explanation, explain
 from autograd_lite.derivation_check import DerivationReport, check_derivation
+from autograd_lite.float_ops import DomainError
 from autograd_lite.formula import Formula
-from autograd_lite.formulas import DomainError
 from autograd_lite.forward import jvp, push_forward
 from autograd_lite.gradcheck import GradcheckError, gradcheck
 from autograd_lite.graph import topological_order

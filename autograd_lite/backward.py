@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from autograd_lite.checks import real
-from autograd_lite.formulas import DomainError
+from autograd_lite.float_ops import DomainError
 from autograd_lite.graph import topological_order
 from autograd_lite.modes import MODES, hands_out
 from autograd_lite.rules import RULES, partials

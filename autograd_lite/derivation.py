@@ -58,8 +58,8 @@ from typing import Literal
 from autograd_lite import derivation_page
 from autograd_lite.checks import flag
 from autograd_lite.derivation_page import MAX_PAGE_NODES
+from autograd_lite.float_ops import DomainError
 from autograd_lite.formula import Formula
-from autograd_lite.formulas import DomainError
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials

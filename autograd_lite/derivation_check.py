@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 from autograd_lite.backward import grad
 from autograd_lite.checks import clip, count, finite, integer, non_negative, shown
 from autograd_lite.expression import Expression, parse
-from autograd_lite.formulas import DomainError
+from autograd_lite.float_ops import DomainError
 from autograd_lite.value import Value
 
 __all__ = ["DerivationReport", "Mismatch", "Row", "check_derivation"]

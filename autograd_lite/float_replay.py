@@ -13,7 +13,7 @@ from typing import Any
 
 from autograd_lite import codegen
 from autograd_lite.backward import float_pass
-from autograd_lite.formulas import DomainError
+from autograd_lite.float_ops import DomainError
 from autograd_lite.listing import Listing, same_bits
 from autograd_lite.rule_code import Names
 from autograd_lite.value import Value

@@ -33,7 +33,7 @@ from typing import Any
 
 from autograd_lite.backward import numbers, shown
 from autograd_lite.checks import real
-from autograd_lite.formulas import DomainError
+from autograd_lite.float_ops import DomainError
 from autograd_lite.graph import order_of
 from autograd_lite.modes import MODES, Observer, observing
 from autograd_lite.rules import RULES, partials

@@ -1,7 +1,7 @@
 """The engine: a ``Value`` wraps one float and records the op and operands that produced it.
 
 Read the class top to bottom: each op computes its result from plain floats (the formulas of
-:mod:`autograd_lite.formulas`, with their domain checks) and, right above it, registers its
+:mod:`autograd_lite.float_ops`, with their domain checks) and, right above it, registers its
 derivative rule in the table of :mod:`autograd_lite.rules`, one partial per operand::
 
     partial_i(g, out, *args) = g · ∂out/∂args[i]
@@ -33,7 +33,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, SupportsFloat, TypeAlias
 
-from autograd_lite import formulas
+from autograd_lite import float_ops
 from autograd_lite.backward import backward
 from autograd_lite.checks import real
 from autograd_lite.modes import MODES, hands_out, leaf_made, node_made
@@ -127,24 +127,24 @@ class Value:
         return make_node(other * self.data, "mul", (other, self))
 
     @derivative(
-        "div", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, forward=formulas.div
+        "div", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b, forward=float_ops.div
     )
     def __truediv__(self, other: Operand) -> Value:
         """a / b.   ∂/∂a = 1/b,  ∂/∂b = −a/b² = −(a/b)/b."""
         if isinstance(other, Value):
-            return make_node(formulas.div(self.data, other.data), "div", (self, other))
+            return make_node(float_ops.div(self.data, other.data), "div", (self, other))
         other = _real(other, "/")
-        return make_node(formulas.div(self.data, other), "div", (self, other))
+        return make_node(float_ops.div(self.data, other), "div", (self, other))
 
     def __rtruediv__(self, other: Operand) -> Value:
         other = _real(other, "/")
-        return make_node(formulas.div(other, self.data), "div", (other, self))
+        return make_node(float_ops.div(other, self.data), "div", (other, self))
 
     @derivative(
         "pow",
         lambda g, out, a, b: g * 0.0 if _number(a) == 0.0 == _number(b) else g * b * a ** (b - 1.0),
         lambda g, out, a, b: g * out * log(a) if _number(a) > 0.0 else g * (0.0 * out),
-        forward=formulas.pow,
+        forward=float_ops.pow,
     )
     def __pow__(self, other: Operand) -> Value:
         """aᵇ.   ∂/∂a = b·aᵇ⁻¹,  ∂/∂b = aᵇ·ln a.
@@ -156,13 +156,13 @@ class Value:
         second partial is 0, written 0·aᵇ so that a NaN power gives a NaN partial.
         """
         if isinstance(other, Value):
-            return make_node(formulas.pow(self.data, other.data), "pow", (self, other))
+            return make_node(float_ops.pow(self.data, other.data), "pow", (self, other))
         other = _real(other, "**")
-        return make_node(formulas.pow(self.data, other), "pow", (self, other))
+        return make_node(float_ops.pow(self.data, other), "pow", (self, other))
 
     def __rpow__(self, other: Operand) -> Value:
         other = _real(other, "**")
-        return make_node(formulas.pow(other, self.data), "pow", (other, self))
+        return make_node(float_ops.pow(other, self.data), "pow", (other, self))
 
     @derivative("neg", lambda g, out, a: -g, forward=operator.neg)
     def __neg__(self) -> Value:
@@ -180,60 +180,60 @@ class Value:
 
     # --- Functions ------------------------------------------------------------------------
 
-    @derivative("exp", lambda g, out, a: g * out, forward=formulas.exp)
+    @derivative("exp", lambda g, out, a: g * out, forward=float_ops.exp)
     def exp(self) -> Value:
         """eˣ.   d/dx eˣ = eˣ.   Raises DomainError where eˣ overflows (x > 709.78)."""
-        return make_node(formulas.exp(self.data), "exp", (self,))
+        return make_node(float_ops.exp(self.data), "exp", (self,))
 
-    @derivative("log", lambda g, out, a: g / a, forward=formulas.log)
+    @derivative("log", lambda g, out, a: g / a, forward=float_ops.log)
     def log(self) -> Value:
         """ln x for x > 0.   d/dx ln x = 1/x."""
-        return make_node(formulas.log(self.data), "log", (self,))
+        return make_node(float_ops.log(self.data), "log", (self,))
 
-    @derivative("sqrt", lambda g, out, a: g / (2.0 * out), forward=formulas.sqrt)
+    @derivative("sqrt", lambda g, out, a: g / (2.0 * out), forward=float_ops.sqrt)
     def sqrt(self) -> Value:
         """√x for x ≥ 0.   d/dx √x = 1/(2√x), infinite at 0 (backward then raises)."""
-        return make_node(formulas.sqrt(self.data), "sqrt", (self,))
+        return make_node(float_ops.sqrt(self.data), "sqrt", (self,))
 
     @derivative("tanh", lambda g, out, a: g * (1.0 - out * out), forward=math.tanh)
     def tanh(self) -> Value:
         """tanh x.   d/dx tanh x = 1 − tanh²x.   tanh(±1000) = ±1 exactly, gradient 0."""
         return make_node(math.tanh(self.data), "tanh", (self,))
 
-    @derivative("sigmoid", lambda g, out, a: g * out * (1.0 - out), forward=formulas.sigmoid)
+    @derivative("sigmoid", lambda g, out, a: g * out * (1.0 - out), forward=float_ops.sigmoid)
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e⁻ˣ).   σ′(x) = σ(x)(1 − σ(x)).   Never overflows: σ(−1000) = 0."""
-        return make_node(formulas.sigmoid(self.data), "sigmoid", (self,))
+        return make_node(float_ops.sigmoid(self.data), "sigmoid", (self,))
 
-    @derivative("relu", lambda g, out, a: g * step(a), forward=formulas.relu)
+    @derivative("relu", lambda g, out, a: g * step(a), forward=float_ops.relu)
     def relu(self) -> Value:
         """max(0, x).   ReLU′(x) = 1 if x > 0 else 0 (so ReLU′(0) = 0)."""
-        return make_node(formulas.relu(self.data), "relu", (self,))
+        return make_node(float_ops.relu(self.data), "relu", (self,))
 
-    @derivative("sin", lambda g, out, a: g * cos(a), forward=formulas.sin)
+    @derivative("sin", lambda g, out, a: g * cos(a), forward=float_ops.sin)
     def sin(self) -> Value:
         """sin x.   d/dx sin x = cos x."""
-        return make_node(formulas.sin(self.data), "sin", (self,))
+        return make_node(float_ops.sin(self.data), "sin", (self,))
 
-    @derivative("cos", lambda g, out, a: -g * sin(a), forward=formulas.cos)
+    @derivative("cos", lambda g, out, a: -g * sin(a), forward=float_ops.cos)
     def cos(self) -> Value:
         """cos x.   d/dx cos x = −sin x."""
-        return make_node(formulas.cos(self.data), "cos", (self,))
+        return make_node(float_ops.cos(self.data), "cos", (self,))
 
-    @derivative("log1p", lambda g, out, a: g / (1.0 + a), forward=formulas.log1p)
+    @derivative("log1p", lambda g, out, a: g / (1.0 + a), forward=float_ops.log1p)
     def log1p(self) -> Value:
         """ln(1 + x) for x > −1, exact for tiny x.   d/dx ln(1 + x) = 1/(1 + x)."""
-        return make_node(formulas.log1p(self.data), "log1p", (self,))
+        return make_node(float_ops.log1p(self.data), "log1p", (self,))
 
-    @derivative("expm1", lambda g, out, a: g * (out + 1.0), forward=formulas.expm1)
+    @derivative("expm1", lambda g, out, a: g * (out + 1.0), forward=float_ops.expm1)
     def expm1(self) -> Value:
         """eˣ − 1, exact for tiny x.   d/dx (eˣ − 1) = eˣ = (eˣ − 1) + 1."""
-        return make_node(formulas.expm1(self.data), "expm1", (self,))
+        return make_node(float_ops.expm1(self.data), "expm1", (self,))
 
-    @derivative("softplus", lambda g, out, a: g * sigmoid(a), forward=formulas.softplus)
+    @derivative("softplus", lambda g, out, a: g * sigmoid(a), forward=float_ops.softplus)
     def softplus(self) -> Value:
         """log(1 + eˣ), with no positive exponent.   d/dx log(1 + eˣ) = σ(x)."""
-        return make_node(formulas.softplus(self.data), "softplus", (self,))
+        return make_node(float_ops.softplus(self.data), "softplus", (self,))
 
     # --- Ops defined outside this class ------------------------------------------------------
 
@@ -439,7 +439,7 @@ def _affine_partials(wanted: Sequence[int], g: Any, out: Any, args: Sequence[Any
     return [g if i == 0 else g * args[i + n] if i <= n else g * args[i - n] for i in wanted]
 
 
-defvjp_variadic("affine", _affine_partials, forward=formulas.affine)
+defvjp_variadic("affine", _affine_partials, forward=float_ops.affine)
 
 
 def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
@@ -457,7 +457,7 @@ def affine(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand 
     args = (bias, *weights, *inputs)
     data = [a.data if isinstance(a, Value) else _real(a, "affine operand") for a in args]
     operands = tuple(a if isinstance(a, Value) else d for a, d in zip(args, data))
-    return make_node(formulas.affine(*data), "affine", operands)
+    return make_node(float_ops.affine(*data), "affine", operands)
 
 
 # --- The largest of several values, as one node ------------------------------------------
@@ -484,7 +484,7 @@ def maximum_partials(wanted: Sequence[int], g: Any, out: Any, args: Sequence[Any
     return [g * at[i] for i in wanted]
 
 
-defvjp_variadic("max", maximum_partials, forward=formulas.maximum)
+defvjp_variadic("max", maximum_partials, forward=float_ops.maximum)
 
 
 def maximum(values: Iterable[Operand]) -> Value:
@@ -496,7 +496,7 @@ def maximum(values: Iterable[Operand]) -> Value:
         raise ValueError("maximum: got no values")
     if not any(isinstance(a, Value) for a in args):
         raise TypeError("maximum: expected Values among the items, got only numbers")
-    return make_node(formulas.maximum(*[_number(a) for a in args]), "max", args)
+    return make_node(float_ops.maximum(*[_number(a) for a in args]), "max", args)
 
 
 def total(values: Iterable[Operand]) -> Value:
@@ -538,17 +538,17 @@ def _on(x: Any, name: str, formula: Callable[[float], float]) -> Any:
 
 def exp(x: Operand) -> Any:
     """eˣ of a Value (recorded) or of a number (a float)."""
-    return x.exp() if isinstance(x, Value) else _on(x, "exp", formulas.exp)
+    return x.exp() if isinstance(x, Value) else _on(x, "exp", float_ops.exp)
 
 
 def log(x: Operand) -> Any:
     """ln x of a Value (recorded) or of a number (a float)."""
-    return x.log() if isinstance(x, Value) else _on(x, "log", formulas.log)
+    return x.log() if isinstance(x, Value) else _on(x, "log", float_ops.log)
 
 
 def sqrt(x: Operand) -> Any:
     """√x of a Value (recorded) or of a number (a float)."""
-    return x.sqrt() if isinstance(x, Value) else _on(x, "sqrt", formulas.sqrt)
+    return x.sqrt() if isinstance(x, Value) else _on(x, "sqrt", float_ops.sqrt)
 
 
 def tanh(x: Operand) -> Any:
@@ -558,37 +558,37 @@ def tanh(x: Operand) -> Any:
 
 def sigmoid(x: Operand) -> Any:
     """σ(x) of a Value (recorded) or of a number (a float)."""
-    return x.sigmoid() if isinstance(x, Value) else _on(x, "sigmoid", formulas.sigmoid)
+    return x.sigmoid() if isinstance(x, Value) else _on(x, "sigmoid", float_ops.sigmoid)
 
 
 def relu(x: Operand) -> Any:
     """max(0, x) of a Value (recorded) or of a number (a float)."""
-    return x.relu() if isinstance(x, Value) else _on(x, "relu", formulas.relu)
+    return x.relu() if isinstance(x, Value) else _on(x, "relu", float_ops.relu)
 
 
 def sin(x: Operand) -> Any:
     """sin x of a Value (recorded) or of a number (a float)."""
-    return x.sin() if isinstance(x, Value) else _on(x, "sin", formulas.sin)
+    return x.sin() if isinstance(x, Value) else _on(x, "sin", float_ops.sin)
 
 
 def cos(x: Operand) -> Any:
     """cos x of a Value (recorded) or of a number (a float)."""
-    return x.cos() if isinstance(x, Value) else _on(x, "cos", formulas.cos)
+    return x.cos() if isinstance(x, Value) else _on(x, "cos", float_ops.cos)
 
 
 def log1p(x: Operand) -> Any:
     """ln(1 + x) of a Value (recorded) or of a number (a float)."""
-    return x.log1p() if isinstance(x, Value) else _on(x, "log1p", formulas.log1p)
+    return x.log1p() if isinstance(x, Value) else _on(x, "log1p", float_ops.log1p)
 
 
 def expm1(x: Operand) -> Any:
     """eˣ − 1 of a Value (recorded) or of a number (a float)."""
-    return x.expm1() if isinstance(x, Value) else _on(x, "expm1", formulas.expm1)
+    return x.expm1() if isinstance(x, Value) else _on(x, "expm1", float_ops.expm1)
 
 
 def softplus(x: Operand) -> Any:
     """log(1 + eˣ) of a Value (recorded) or of a number (a float)."""
-    return x.softplus() if isinstance(x, Value) else _on(x, "softplus", formulas.softplus)
+    return x.softplus() if isinstance(x, Value) else _on(x, "softplus", float_ops.softplus)
 
 
 # --- Piecewise-constant factors of derivative rules ------------------------------------------

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import formulas, value
+from autograd_lite import float_ops, value
 from autograd_lite.rule_code import ENGINE_FUNCTIONS
 
 #: NumPy's float64 dtype: an array's ``dtype`` is this very object (tested by ``is``, cheaper).
@@ -142,31 +142,31 @@ def with_array_forms(rule: Callable[..., Any]) -> Callable[..., Any]:
 
 
 #: The float formulas that are a function of :mod:`math` behind a check that raises only where
-#: the function raises too (``formulas.log`` refuses x ≤ 0, where ``math.log`` raises
+#: the function raises too (``float_ops.log`` refuses x ≤ 0, where ``math.log`` raises
 #: ValueError): on a batch the function runs itself, with no Python frame a sample, and where
 #: it raises the batch is replayed sample by sample.
 CHECKED: dict[Callable[[float], float], Callable[[float], float]] = {
-    formulas.exp: math.exp,
-    formulas.log: math.log,
-    formulas.log1p: math.log1p,
-    formulas.expm1: math.expm1,
-    formulas.sin: math.sin,
-    formulas.cos: math.cos,
+    float_ops.exp: math.exp,
+    float_ops.log: math.log,
+    float_ops.log1p: math.log1p,
+    float_ops.expm1: math.expm1,
+    float_ops.sin: math.sin,
+    float_ops.cos: math.cos,
 }
 
 #: What each engine function computes on a float: its float formula.
 FLOAT_FORMULAS: dict[str, Callable[[float], float]] = {
-    "exp": formulas.exp,
-    "log": formulas.log,
-    "sqrt": formulas.sqrt,
+    "exp": float_ops.exp,
+    "log": float_ops.log,
+    "sqrt": float_ops.sqrt,
     "tanh": math.tanh,
-    "sigmoid": formulas.sigmoid,
-    "relu": formulas.relu,
-    "sin": formulas.sin,
-    "cos": formulas.cos,
-    "log1p": formulas.log1p,
-    "expm1": formulas.expm1,
-    "softplus": formulas.softplus,
+    "sigmoid": float_ops.sigmoid,
+    "relu": float_ops.relu,
+    "sin": float_ops.sin,
+    "cos": float_ops.cos,
+    "log1p": float_ops.log1p,
+    "expm1": float_ops.expm1,
+    "softplus": float_ops.softplus,
     "step": value.step,
     "sign": value.sign,
 }
@@ -195,11 +195,11 @@ def _engine_forms() -> dict[Callable[..., Any], Callable[..., Any]]:
 #: The array form of each function generated code calls by name.
 ARRAY_FORMS: dict[Callable[..., Any], Callable[..., Any]] = {
     **_engine_forms(),
-    formulas.div: np.true_divide,
-    formulas.affine: affine,
-    formulas.maximum: maximum,
+    float_ops.div: np.true_divide,
+    float_ops.affine: affine,
+    float_ops.maximum: maximum,
     value.first_maximum: first_maximum,
-    formulas.pow: each(formulas.pow, 2),
+    float_ops.pow: each(float_ops.pow, 2),
 }
 ARRAY_FORMS[value.maximum_partials] = with_array_forms(value.maximum_partials)
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import autograd_lite as al
+from autograd_lite.float_ops import DomainError
 from autograd_lite.formula import MAX_WRITTEN, Formula, latex_name
-from autograd_lite.formulas import DomainError
 
 x, y, z = Formula.variable("x"), Formula.variable("y"), Formula.variable("z")
 

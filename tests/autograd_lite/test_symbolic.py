@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import autograd_lite as al
 from autograd_lite import Value, defvjp, explain, grad, topological_order
 from autograd_lite.expression import FUNCTIONS, evaluate, parse
-from autograd_lite.formulas import DomainError
+from autograd_lite.float_ops import DomainError
 from autograd_lite.rules import RULES, Variadic
 from autograd_lite.symbolic import local_derivative, names, symbolic_grad
 

@@ -38,5 +38,5 @@ def test_the_core_is_the_bottom_of_the_layers() -> None:
     assert inner["exhaustive"] is True
     below_value = {m.strip() for layer in inner["layers"][inner["layers"].index("value") :]
                    for m in layer.split("|")}  # fmt: skip
-    core = {"value", "backward", "graph", "modes", "rules", "formulas", "checks"}
+    core = {"value", "backward", "graph", "modes", "rules", "float_ops", "checks"}
     assert core <= below_value
