@@ -298,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         n = max(1, 20_000 // size)  # steps per round
         for _ in range(args.rounds):
             for name, step in steps.items():
+                for _ in range(n):  # untimed: a step run right after another engine's runs
+                    step()  # slower for several steps (about 12% after PyTorch's at B = 1,000)
                 start = time.perf_counter()
                 for _ in range(n):
                     step()
