@@ -1,7 +1,7 @@
 """The expression language of the command line: a string such as ``tanh(w*x + b)`` as Values.
 
-The grammar, the only place it is written (``autograd-lite graph --help`` and the README point
-here)::
+The grammar, the only place it is written (``autograd-lite graph --help`` and the command line's
+reference page point here)::
 
     expr  := NUMBER | CONST | NAME | expr OP expr | -expr | +expr | (expr)
            | FUNC(expr) | MANY(expr, expr, ...)

@@ -1,4 +1,4 @@
-"""Remake every picture the README shows:  .venv/bin/python docs/make_pictures.py [NAME ...]
+"""Remake the pictures of the README and the site: .venv/bin/python docs/make_pictures.py [NAME]
 
 Two kinds, all written into docs/ (or ``--into DIR``):
 
@@ -10,7 +10,7 @@ Two kinds, all written into docs/ (or ``--into DIR``):
   chromium``, Selenium);
 * the examples' figures, ``example_<picture>``: each example runs as a user runs it,
   ``python examples/NAME.py --out <temporary folder>`` with its defaults, and the pictures the
-  README shows are copied from there (:data:`EXAMPLES` says which).
+  README and the site show are copied from there (:data:`EXAMPLES` says which).
 
 With names (``neuron.svg``, ``example_newton.png``, ...) only the pictures that produce them
 are remade. Needs the examples extra (matplotlib) and Graphviz's ``dot`` (``make dot``).
@@ -32,7 +32,7 @@ from autograd_lite import Value, render_graph, sigmoid
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 SUFFIXES = (".svg", ".png")
-# For each example, the pictures it writes that the README shows (as docs/example_<picture>).
+# For each example, the pictures it writes that the README and the site show (as docs/example_<picture>).
 EXAMPLES = {
     "four_points": ["four_points.png"],
     "iris": ["iris_confusion.png"],

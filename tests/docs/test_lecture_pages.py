@@ -88,7 +88,8 @@ def test_the_readmes_explain_section_runs_as_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Backprop, step by step") : readme.index("## Speed")]
+    start = readme.index("**Step through backpropagation.**")
+    section = readme[start : readme.index("**Check your derivation.**", start)]
     (tmp_path / "out").mkdir()
     assert run_python(section, tmp_path, monkeypatch) == 1
     assert (tmp_path / "out" / "step_by_step.html").is_file()

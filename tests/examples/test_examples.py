@@ -319,7 +319,7 @@ def test_load_iris_rejects_a_wrong_file(datasets: ModuleType, tmp_path: Path) ->
 
 
 def test_digits_trains_with_a_traced_sample(tmp_path: Path) -> None:
-    # Tiny sizes: 300 images, 10 epochs. The full run (README) reaches over 95% in under 30 s.
+    # Tiny sizes: 300 images, 10 epochs. The full run (docs/tutorials/digits.md) reaches 97%.
     out = run("digits.py", tmp_path, "--limit", "300", "--epochs", "10", "--hidden", "16")
     assert "digits: 300 images of 8×8 pixels; 236 to train, 64 to test" in out
     assert number_after("test accuracy:", out) >= 60.0  # far above chance (10%)

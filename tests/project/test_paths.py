@@ -1,5 +1,5 @@
-"""Every path and module the README and the packages' docstrings name exists, and the README's
-Layout table names every module of the three packages."""
+"""Every path and module the README, the site's pages and the packages' docstrings name exists,
+and the site's layout page names every module of the three packages."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("autograd_lite", "nn", "optim")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+LAYOUT = ROOT / "docs" / "explanation" / "layout.md"
 
 #: A path in this repository: one of its top-level folders, then a name or more.
 PATH = re.compile(
@@ -23,7 +24,11 @@ DOTTED = re.compile(r"(?<![\w.])((?:autograd_lite|nn|optim)(?:\.[A-Za-z_]\w*)+)"
 
 
 def _modules() -> list[Path]:
-    return sorted(p for package in PACKAGES for p in (ROOT / package).glob("*.py"))
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def _pages() -> list[Path]:
+    return sorted((ROOT / "docs").rglob("*.md"))
 
 
 def _docstrings(path: Path) -> str:
@@ -35,7 +40,8 @@ def _docstrings(path: Path) -> str:
 def _texts() -> list[tuple[str, str]]:
     scripts = [p for folder in ("examples", "docs", "bench") for p in (ROOT / folder).glob("*.py")]
     documented = [*_modules(), *sorted(scripts)]
-    return [("README.md", README)] + [
+    pages = [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p in _pages()]
+    return [("README.md", README), *pages] + [
         (str(p.relative_to(ROOT)), _docstrings(p)) for p in documented
     ]
 
@@ -51,31 +57,52 @@ def test_every_named_path_exists(where: str, text: str) -> None:
 
 
 def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names a module, or an attribute reached from the longest module
+    prefix that imports (``autograd_lite.gradcheck.gradcheck``: the module, then its function,
+    though the package's own ``gradcheck`` is that function). An attribute a class's
+    ``__init__`` assigns (``self.bounds = ...``) counts as the class's."""
     parts = dotted.split(".")
-    target: object = importlib.import_module(parts[0])
-    for i, part in enumerate(parts[1:], start=1):
-        if hasattr(target, part):
-            target = getattr(target, part)
-            continue
+    for cut in range(len(parts), 0, -1):
         try:
-            target = importlib.import_module(".".join(parts[: i + 1]))
+            target: object = importlib.import_module(".".join(parts[:cut]))
         except ModuleNotFoundError:
-            return False
-    return True
+            continue
+        for part in parts[cut:]:
+            init = getattr(target, "__init__", None) if isinstance(target, type) else None
+            assigned = part in getattr(getattr(init, "__code__", None), "co_names", ())
+            if not hasattr(target, part):
+                return assigned and part == parts[-1]
+            target = getattr(target, part)
+        return True
+    return False
 
 
 @pytest.mark.parametrize(("where", "text"), TEXTS, ids=[where for where, _ in TEXTS])
 def test_every_named_module_and_attribute_exists(where: str, text: str) -> None:
-    names = {name for name in DOTTED.findall(text) if not name.endswith(".py")}  # nn.py: a file
+    # nn.py is a file, nn.md a page; torch.nn.Sequential is PyTorch's.
+    names = {name for name in DOTTED.findall(text) if not name.endswith((".py", ".md"))}
+    names -= {name for name in names if f"torch.{name}" in text}
     missing = [name for name in names if not _resolves(name)]
     assert not missing, f"{where} names what does not exist: {sorted(missing)}"
 
 
-def test_the_layout_table_names_every_module() -> None:
-    layout = README[README.index("## Layout") :]
+def test_the_layout_page_names_every_module() -> None:
+    layout = LAYOUT.read_text(encoding="utf-8")
     unnamed = [
         str(p.relative_to(ROOT))
         for p in _modules()
-        if p.name != "__init__.py" and str(p.relative_to(ROOT)) not in layout
+        if p.name not in ("__init__.py", "__main__.py") and str(p.relative_to(ROOT)) not in layout
     ]
-    assert not unnamed, f"README's Layout table leaves out {unnamed}"
+    assert not unnamed, f"{LAYOUT.relative_to(ROOT)} leaves out {unnamed}"
+
+
+def test_the_readme_links_the_layout_page_and_names_the_core_in_its_order() -> None:
+    assert "(docs/explanation/layout.md)" in README
+    order = ["value.py", "rules.py", "graph.py", "backward.py", "modes.py", "float_ops.py"]
+    positions = [README.index(f"`{name}`") for name in order]
+    assert positions == sorted(positions)
+    layout = LAYOUT.read_text(encoding="utf-8")
+    reading = layout[layout.index("## Reading order") :]
+    assert [reading.index(f"`{name}`") for name in order] == sorted(
+        reading.index(f"`{name}`") for name in order
+    )
