@@ -32,7 +32,8 @@ from autograd_lite import Value, render_graph, sigmoid
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 SUFFIXES = (".svg", ".png")
-# For each example, the pictures it writes that the README and the site show (as docs/example_<picture>).
+# For each example, the pictures it writes that the README and the site show
+# (as docs/example_<picture>).
 EXAMPLES = {
     "four_points": ["four_points.png"],
     "iris": ["iris_confusion.png"],

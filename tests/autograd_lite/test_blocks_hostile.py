@@ -757,7 +757,8 @@ def test_an_input_read_twice_with_weights_whose_sum_overflows() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="accepted (docs/explanation/trace.md, A batch at once): the matmul's sum starts from +0.0: "
+    reason="accepted (docs/explanation/trace.md, A batch at once): "
+    "the matmul's sum starts from +0.0: "
     "x·w + (−0.0) is −0.0 for eager code at x·w = "
     "−0.0, +0.0 in the replay; a user op that reads the sign (copysign) then gives 1 for −1",
 )
@@ -830,7 +831,8 @@ KINK_X += [-2.3250307746388343, -0.21879166393254573, -1.2459109472530652, -0.73
 
 @pytest.mark.xfail(
     strict=True,
-    reason="accepted (docs/explanation/trace.md, A batch at once): a layer's sum in the matmul's order (BLAS's, with "
+    reason="accepted (docs/explanation/trace.md, A batch at once): "
+    "a layer's sum in the matmul's order (BLAS's, with "
     "fused multiply-adds) is not eager's: here eager code's pre-activation is 0.0 and the "
     "replay's 1.1e-16, and the ReLU after it passes a gradient of 0.126 where eager code's "
     "is 0 (a kink within rounding)",
