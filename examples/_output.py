@@ -61,6 +61,24 @@ def have_dot(skipped: str) -> bool:
     return False
 
 
+def scatter_classes(
+    ax: Any, X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], **style: Any
+) -> None:
+    """The points of the two classes y = −1 (orange circles) and y = +1 (blue squares), in the
+    same colours in every picture, labelled for the legend."""
+    for label, colour, marker in ((-1.0, "#c2410c", "o"), (1.0, "#1d4ed8", "s")):
+        mine = y == label
+        ax.scatter(
+            X[mine, 0],
+            X[mine, 1],
+            c=colour,
+            marker=marker,
+            edgecolors="white",
+            label=f"y = {label:+.0f}",
+            **style,
+        )
+
+
 def network_pictures(mlp: nn.MLP, out: Path, name: str) -> list[Path]:
     """Draw ``mlp`` by weight (:func:`nn.render_network`) as ``out/name.svg`` and ``.png``.
 

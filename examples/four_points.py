@@ -132,13 +132,13 @@ def surface_figure(runs: list[Run], grid: int) -> Figure:
     return fig
 
 
-def main(argv: Sequence[str] | None = None) -> list[Path]:
-    """Run the four methods, print where they end, write the picture; return its path."""
-    args = arguments(argv)
+def four_methods(args: argparse.Namespace, start: Sequence[float]) -> list[Run]:
+    """The notes' four methods from ``start``: GD with the fixed step ``args.alpha``, GD with
+    the exact line search, SGD with γₖ = 1/(k+1) on one random point a step, and mini-batch SGD
+    on ``args.batch`` of the four points, with the steps and the seed of ``args``."""
     rng = np.random.default_rng(args.seed)
     everything = [0, 1, 2, 3]
-    start = args.start
-    runs = [
+    return [
         descend(
             f"GD, fixed step α = {args.alpha:g}",
             start,
@@ -168,6 +168,13 @@ def main(argv: Sequence[str] | None = None) -> list[Path]:
             args.steps,
         ),
     ]
+
+
+def main(argv: Sequence[str] | None = None) -> list[Path]:
+    """Run the four methods, print where they end, write the picture; return its path."""
+    args = arguments(argv)
+    start = args.start
+    runs = four_methods(args, start)
     print("four-point problem: ŷ = σ(w₁₁x₁ + w₁₂x₂), E(w) = Σᵢ (yⁱ − ŷⁱ)²")
     print(f"start w⁰ = ({start[0]:g}, {start[1]:g}), E(w⁰) = {runs[0].errors[0]:.4f}")
     print(f"{'method':<38} {'steps':>5} {'w₁₁':>9} {'w₁₂':>9} {'E(w)':>10} {'‖∇E(w)‖₂':>10}")

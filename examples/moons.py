@@ -31,7 +31,15 @@ import optim
 from autograd_lite import Value
 
 from _data import FloatArray, make_moons
-from _output import figure, network_pictures, parser, positive_int, save, training_curves
+from _output import (
+    figure,
+    network_pictures,
+    parser,
+    positive_int,
+    save,
+    scatter_classes,
+    training_curves,
+)
 
 
 def scores(mlp: nn.MLP, X: FloatArray) -> FloatArray:
@@ -60,18 +68,7 @@ def boundary_figure(mlp: nn.MLP, X: FloatArray, y: FloatArray, grid: int, title:
     ax = fig.subplots()
     ax.contourf(g0, g1, s, levels=[-np.inf, 0.0, np.inf], colors=["#fbd5bd", "#c6dbef"])
     ax.contour(g0, g1, s, levels=[0.0], colors="black", linewidths=1.5)
-    for label, colour, marker in ((-1.0, "#c2410c", "o"), (1.0, "#1d4ed8", "s")):
-        mine = y == label
-        ax.scatter(
-            X[mine, 0],
-            X[mine, 1],
-            c=colour,
-            marker=marker,
-            edgecolors="white",
-            linewidths=0.6,
-            s=40,
-            label=f"y = {label:+.0f}",
-        )
+    scatter_classes(ax, X, y, linewidths=0.6, s=40)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     ax.set_aspect("equal")

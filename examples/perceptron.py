@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from four_points import Run, descend
+from four_points import Run, four_methods
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -50,7 +50,7 @@ import optim
 from autograd_lite import Value, affine, maximum, total
 
 from _data import FOUR_POINTS_X, FOUR_POINTS_Y, FloatArray
-from _output import figure, parser, positive_int, save
+from _output import figure, parser, positive_int, save, scatter_classes
 
 #: A loss of one sample: ℓ(w; x, y) built from the Values w and the numbers x, y.
 Loss = Callable[[list[Value], FloatArray, float], Value]
@@ -271,17 +271,7 @@ def draw_problem(ax: Axes, problem: Problem, run: Training, steps_per_epoch: int
             "linewidth": 2.0 if final else 0.8,
         }
         boundary(ax, w, problem.bias, style)
-    for label, colour, marker in ((-1.0, "#c2410c", "o"), (1.0, "#1d4ed8", "s")):
-        mine = y == label
-        ax.scatter(
-            X[mine, 0],
-            X[mine, 1],
-            c=colour,
-            marker=marker,
-            edgecolors="white",
-            s=36,
-            label=f"y = {label:+.0f}",
-        )
+    scatter_classes(ax, X, y, s=36)
     unchanged = len(shown_epochs) < len(epochs)
     count = len(shown_epochs)
     after = "w after epoch 1" if count == 1 else f"w after epochs 1 to {count}"
@@ -339,39 +329,7 @@ def early_ratio(errors: FloatArray) -> float:
 
 def rates(args: argparse.Namespace) -> list[tuple[Run, float]]:
     """The four methods of the notes on E(w) = Σᵢ (yⁱ − σ(wᵀxⁱ))², from w⁰ = (0.5, 0.5)."""
-    rng = np.random.default_rng(args.seed)
-    everything = [0, 1, 2, 3]
-    start = [0.5, 0.5]
-    runs = [
-        descend(
-            f"GD, fixed step α = {args.alpha:g}",
-            start,
-            lambda w: optim.GradientDescent(w, lr=args.alpha, line_search=None),
-            lambda k: everything,
-            args.steps,
-        ),
-        descend(
-            "GD, exact line search",
-            start,
-            lambda w: optim.GradientDescent(w, line_search="exact"),
-            lambda k: everything,
-            args.exact_steps,
-        ),
-        descend(
-            "SGD, γₖ = 1/(k+1)",
-            start,
-            lambda w: optim.SGD(w, lr=optim.inverse_time(1.0)),
-            lambda k: [int(rng.integers(4))],
-            args.steps,
-        ),
-        descend(
-            f"mini-batch SGD, |B| = {args.batch}, γₖ = 1/(k+1)",
-            start,
-            lambda w: optim.SGD(w, lr=optim.inverse_time(1.0)),
-            lambda k: sorted(rng.choice(4, size=args.batch, replace=False).tolist()),
-            args.steps,
-        ),
-    ]
+    runs = four_methods(args, [0.5, 0.5])
     return [(run, order(run.errors)) for run in runs]
 
 

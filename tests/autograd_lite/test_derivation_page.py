@@ -21,9 +21,9 @@ from autograd_lite.derivation import MAX_PAGE_NODES, explain
 from autograd_lite.derivation_page import steps_data
 from autograd_lite.pictures import DotNotFoundError
 from autograd_lite.render import number_label
+from tests.browser import headless_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 
@@ -184,26 +184,11 @@ def test_jupyter_shows_the_summarised_text_of_a_graph_too_large_for_a_page(
     assert "lines left out" in shown and "<svg" not in shown
 
 
-def _browser() -> Any:
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (make chromium)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    # The console (errors) and the network (every request the page makes), read by the tests.
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    return webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if shutil.which("dot") is None:
         pytest.skip("needs Graphviz's dot")
-    driver = _browser()
+    driver = headless_chromium()
     try:
         yield driver
     finally:

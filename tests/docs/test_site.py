@@ -26,8 +26,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.browser import headless_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 PACKAGES = ("autograd_lite", "nn", "optim")
 #: Where a page may get something from: the files of the site, and what the page makes itself.
 LOCAL_SCHEMES = frozenset({"file", "data", "blob", "about"})
@@ -135,19 +136,7 @@ def broken(url: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def browser(built: tuple[Path, str]) -> Iterator[Any]:
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (make chromium)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    # Nothing leaves the machine, whatever a page asks for; the log shows what it asked for.
-    options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    driver = headless_chromium()
     try:
         yield driver
     finally:
