@@ -63,7 +63,7 @@ from autograd_lite.formula import Formula
 from autograd_lite.graph import topological_order
 from autograd_lite.pictures import DEFAULT_TIMEOUT
 from autograd_lite.rules import RULES, partials
-from autograd_lite.symbolic import local_derivative, symbolic_grad
+from autograd_lite.symbolic import local_derivative, names_in_order, symbolic_grad
 from autograd_lite.value import Value
 
 __all__ = ["MAX_PAGE_NODES", "Explanation", "Step", "explain"]
@@ -255,7 +255,7 @@ def explain(
     symbolic = flag(symbolic, "explain(symbolic)")
     order = topological_order(root)
     chosen = _chosen(order, wrt)
-    names = _names(order)
+    names = names_in_order(order)
     kept = set(order) if chosen is None else _between(order, chosen)
     steps = _forward(order, names, kept)
     gradients = _backward(root, order, names, kept, steps)
@@ -302,20 +302,6 @@ def _between(order: list[Value], chosen: list[Value]) -> set[Value]:
         if any(isinstance(a, Value) and a in kept for a in node.args):
             kept.add(node)
     return kept
-
-
-def _names(order: list[Value]) -> dict[Value, str]:
-    """Each node's label, ``v{i}`` for one without, ``label@v{i}`` for a label that is shared."""
-    count: dict[str, int] = {}
-    for node in order:
-        count[node.label] = count.get(node.label, 0) + 1
-    names = {}
-    for i, node in enumerate(order):
-        label = node.label
-        names[node] = (
-            label if label and count[label] == 1 else f"{label}@v{i}" if label else f"v{i}"
-        )
-    return names
 
 
 def _forward(order: list[Value], names: dict[Value, str], kept: set[Value]) -> list[Step]:

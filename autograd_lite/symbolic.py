@@ -246,10 +246,12 @@ def names(root: Value) -> dict[Value, str]:
     :func:`~autograd_lite.explain` writes and its picture shows."""
     if not isinstance(root, Value):
         raise TypeError(f"names: root must be a Value, got {type(root).__name__}")
-    return _named(topological_order(root))
+    return names_in_order(topological_order(root))
 
 
-def _named(order: list[Value]) -> dict[Value, str]:
+def names_in_order(order: list[Value]) -> dict[Value, str]:
+    """:func:`names` for a graph whose topological order is already at hand (``order``, as
+    :func:`~autograd_lite.topological_order` gives it): ``v{i}`` counts in that order."""
     count: dict[str, int] = {}
     for node in order:
         count[node.label] = count.get(node.label, 0) + 1
@@ -309,7 +311,7 @@ def symbolic_grad(
             f"write as formulas (max_nodes={limit:,}); take the derivative of a smaller part, "
             "or check the numbers with grad() and gradcheck()"
         )
-    named = _named(order)
+    named = names_in_order(order)
     gradients = _backward(order, named, set(chosen))
     results = [gradients[x] for x in chosen]
     limit = integer(max_symbols, "symbolic_grad(max_symbols)")
